@@ -1,0 +1,38 @@
+# The two commands: `make demo` and `make test`. Each makes .venv when it is missing, installs
+# stepgrad with its extras, and looks for Graphviz's `dot` (installing it with apt-get when it can).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint bench graphviz clean
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+	  { echo "stepgrad needs Python 3.10 or newer; found $$($(PYTHON) --version)"; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { echo "could not create $(VENV): on Debian/Ubuntu run 'apt-get install python3-venv'"; exit 1; }
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,demos,bench]'
+	@touch $(STAMP)
+
+graphviz:
+	@sh tools/ensure-graphviz.sh
+
+demo: $(STAMP) graphviz
+	$(PY) -m demos.tour
+
+test: $(STAMP) graphviz
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,47 @@
+"""stepgrad's engine: scalar reverse-mode autodiff you can see and step through.
+
+    from autograd import Value
+    x, y = Value(2.0, "x"), Value(-3.0, "y")
+    z = (x * y).tanh()
+    z.backward()            # x.grad = dz/dx, y.grad = dz/dy
+
+Also here: `no_grad`, `zero_grad`, `topological_order`, `grad` (with `create_graph=True` for
+higher derivatives), `gradcheck`, `detect_anomaly`, `backward_steps`, and the n-ary ops
+`autograd.sum` and `autograd.dot` (one node with many parents). Drawing lives in `autograd.viz`.
+"""
+
+from autograd import ops
+from autograd._version import __version__
+from autograd.backward import (
+    Step,
+    backward,
+    backward_steps,
+    grad,
+    is_grad_enabled,
+    no_grad,
+    topological_order,
+    zero_grad,
+)
+from autograd.check import GradcheckError, detect_anomaly, gradcheck
+from autograd.ops import dot
+from autograd.ops import sum as sum  # `autograd.sum`; left out of __all__ to spare builtins.sum
+from autograd.value import HookHandle, Value
+
+__all__ = [
+    "GradcheckError",
+    "HookHandle",
+    "Step",
+    "Value",
+    "__version__",
+    "backward",
+    "backward_steps",
+    "detect_anomaly",
+    "dot",
+    "grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "ops",
+    "topological_order",
+    "zero_grad",
+]

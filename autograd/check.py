@@ -1,0 +1,170 @@
+"""Checking gradients: `gradcheck` against central differences, and `detect_anomaly` mode.
+
+gradcheck:  analytic ∂f/∂xᵢ (from the engine)  vs  numeric (f(x + eps·eᵢ) - f(x - eps·eᵢ)) / 2eps,
+            a match when |analytic - numeric| <= atol + rtol·|numeric|  (nan matches nan).
+
+detect_anomaly:  while it is on, every op checks that it made a finite number and every backward
+rule that it sent finite contributions; the first nan or inf raises FloatingPointError naming the
+op, its inputs, and the file:line of the user's code that created the node. Creation sites are
+recorded only while it is on, so normal mode pays nothing for them.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from autograd import backward as _backward
+from autograd import value as _value
+from autograd.value import Value, to_float
+
+
+class GradcheckError(RuntimeError):
+    """Raised by `gradcheck` when an analytic gradient disagrees with central differences."""
+
+
+def gradcheck(
+    fn: Callable[..., Value],
+    inputs: float | Sequence[float],
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-6,
+    rtol: float = 1e-4,
+) -> bool:
+    """Return True when the engine's gradients of `fn` agree with central differences.
+
+    `fn(*values)` must return one scalar `Value`. For each input xᵢ:
+        numeric ∂f/∂xᵢ = (f(..., xᵢ + eps, ...) - f(..., xᵢ - eps, ...)) / (2·eps)
+        pass when |analytic - numeric| <= atol + rtol·|numeric|
+    Otherwise raises `GradcheckError` naming every mismatched input with both numbers.
+
+    >>> gradcheck(lambda x, y: x * y.tanh(), [0.5, -1.2])
+    True
+    """
+    if not callable(fn):
+        raise TypeError(f"gradcheck needs a callable fn, got {type(fn).__name__}")
+    points = [inputs] if isinstance(inputs, (int, float, Value)) else list(inputs)
+    xs = [to_float(x, f"gradcheck input {k}") for k, x in enumerate(points)]
+    for name, tol in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if not (to_float(tol, f"gradcheck({name})") >= 0.0):
+            raise ValueError(f"gradcheck({name}=...) must be a number >= 0, got {tol!r}")
+    if eps == 0.0:
+        raise ValueError("gradcheck(eps=0) cannot take a difference; use e.g. eps=1e-6")
+
+    leaves = [Value(x, f"x{k}") for k, x in enumerate(xs)]
+    out = fn(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(
+            f"gradcheck needs fn to return one scalar Value, got {type(out).__name__}: "
+            f"{out!r:.80}; reduce it first, e.g. with sum() or a loss"
+        )
+    analytic = _backward.grad(out, leaves)
+
+    def f_at(point: list[float]) -> float:
+        with _backward.no_grad():
+            return float(fn(*[Value(x) for x in point]))
+
+    problems = []
+    for k, x in enumerate(xs):
+        up, down = list(xs), list(xs)
+        up[k], down[k] = x + eps, x - eps
+        numeric = (f_at(up) - f_at(down)) / (2.0 * eps)
+        if not _close(analytic[k], numeric, atol, rtol):
+            problems.append(
+                f"input {k} (x{k} = {x!r}): analytic {analytic[k]!r}, numeric {numeric!r}"
+            )
+    if problems:
+        raise GradcheckError(
+            f"gradcheck: {len(problems)} of {len(xs)} gradients disagree with central "
+            f"differences (eps={eps}, atol={atol}, rtol={rtol}):\n  " + "\n  ".join(problems)
+        )
+    return True
+
+
+def _close(a: float, b: float, atol: float, rtol: float) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return math.fabs(a - b) <= atol + rtol * math.fabs(b)
+
+
+# ---- anomaly mode ----
+
+_sites: dict[Value, str] = {}  # node -> "file:line" of the user code that made it, while on
+_depth = 0
+
+_PACKAGE_DIRS = tuple(
+    os.path.dirname(os.path.abspath(path)) + os.sep
+    for path in (__file__, os.path.join(os.path.dirname(__file__), "..", "nn", "x"))
+)
+
+
+class detect_anomaly:
+    """Context manager: the first nan or inf made in a forward op or a backward rule raises.
+
+    The FloatingPointError names the op, its input values, and the file:line of the user code
+    that created the node:
+
+    >>> with detect_anomaly():
+    ...     y = Value(0.0).log()    # FloatingPointError: log made -inf from (0.0) at you.py:2
+    """
+
+    def __enter__(self) -> detect_anomaly:
+        global _depth
+        _depth += 1
+        _value._watching = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global _depth
+        _depth -= 1
+        if _depth == 0:
+            _value._watching = False
+            _sites.clear()
+
+
+def _user_site() -> str:
+    """Return "file:line" of the innermost frame outside the autograd and nn packages."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        path = os.path.abspath(frame.f_code.co_filename)
+        if not path.startswith(_PACKAGE_DIRS):
+            return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+        frame = frame.f_back  # type: ignore[assignment]
+    return "<unknown>"
+
+
+def _finite(x: Any) -> bool:
+    return math.isfinite(float(x))
+
+
+def _inputs(parents: Sequence[Value]) -> str:
+    return ", ".join(repr(p.data) for p in parents)
+
+
+def watch_forward(out: Value, op: str, parents: tuple[Value, ...]) -> None:
+    """Called by every op while anomaly mode is on: note where `out` was made, check it."""
+    site = _user_site()
+    if out.parents:
+        _sites[out] = site
+    if not math.isfinite(out.data):
+        raise FloatingPointError(
+            f"detect_anomaly: forward op {op!r} made {out.data!r} from inputs "
+            f"({_inputs(parents)}) at {site}"
+        )
+
+
+def watch_backward(node: Value, g: Any, sent: tuple[Any, ...]) -> None:
+    """Called by the backward pass while anomaly mode is on: check each contribution."""
+    for k, c in enumerate(sent):
+        if not _finite(c):
+            rule = getattr(node._backward, "__qualname__", "?")
+            raise FloatingPointError(
+                f"detect_anomaly: backward of op {node.op!r} ({rule}) sent {float(c)!r} to "
+                f"input {k} of ({_inputs(node.parents)}), upstream gradient {float(g)!r}; the "
+                f"node was created at {_sites.get(node, '<before detect_anomaly was on>')}"
+            )

@@ -1,0 +1,1 @@
+"""Runnable demos: `python -m demos.NAME --help` (moons, xor, spiral, regression, tour, ...)."""

@@ -1,0 +1,286 @@
+"""Each op against its closed-form derivative, central differences, and PyTorch float64.
+
+The table holds every op in `autograd.ops.OPS`; `test_every_op_has_a_row_in_the_table` fails when
+one is added without a row. Points include kinks, ±0, ±inf and nan; nan matches nan.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+import autograd as ag
+from autograd import Value, ops
+from tests.oracles import central_difference, inf, nan, np64, same
+
+SPECIAL = [-inf, -1000.0, -2.5, -1.0, -0.0, 0.0, 0.5, 1.0, 3.0, 25.0, 1000.0, inf, nan]
+SMOOTH = [-2.5, -1.3, -0.4, 0.3, 0.9, 1.7, 2.8]
+
+
+def _step(x):  # 1 where x > 0, else 0 (nan: 0): the kink convention torch uses
+    return np.where(x > 0, 1.0, 0.0)
+
+
+def _sign(x):  # torch.sign: sign(nan) = 0
+    return np.where(x > 0, 1.0, np.where(x < 0, -1.0, 0.0))
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+# name: (how to apply it to Values, f, f' in closed form, points where f is smooth, tolerance)
+UNARY = {
+    "neg": (lambda v: -v, lambda x: -x, lambda x: -1.0 + 0 * x, SMOOTH),
+    "abs": (lambda v: v.abs(), np.abs, _sign, SMOOTH),
+    "sign": (lambda v: _torch_sign(v), _sign, lambda x: 0.0 * x, SMOOTH),
+    "exp": (lambda v: v.exp(), np.exp, np.exp, SMOOTH),
+    "log": (lambda v: v.log(), np.log, lambda x: 1 / x, [0.2, 0.9, 1.7, 2.8, 40.0]),
+    "tanh": (lambda v: v.tanh(), np.tanh, lambda x: 1 - np.tanh(x) ** 2, SMOOTH),
+    "sigmoid": (lambda v: v.sigmoid(), _sigmoid, lambda x: _sigmoid(x) * (1 - _sigmoid(x)), SMOOTH),
+    "relu": (
+        lambda v: v.relu(),
+        lambda x: np.where(x > 0, x, np.where(np.isnan(x), x, 0.0)),
+        _step,
+        SMOOTH,
+    ),
+    "leaky_relu": (
+        lambda v: v.leaky_relu(0.1),
+        lambda x: np.where(x > 0, x, 0.1 * x),
+        lambda x: np.where(x > 0, 1.0, 0.1),
+        SMOOTH,
+    ),
+    "sin": (lambda v: v.sin(), np.sin, np.cos, SMOOTH),
+    "cos": (lambda v: v.cos(), np.cos, lambda x: -np.sin(x), SMOOTH),
+    "sqrt": (lambda v: v.sqrt(), np.sqrt, lambda x: 1 / (2 * np.sqrt(x)), [0.2, 0.9, 1.7, 2.8]),
+    "softplus": (
+        lambda v: v.softplus(),
+        lambda x: np.where(x > 20, x, np.log1p(np.exp(x))),
+        lambda x: np.where(x > 20, 1.0, _sigmoid(x)),
+        SMOOTH,
+    ),
+    "pow_const": (lambda v: v**3, lambda x: x**3, lambda x: 3 * x**2, SMOOTH),
+    "pow_const_half": (lambda v: v**0.5, np.sqrt, lambda x: 0.5 * x**-0.5, [0.2, 1.7]),
+    "pow_const_neg": (lambda v: v**-2, lambda x: x**-2.0, lambda x: -2 * x**-3.0, SMOOTH),
+    "pow_const_zero": (lambda v: v**0, lambda x: x**0.0, lambda x: 0.0 * x, SMOOTH),
+}
+
+BINARY = {
+    "add": (lambda a, b: a + b, lambda x, y: x + y, lambda x, y: (1.0, 1.0)),
+    "sub": (lambda a, b: a - b, lambda x, y: x - y, lambda x, y: (1.0, -1.0)),
+    "mul": (lambda a, b: a * b, lambda x, y: x * y, lambda x, y: (y, x)),
+    "div": (lambda a, b: a / b, lambda x, y: x / y, lambda x, y: (1 / y, -x / y**2)),
+    "pow": (
+        lambda a, b: a**b,
+        lambda x, y: x**y,
+        lambda x, y: (y * x ** (y - 1), x**y * np.log(x)),
+    ),
+}
+BINARY_SMOOTH = [(0.7, 1.3), (2.1, -0.6), (1.5, 2.5), (3.0, 0.5)]
+BINARY_SPECIAL = [-2.0, -0.0, 0.0, 0.5, 2.0, 3.0, inf, -inf, nan]
+
+NARY = {
+    "sum": (lambda vs: ag.sum(vs), lambda xs: sum(xs), lambda xs: [1.0] * len(xs)),
+    "dot": (
+        lambda vs: ag.dot(vs[:2], vs[2:]),
+        lambda xs: xs[0] * xs[2] + xs[1] * xs[3],
+        lambda xs: [xs[2], xs[3], xs[0], xs[1]],
+    ),
+}
+NARY_POINTS = [[0.5, -1.5, 2.0, 3.0], [1.0, 0.0, -0.0, 4.0], [inf, 1.0, 2.0, nan]]
+
+TABLE_NAMES = {*UNARY, *BINARY, *NARY}
+
+
+def _unary_op_of(name: str) -> str:
+    return "pow_const" if name.startswith("pow_const") else name
+
+
+def test_every_op_has_a_row_in_the_table() -> None:
+    rows = {_unary_op_of(n) for n in TABLE_NAMES}
+    missing = set(ops.OPS) - rows
+    assert not missing, f"ops without a row in the test table: {sorted(missing)}"
+    public = {
+        n
+        for n, f in vars(ops).items()
+        if inspect.isfunction(f)
+        and not n.startswith("_")
+        and not n.endswith("_backward")
+        and f.__module__ == ops.__name__
+    }
+    assert public == set(ops.OPS), f"ops.OPS is out of date: {sorted(public ^ set(ops.OPS))}"
+
+
+def _grad_of(apply, *points):  # type: ignore[no-untyped-def]
+    leaves = [Value(p) for p in points]
+    out = apply(*leaves)
+    out.backward()
+    return out.data, [leaf.grad for leaf in leaves]
+
+
+# ---- unary ----
+
+
+@pytest.mark.parametrize("name,x", [(n, x) for n in UNARY for x in SMOOTH + SPECIAL])
+def test_unary_op_matches_closed_form(name: str, x: float) -> None:
+    apply, f, df, _ = UNARY[name]
+    below = x < 0 or math.copysign(1.0, x) < 0  # -0.0 counts: its 1/√ sign is torch's to say
+    if name in ("log", "sqrt", "pow_const_half") and below or name == "pow_const_neg" and x == 0:
+        pytest.skip("outside the domain the closed form speaks for (torch row covers it)")
+    data, (grad,) = _grad_of(apply, x)
+    assert same(data, np64(f)(x)), (data, np64(f)(x))
+    if math.isfinite(x):
+        assert same(grad, np64(df)(x), rel=1e-12), (grad, np64(df)(x))
+
+
+@pytest.mark.parametrize("name,x", [(n, x) for n in UNARY for x in UNARY[n][3]])
+def test_unary_op_matches_central_differences(name: str, x: float) -> None:
+    apply = UNARY[name][0]
+    _, (grad,) = _grad_of(apply, x)
+    numeric = central_difference(lambda p: apply(Value(p[0])).data, [x], 0)
+    assert math.isclose(grad, numeric, rel_tol=1e-6, abs_tol=1e-7)
+
+
+@pytest.mark.parametrize("name,x", [(n, x) for n in UNARY for x in SPECIAL + SMOOTH])
+def test_unary_op_matches_torch(name: str, x: float) -> None:
+    torch = pytest.importorskip("torch")
+    apply = UNARY[name][0]
+    data, (grad,) = _grad_of(apply, x)
+    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    out = apply(_TorchValue(t)).t
+    out.backward()
+    tgrad = 0.0 if t.grad is None else t.grad.item()
+    assert same(data, out.item()) and same(grad, tgrad), (data, grad, out.item(), tgrad)
+
+
+# ---- binary ----
+
+
+@pytest.mark.parametrize("name,x,y", [(n, *p) for n in BINARY for p in BINARY_SMOOTH])
+def test_binary_op_matches_closed_form_and_central_differences(
+    name: str, x: float, y: float
+) -> None:
+    apply, f, df = BINARY[name]
+    data, grads = _grad_of(apply, x, y)
+    assert same(data, np64(f)(x, y))
+    expected = [np64(lambda a, b, k=k: df(a, b)[k])(x, y) for k in (0, 1)]
+    for k in (0, 1):
+        assert same(grads[k], expected[k]), (k, grads[k], expected[k])
+        numeric = central_difference(lambda p: apply(Value(p[0]), Value(p[1])).data, [x, y], k)
+        assert math.isclose(grads[k], numeric, rel_tol=1e-6, abs_tol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "name,x,y", [(n, *p) for n in BINARY for p in itertools.product(BINARY_SPECIAL, repeat=2)]
+)
+def test_binary_op_matches_torch_at_special_points(name: str, x: float, y: float) -> None:
+    torch = pytest.importorskip("torch")
+    apply = BINARY[name][0]
+    data, grads = _grad_of(apply, x, y)
+    a = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(y, dtype=torch.float64, requires_grad=True)
+    out = apply(a, b)
+    out.backward()
+    assert same(data, out.item())
+    assert same(grads[0], a.grad.item()) and same(grads[1], b.grad.item()), (
+        grads,
+        a.grad.item(),
+        b.grad.item(),
+    )
+
+
+# ---- n-ary ----
+
+
+@pytest.mark.parametrize("name,xs", [(n, p) for n in NARY for p in NARY_POINTS])
+def test_nary_op_matches_closed_form_and_torch(name: str, xs: list[float]) -> None:
+    apply, f, df = NARY[name]
+    leaves = [Value(x) for x in xs]
+    out = apply(leaves)
+    out.backward()
+    assert out.op == name and len(out.parents) == 4  # one node, not a chain
+    assert same(out.data, np64(lambda *a: f(list(a)))(*xs))
+    for leaf, expected in zip(leaves, df(xs)):
+        assert same(leaf.grad, expected)
+    torch = pytest.importorskip("torch")
+    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
+    tout = torch.stack(ts).sum() if name == "sum" else ts[0] * ts[2] + ts[1] * ts[3]
+    tout.backward()
+    assert same(out.data, tout.item())
+    assert all(same(leaf.grad, t.grad.item()) for leaf, t in zip(leaves, ts))
+
+
+def test_sum_and_dot_mix_numbers_and_values() -> None:
+    x = Value(2.0)
+    s = ag.sum([x, 3, 4.5])
+    d = ag.dot([x, 2.0], [5, x])
+    (s + d).backward()
+    assert s.data == 9.5 and d.data == 14.0
+    assert x.grad == 1.0 + 5.0 + 2.0
+    assert ag.sum([1.0, 2.0]) == 3.0 and ag.dot([1.0, 2.0], [3.0, 4.0]) == 11.0
+
+
+def test_dot_of_unequal_lengths_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="3 and 2"):
+        ag.dot([Value(1.0)] * 3, [Value(1.0)] * 2)
+
+
+# ---- each rule is a named function ----
+
+
+@pytest.mark.parametrize("name", sorted(UNARY) + sorted(BINARY))
+def test_each_node_keeps_a_named_rule_not_a_lambda(name: str) -> None:
+    apply = UNARY[name][0] if name in UNARY else BINARY[name][0]
+    out = apply(*[Value(0.5)] * (1 if name in UNARY else 2))
+    qualname = out._backward.__qualname__
+    assert "<lambda>" not in qualname
+    assert _unary_op_of(name) in qualname and qualname.endswith("_backward")
+
+
+class _TorchValue:
+    """Lets the table's `lambda v: v.tanh()` drive a torch tensor, so one table serves both."""
+
+    def __init__(self, t):  # type: ignore[no-untyped-def]
+        self.t = t
+
+    def _wrap(self, t):  # type: ignore[no-untyped-def]
+        return _TorchValue(t)
+
+    def __neg__(self):  # type: ignore[no-untyped-def]
+        return self._wrap(-self.t)
+
+    def __pow__(self, c):  # type: ignore[no-untyped-def]
+        return self._wrap(self.t**c)
+
+    def __getattr__(self, name):  # type: ignore[no-untyped-def]
+        import torch
+        import torch.nn.functional as F
+
+        fns = {
+            "abs": torch.abs,
+            "exp": torch.exp,
+            "log": torch.log,
+            "tanh": torch.tanh,
+            "sigmoid": torch.sigmoid,
+            "relu": torch.relu,
+            "sin": torch.sin,
+            "cos": torch.cos,
+            "sqrt": torch.sqrt,
+            "softplus": F.softplus,
+            "leaky_relu": lambda t, s=0.01: F.leaky_relu(t, s),
+        }
+        fn = fns[name]
+        return lambda *args: self._wrap(fn(self.t, *args))
+
+
+def _torch_sign(v):  # type: ignore[no-untyped-def]
+    """ops.sign on a Value; torch.sign on a tensor (sign is a function, not a method)."""
+    if isinstance(v, _TorchValue):
+        import torch
+
+        return _TorchValue(torch.sign(v.t))
+    return ops.sign(v)
