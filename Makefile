@@ -21,7 +21,7 @@ graphviz:
 	@sh tools/ensure-graphviz.sh
 
 demo: $(STAMP) graphviz
-	$(PY) -m demos.tour
+	$(PY) -m demos.moons
 
 test: $(STAMP) graphviz
 	$(PY) -m pytest

@@ -1,1 +1,57 @@
-"""stepgrad's network layer (filled in by the nn issue)."""
+"""stepgrad's network layer: modules, losses and optimizers built on the `autograd` engine.
+
+    from nn import MLP, SGD, hinge_loss
+    model = MLP(2, [16, 16, 1], seed=0)          # micrograd's moons classifier: 337 parameters
+    loss = hinge_loss([model(x) for x in xs], ys)
+    model.zero_grad(); loss.backward(); SGD(model.parameters(), lr=0.1).step()
+
+Nothing here writes a derivative: every number goes through autograd ops.
+"""
+
+from nn.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge_loss,
+    l2_penalty,
+    log_softmax,
+    mse_loss,
+    softmax,
+)
+from nn.module import MLP, Layer, Module, Neuron, initial_weight
+from nn.optim import (
+    SGD,
+    Adam,
+    AdamW,
+    CosineAnnealingLR,
+    LambdaLR,
+    Optimizer,
+    RMSprop,
+    StepLR,
+    clip_grad_norm,
+)
+
+__all__ = [
+    "MLP",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "CosineAnnealingLR",
+    "LambdaLR",
+    "Layer",
+    "Module",
+    "Neuron",
+    "Optimizer",
+    "RMSprop",
+    "StepLR",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "clip_grad_norm",
+    "cross_entropy",
+    "hinge_loss",
+    "initial_weight",
+    "l2_penalty",
+    "log_softmax",
+    "mse_loss",
+    "softmax",
+]

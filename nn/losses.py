@@ -1,0 +1,143 @@
+"""Losses: predictions (Values) first, plain-number targets second, the mean over the list back.
+
+Each is built from autograd ops, so its gradient comes from the engine; the formulas are
+PyTorch's (the same reductions, the same numerically stable forms), so the numbers match.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import autograd
+from autograd import Value
+from autograd.value import to_float
+
+
+def _pairs(name: str, preds: Sequence[Value], targets: Sequence[object]) -> list[float]:
+    if isinstance(preds, Value):
+        preds = [preds]
+    if isinstance(targets, (int, float)) and not isinstance(targets, bool):
+        targets = [targets]
+    if not isinstance(preds, Sequence) or not isinstance(targets, Sequence):
+        raise TypeError(
+            f"{name} takes a list of predictions and a list of targets, got "
+            f"{type(preds).__name__} and {type(targets).__name__}"
+        )
+    if len(preds) != len(targets):
+        raise ValueError(f"{name} got {len(preds)} predictions but {len(targets)} targets")
+    if not preds:
+        raise ValueError(f"{name} needs at least one prediction, got an empty list")
+    for k, p in enumerate(preds):
+        if not isinstance(p, Value):
+            raise TypeError(f"{name}: prediction {k} must be a Value, got {type(p).__name__}")
+    return [to_float(t, f"{name} target {k}") for k, t in enumerate(targets)]
+
+
+def _mean(terms: list[Value]) -> Value:
+    return autograd.sum(terms) / len(terms)
+
+
+def mse_loss(preds: Sequence[Value], targets: Sequence[float]) -> Value:
+    """Return mean((p - t)²), as torch.nn.functional.mse_loss."""
+    ts = _pairs("mse_loss", preds, targets)
+    return _mean([(p - t) ** 2 for p, t in zip(preds, ts)])
+
+
+def hinge_loss(preds: Sequence[Value], targets: Sequence[float]) -> Value:
+    """Return mean(max(0, 1 - t·p)) for targets t in {-1, +1}: the max-margin loss of
+    micrograd's moons demo."""
+    ts = _pairs("hinge_loss", preds, targets)
+    for k, t in enumerate(ts):
+        if t not in (-1.0, 1.0):
+            raise ValueError(f"hinge_loss targets must be -1 or +1, got {t!r} at index {k}")
+    return _mean([(1 - t * p).relu() for p, t in zip(preds, ts)])
+
+
+def binary_cross_entropy(probs: Sequence[Value], targets: Sequence[float]) -> Value:
+    """Return mean(-(t·ln p + (1 - t)·ln(1 - p))) on probabilities p, as torch's BCELoss.
+
+    Like torch, each log is clamped to >= -100, so p = 0 or 1 gives a finite loss.
+    """
+    ts = _pairs("binary_cross_entropy", probs, targets)
+    for k, t in enumerate(ts):
+        if not 0.0 <= t <= 1.0:
+            raise ValueError(
+                f"binary_cross_entropy targets must lie in [0, 1], got {t!r} at index {k}"
+            )
+    terms = [-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p)) for p, t in zip(probs, ts)]
+    return _mean(terms)
+
+
+def _clamped_log(p: Value) -> Value:
+    # max(ln p, -100) = relu(ln p + 100) - 100
+    return (p.log() + 100.0).relu() - 100.0
+
+
+def binary_cross_entropy_with_logits(logits: Sequence[Value], targets: Sequence[float]) -> Value:
+    """Return mean(-(t·ln σ(x) + (1 - t)·ln(1 - σ(x)))) on logits x, without overflow.
+
+    torch's stable form:  (1 - t)·x + m + ln(e⁻ᵐ + e⁻ˣ⁻ᵐ)  with  m = max(-x, 0).
+    """
+    ts = _pairs("binary_cross_entropy_with_logits", logits, targets)
+    terms = []
+    for x, t in zip(logits, ts):
+        m = (-x).relu()
+        terms.append((1 - t) * x + m + ((-m).exp() + (-x - m).exp()).log())
+    return _mean(terms)
+
+
+def softmax(logits: Sequence[Value]) -> list[Value]:
+    """Return [e^(xᵢ - m) / Σⱼ e^(xⱼ - m)], m = max x (a constant, so large logits are safe)."""
+    xs = _logits("softmax", logits)
+    m = max(x.data for x in xs)
+    exps = [(x - m).exp() for x in xs]
+    total = autograd.sum(exps)
+    return [e / total for e in exps]
+
+
+def log_softmax(logits: Sequence[Value]) -> list[Value]:
+    """Return [xᵢ - logsumexp(x)], with logsumexp(x) = m + ln Σ e^(xⱼ - m)."""
+    xs = _logits("log_softmax", logits)
+    lse = _logsumexp(xs)
+    return [x - lse for x in xs]
+
+
+def cross_entropy(logits: Sequence[Value], target_index: int) -> Value:
+    """Return -ln softmax(logits)[target] = logsumexp(logits) - logits[target], for one sample.
+
+    Stable for logits of any size (log-sum-exp), as torch.nn.functional.cross_entropy.
+    """
+    xs = _logits("cross_entropy", logits)
+    if isinstance(target_index, bool) or not isinstance(target_index, int):
+        raise TypeError(
+            f"cross_entropy target_index must be an int class, "
+            f"got {type(target_index).__name__}: {target_index!r}"
+        )
+    if not 0 <= target_index < len(xs):
+        raise ValueError(
+            f"cross_entropy target_index {target_index} is out of range for "
+            f"{len(xs)} classes (0 to {len(xs) - 1})"
+        )
+    return _logsumexp(xs) - xs[target_index]
+
+
+def _logsumexp(xs: list[Value]) -> Value:
+    m = max(x.data for x in xs)
+    if not math.isfinite(m):
+        m = 0.0
+    return autograd.sum([(x - m).exp() for x in xs]).log() + m
+
+
+def _logits(name: str, logits: Sequence[Value]) -> list[Value]:
+    if isinstance(logits, Value) or not isinstance(logits, Sequence) or not logits:
+        raise ValueError(f"{name} needs a non-empty list of logits, got {logits!r:.60}")
+    return [x if isinstance(x, Value) else Value(x) for x in logits]
+
+
+def l2_penalty(parameters: Sequence[Value], weight: float = 1e-4) -> Value:
+    """Return weight · Σ p², the L2 regularisation term of micrograd's moons demo."""
+    params = list(parameters)
+    if not params:
+        raise ValueError("l2_penalty needs at least one parameter")
+    return weight * autograd.dot(params, params)

@@ -1,0 +1,265 @@
+"""Losses against hand-computed values and torch; optimizers against a hand step and torch."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from autograd import Value
+from nn import (
+    SGD,
+    Adam,
+    AdamW,
+    CosineAnnealingLR,
+    LambdaLR,
+    RMSprop,
+    StepLR,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    clip_grad_norm,
+    cross_entropy,
+    hinge_loss,
+    l2_penalty,
+    mse_loss,
+    softmax,
+)
+from tests.oracles import same
+
+
+def vals(xs: list[float]) -> list[Value]:
+    return [Value(x) for x in xs]
+
+
+# ---- hand-computed ----
+
+
+def test_mse_loss_by_hand() -> None:
+    p = vals([1.0, 2.0])
+    loss = mse_loss(p, [0.0, 4.0])  # (1 + 4) / 2
+    loss.backward()
+    assert loss.data == 2.5 and [v.grad for v in p] == [1.0, -2.0]  # 2(p - t)/n
+
+
+def test_hinge_loss_by_hand() -> None:
+    p = vals([0.5, -2.0, 3.0])
+    loss = hinge_loss(p, [1, 1, -1])  # (0.5 + 3 + 4) / 3
+    loss.backward()
+    assert same(loss.data, 7.5 / 3) and [v.grad for v in p] == [-1 / 3, -1 / 3, 1 / 3]
+
+
+def test_cross_entropy_by_hand_and_with_huge_logits() -> None:
+    logits = vals([1.0, 2.0, 3.0])
+    loss = cross_entropy(logits, 2)
+    z = sum(math.exp(x) for x in (1.0, 2.0, 3.0))
+    assert same(loss.data, math.log(z) - 3.0)
+    loss.backward()
+    assert same(logits[0].grad, math.exp(1.0) / z) and same(logits[2].grad, math.exp(3) / z - 1)
+    big = cross_entropy(vals([1000.0, -1000.0, 999.0]), 1)
+    assert same(big.data, 2000.0 + math.log1p(math.exp(-1.0)))
+
+
+def test_softmax_sums_to_one_even_for_large_logits() -> None:
+    out = softmax(vals([1000.0, 1001.0, 999.0]))
+    assert same(sum(o.data for o in out), 1.0) and all(math.isfinite(o.data) for o in out)
+
+
+def test_bce_with_logits_does_not_overflow_at_1e3() -> None:
+    loss = binary_cross_entropy_with_logits(vals([1000.0, -1000.0]), [0.0, 1.0])
+    loss.backward()
+    assert loss.data == 1000.0
+
+
+def test_l2_penalty_by_hand() -> None:
+    ps = vals([1.0, -2.0])
+    penalty = l2_penalty(ps, 0.5)
+    penalty.backward()
+    assert penalty.data == 2.5 and [p.grad for p in ps] == [1.0, -2.0]
+
+
+@pytest.mark.parametrize(
+    "call,error,message",
+    [
+        (lambda: mse_loss(vals([1.0]), [1.0, 2.0]), ValueError, "1 predictions but 2 targets"),
+        (lambda: mse_loss([], []), ValueError, "at least one"),
+        (lambda: hinge_loss(vals([1.0]), [0.0]), ValueError, "-1 or \\+1"),
+        (lambda: cross_entropy(vals([1.0, 2.0]), 2), ValueError, "out of range for 2 classes"),
+        (lambda: cross_entropy(vals([1.0, 2.0]), 1.0), TypeError, "int class"),
+        (lambda: mse_loss(vals([1.0]), ["a"]), TypeError, "str"),
+        (lambda: binary_cross_entropy(vals([0.5]), [2.0]), ValueError, r"\[0, 1\]"),
+    ],
+)
+def test_losses_reject_bad_input(call, error, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error, match=message):
+        call()
+
+
+# ---- against torch ----
+
+
+def _torch_loss_cases():  # type: ignore[no-untyped-def]
+    rng = random.Random(4)
+    preds = [rng.uniform(-3, 3) for _ in range(6)]
+    probs = [rng.uniform(0.01, 0.99) for _ in range(6)]
+    labels = [float(rng.random() < 0.5) for _ in range(6)]
+    return preds, probs, labels
+
+
+def test_losses_match_torch_to_1e_12() -> None:
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    preds, probs, labels = _torch_loss_cases()
+    cases = [
+        (mse_loss, preds, labels, lambda p, t: F.mse_loss(p, t)),
+        (binary_cross_entropy, probs, labels, lambda p, t: F.binary_cross_entropy(p, t)),
+        (
+            binary_cross_entropy_with_logits,
+            preds + [40.0, -800.0],
+            labels + [1.0, 0.0],
+            lambda p, t: F.binary_cross_entropy_with_logits(p, t),
+        ),
+        (
+            hinge_loss,
+            preds,
+            [2 * t - 1 for t in labels],
+            lambda p, t: torch.clamp(1 - t * p, min=0).mean(),
+        ),
+    ]
+    for ours, xs, ts, theirs in cases:
+        vs = vals(xs)
+        loss = ours(vs, ts)
+        loss.backward()
+        tp = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+        tl = theirs(tp, torch.tensor(ts, dtype=torch.float64))
+        tl.backward()
+        assert same(loss.data, tl.item(), rel=1e-12), ours.__name__
+        for v, g in zip(vs, tp.grad.tolist()):
+            assert same(v.grad, g, rel=1e-12, abs_=1e-15), (ours.__name__, v.grad, g)
+
+
+@pytest.mark.parametrize(
+    "logits,target", [([0.3, -1.2, 2.5, 0.0], 1), ([1000.0, -1000.0, 999.5], 2), ([5.0], 0)]
+)
+def test_cross_entropy_and_softmax_match_torch(logits: list[float], target: int) -> None:
+    torch = pytest.importorskip("torch")
+    vs = vals(logits)
+    loss = cross_entropy(vs, target)
+    loss.backward()
+    t = torch.tensor(logits, dtype=torch.float64, requires_grad=True)
+    tl = torch.nn.functional.cross_entropy(t[None], torch.tensor([target]))
+    tl.backward()
+    assert same(loss.data, tl.item(), rel=1e-12)
+    assert all(same(v.grad, g, rel=1e-12, abs_=1e-15) for v, g in zip(vs, t.grad.tolist()))
+    probs = softmax(vals(logits))
+    tprobs = torch.softmax(torch.tensor(logits, dtype=torch.float64), 0).tolist()
+    assert all(same(p.data, q, rel=1e-12, abs_=1e-300) for p, q in zip(probs, tprobs))
+
+
+# ---- optimizers ----
+
+
+def test_sgd_momentum_step_by_hand() -> None:
+    p = Value(1.0)
+    opt = SGD([p], lr=0.1, momentum=0.9, weight_decay=0.5)
+    p.grad = 2.0
+    opt.step()  # g = 2 + 0.5 = 2.5, b = 2.5, p = 1 - 0.25
+    assert p.data == 0.75
+    p.grad = 1.0
+    opt.step()  # g = 1 + 0.375 = 1.375, b = 0.9·2.5 + 1.375 = 3.625
+    assert same(p.data, 0.75 - 0.3625)
+
+
+def test_adam_first_step_moves_each_parameter_by_lr() -> None:
+    ps = vals([1.0, -2.0])
+    ps[0].grad, ps[1].grad = 3.0, -0.01
+    Adam(ps, lr=0.1).step()  # bias-corrected m/√v = sign(g) on step 1 (up to eps)
+    assert same(ps[0].data, 0.9, rel=1e-9) and same(ps[1].data, -1.9, rel=1e-6)
+
+
+OPTIMIZER_CASES = [
+    ("SGD", dict(lr=0.05)),
+    ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01)),
+    ("SGD", dict(lr=0.05, momentum=0.8, nesterov=True)),
+    ("Adam", dict(lr=0.01)),
+    ("Adam", dict(lr=0.02, betas=(0.8, 0.95), eps=1e-6, weight_decay=0.1)),
+    ("AdamW", dict(lr=0.01, weight_decay=0.05)),
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, alpha=0.9, momentum=0.5, weight_decay=0.02)),
+    ("RMSprop", dict(lr=0.005, centered=True, momentum=0.3)),
+]
+
+
+@pytest.mark.parametrize("name,kwargs", OPTIMIZER_CASES)
+def test_optimizer_matches_torch_over_many_steps(name: str, kwargs: dict) -> None:  # type: ignore[type-arg]
+    torch = pytest.importorskip("torch")
+    ours_cls = {"SGD": SGD, "Adam": Adam, "AdamW": AdamW, "RMSprop": RMSprop}[name]
+    rng = random.Random(name + str(kwargs))
+    start = [rng.uniform(-2, 2) for _ in range(5)]
+    ps = vals(start)
+    tp = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    ours = ours_cls(ps, **kwargs)
+    theirs = getattr(torch.optim, name)([tp], **kwargs)
+    for _ in range(60):
+        # the same gradient for both: of Σ sin(3p)·p², from our engine, given to torch as is
+        ours.zero_grad()
+        loss = sum((((p * 3).sin()) * p**2 for p in ps), Value(0.0))
+        loss.backward()
+        theirs.zero_grad()
+        tp.grad = torch.tensor([p.grad for p in ps], dtype=torch.float64)
+        ours.step()
+        theirs.step()
+        for p, q in zip(ps, tp.tolist()):
+            assert same(p.data, q, rel=1e-12, abs_=1e-14), (name, p.data, q)
+
+
+@pytest.mark.parametrize(
+    "make,error",
+    [
+        (lambda p: SGD(p, lr=-1), "lr must be >= 0"),
+        (lambda p: SGD(p, lr=0.1, nesterov=True), "nesterov=True needs momentum > 0"),
+        (lambda p: Adam(p, betas=(1.0, 0.9)), r"betas\[0\] must be in \[0, 1\)"),
+        (lambda p: Adam(p, eps=-1e-8), "eps must be >= 0"),
+        (lambda p: RMSprop(p, alpha=-0.1), "alpha must be >= 0"),
+        (lambda p: SGD([], lr=0.1), "empty parameter list"),
+    ],
+)
+def test_bad_hyperparameters_raise_value_error(make, error: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match=error):
+        make([Value(1.0)])
+
+
+def test_schedules_match_torch() -> None:
+    torch = pytest.importorskip("torch")
+    for ours_make, theirs_make in [
+        (lambda o: StepLR(o, 3, 0.5), lambda o: torch.optim.lr_scheduler.StepLR(o, 3, 0.5)),
+        (
+            lambda o: CosineAnnealingLR(o, 10, 0.01),
+            lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, 10, 0.01),
+        ),
+        (
+            lambda o: LambdaLR(o, lambda k: 1 - 0.9 * k / 100),
+            lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda k: 1 - 0.9 * k / 100),
+        ),
+    ]:
+        ours_opt = SGD([Value(1.0)], lr=0.5)
+        theirs_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.5)
+        ours, theirs = ours_make(ours_opt), theirs_make(theirs_opt)
+        for _ in range(25):
+            assert same(ours_opt.lr, theirs_opt.param_groups[0]["lr"], rel=1e-12)
+            ours_opt.step()
+            theirs_opt.step()
+            ours.step()
+            theirs.step()
+
+
+def test_clip_grad_norm_matches_torch_and_by_hand() -> None:
+    ps = vals([1.0, 2.0])
+    ps[0].grad, ps[1].grad = 3.0, 4.0
+    total = clip_grad_norm(ps, 1.0)
+    assert total == 5.0 and same(ps[0].grad, 3.0 / (5.0 + 1e-6))
+    torch = pytest.importorskip("torch")
+    t = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    t.grad = torch.tensor([3.0, 4.0], dtype=torch.float64)
+    torch.nn.utils.clip_grad_norm_([t], 1.0)
+    assert same(ps[0].grad, t.grad[0].item()) and same(ps[1].grad, t.grad[1].item())
