@@ -17,7 +17,10 @@ The pass never reads `.grad`, so two `backward()` calls add exactly twice.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
+from operator import attrgetter
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
@@ -31,26 +34,27 @@ F = TypeVar("F", bound=Callable[..., Any])
 def topological_order(root: Value) -> list[Value]:
     """Return every node that `root` depends on, inputs before outputs, each once.
 
-    Depth-first over `parents` with an explicit stack, never recursion, so a chain of a million
-    nodes is fine. `root` is last.
+    A node is always created after its parents, so the reachable nodes sorted by creation
+    number are in topological order. Gathering them walks an explicit stack, never recursion,
+    so a chain of a million nodes is fine. `root` is last.
     """
     if not isinstance(root, Value):
         raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
-    order: list[Value] = []
-    seen: set[Value] = set()  # expanded: its parents are on the stack above it, or done
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    push, pop, emit, mark = stack.append, stack.pop, order.append, seen.add
+    seen = {root}
+    found = [root]
+    stack = [root]
     while stack:
-        node, expanded = pop()
-        if expanded:  # every parent has been emitted by now
-            emit(node)
-        elif node not in seen:
-            mark(node)
-            push((node, True))
-            for parent in node.parents:
-                if parent not in seen:
-                    push((parent, False))
-    return order
+        for parent in stack.pop().parents:
+            if parent not in seen:
+                seen.add(parent)
+                found.append(parent)
+                stack.append(parent)
+    found.reverse()  # found runs mostly from new to old: reversed, it is nearly sorted already
+    found.sort(key=_creation)
+    return found
+
+
+_creation = attrgetter("_order")
 
 
 def _pass(root: Value, seed: Any, as_values: bool) -> Iterator[tuple[Value, Any, tuple[Any, ...]]]:
@@ -65,18 +69,22 @@ def _pass(root: Value, seed: Any, as_values: bool) -> Iterator[tuple[Value, Any,
         g = pop(node)
         if node._hooks is not None:
             g = _run_hooks(node, g)
-        rule = node._backward
-        if rule is None:
-            sent: tuple[Any, ...] = ()
-        elif as_values:
-            if type(g) is not Value:
-                g = Value(g)
-            sent = rule(g, node, *node.parents)
+        rule, parents = node._backward, node.parents
+        if rule is None:  # a leaf: nothing to send
+            yield node, g, ()
+            continue
+        if as_values:
+            g = g if type(g) is Value else Value(g)
+            sent = rule(g, node, *parents)
+        elif len(parents) == 2:
+            sent = rule(g, node.data, parents[0].data, parents[1].data)
+        elif len(parents) == 1:
+            sent = rule(g, node.data, parents[0].data)
         else:
-            sent = rule(g, node.data, *[p.data for p in node.parents])
+            sent = rule(g, node.data, *[p.data for p in parents])
         if checking:
             check.watch_backward(node, g, sent)
-        for parent, c in zip(node.parents, sent):
+        for parent, c in zip(parents, sent):
             fresh[parent] = fresh[parent] + c if parent in fresh else c
         yield node, g, sent
 
@@ -91,6 +99,23 @@ def _run_hooks(node: Value, g: Any) -> Any:
     return g
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a whole pass, then restore it.
+
+    A pass makes no reference cycles (nodes point only at their parents), so the collector
+    has nothing to find; left on, it would re-walk every live node of a large graph many times
+    over. Only whole passes pause it; `backward_steps` does not, as user code runs between steps.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _seed(grad: object) -> float:
     return to_float(grad, "backward(grad)")
 
@@ -101,8 +126,9 @@ def backward(root: Value, grad: float = 1.0) -> None:
     Same as `root.backward(grad)`. Each call computes this pass's contributions afresh and then
     adds them, so calling it twice without zeroing adds exactly twice.
     """
-    for node, g, _ in _pass(root, _seed(grad), False):
-        node.grad += g
+    with _collector_paused():
+        for node, g, _ in _pass(root, _seed(grad), False):
+            node.grad += g
 
 
 class Step:
@@ -212,9 +238,10 @@ def grad(
     targets = set(wanted)
     found: dict[Value, Any] = {}
     seed: Any = Value(1.0) if create_graph else 1.0
-    for node, g, _ in _pass(output, seed, create_graph):
-        if node in targets:
-            found[node] = g
+    with _collector_paused():
+        for node, g, _ in _pass(output, seed, create_graph):
+            if node in targets:
+                found[node] = g
     zero = (lambda: Value(0.0)) if create_graph else (lambda: 0.0)
     results = [found[x] if x in found else zero() for x in wanted]
     if create_graph:

@@ -19,6 +19,7 @@ This file holds bookkeeping only; every formula and derivative lives in `ops.py`
 
 from __future__ import annotations
 
+import itertools
 import numbers
 from collections.abc import Callable
 from typing import Any, Union
@@ -103,7 +104,7 @@ class Value:
     (-3.0, 2.0)
     """
 
-    __slots__ = ("data", "grad", "label", "op", "parents", "_backward", "_hooks")
+    __slots__ = ("data", "grad", "label", "op", "parents", "_backward", "_hooks", "_order")
 
     data: float
     grad: float
@@ -112,6 +113,7 @@ class Value:
     parents: tuple[Value, ...]
     _backward: Callable[..., tuple[Any, ...]] | None
     _hooks: list[Callable[[Any], Any]] | None
+    _order: int  # creation number: parents are always made before children
 
     def __init__(self, data: object, label: str = "") -> None:
         if type(data) is not float:
@@ -125,6 +127,7 @@ class Value:
         self.parents = ()
         self._backward = None
         self._hooks = None
+        self._order = _next_order()
 
     # ---- arithmetic: each operator calls its op in ops.py ----
 
@@ -282,6 +285,15 @@ class Value:
 
 def _lift(x: object, op: str) -> Value:
     """Return `x` as a Value: a Value passes, a real number becomes a constant leaf."""
+    if type(x) is float or type(x) is int:  # the common case, without Value()'s checks
+        leaf: Value = _new(Value)
+        leaf.data = float(x)
+        leaf.grad = 0.0
+        leaf.label = leaf.op = ""
+        leaf.parents = ()
+        leaf._backward = leaf._hooks = None
+        leaf._order = _next_order()
+        return leaf
     if isinstance(x, Value):
         return x
     try:
@@ -301,6 +313,7 @@ def _data(x: object, op: str) -> float:
 
 
 _new = object.__new__
+_next_order = itertools.count().__next__
 
 
 def _record(
@@ -316,6 +329,7 @@ def _record(
     out.grad = 0.0
     out.label = ""
     out._hooks = None
+    out._order = _next_order()
     if _tracking:
         out.op = op
         out.parents = parents
