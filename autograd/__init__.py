@@ -7,7 +7,8 @@
 
 Also here: `no_grad`, `zero_grad`, `topological_order`, `grad` (with `create_graph=True` for
 higher derivatives), `gradcheck`, `detect_anomaly`, `backward_steps`, and the n-ary ops
-`autograd.sum` and `autograd.dot` (one node with many parents). Drawing lives in `autograd.viz`.
+`autograd.sum` and `autograd.dot` (one node with many parents). Drawing lives in `autograd.viz`;
+its main names `to_dot`, `draw` and `animate` are here too.
 """
 
 from autograd import ops
@@ -26,6 +27,7 @@ from autograd.check import GradcheckError, detect_anomaly, gradcheck
 from autograd.ops import dot
 from autograd.ops import sum as sum  # `autograd.sum`; left out of __all__ to spare builtins.sum
 from autograd.value import HookHandle, Value
+from autograd.viz import animate, draw, to_dot
 
 __all__ = [
     "GradcheckError",
@@ -33,15 +35,18 @@ __all__ = [
     "Step",
     "Value",
     "__version__",
+    "animate",
     "backward",
     "backward_steps",
     "detect_anomaly",
     "dot",
+    "draw",
     "grad",
     "gradcheck",
     "is_grad_enabled",
     "no_grad",
     "ops",
+    "to_dot",
     "topological_order",
     "zero_grad",
 ]

@@ -20,8 +20,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-from operator import attrgetter
 from collections.abc import Callable, Iterator, Sequence
+from operator import attrgetter
 from typing import Any, TypeVar, cast
 
 from autograd import check

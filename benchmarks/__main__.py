@@ -1,0 +1,235 @@
+"""Benchmarks: stepgrad against micrograd and PyTorch, side by side in one process.
+
+Engines take turns round by round (so drift in the machine hits them alike), each figure is the
+median of the rounds, and each ratio is micrograd's time over the engine's (above 1: faster than
+micrograd). Before timing, every engine is imported and `gc.freeze()` moves the objects that
+exist by then (torch's modules above all) out of the cyclic collector's sight: otherwise each
+full collection walks those ~170k objects during whichever engine happens to be running. The
+moons step is checked first: every engine's first-step loss and gradients must
+agree with stepgrad's, so a fast wrong engine cannot win.
+
+    $ python -m benchmarks              (make bench; a few minutes)
+    $ python -m benchmarks --quick      (tiny sizes, seconds: a check that it runs)
+    $ python -m benchmarks --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+from benchmarks import workloads as W
+
+ENGINES = ["stepgrad", "micrograd", "torch-ops", "torch-batched"]
+
+
+def timed(make: Callable[[], Callable[[], Any]]) -> float:
+    run = make()
+    gc.collect()
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def interleaved(
+    cases: dict[str, Callable[[], Callable[[], Any]]], rounds: int, budget: float
+) -> dict[str, Any]:
+    """Run each engine's case once per round, engines in turn; return medians (or why not)."""
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    result: dict[str, Any] = {}
+    for _ in range(rounds):
+        for name, make in cases.items():
+            if name in result:
+                continue
+            try:
+                times[name].append(timed(make))
+            except W.Unavailable as why:
+                result[name] = str(why)
+            except RecursionError:
+                result[name] = "RecursionError"
+            if times[name] and sum(times[name]) > budget:
+                result[name] = statistics.median(times[name])  # enough rounds for a slow one
+    for name, ts in times.items():
+        if name not in result:
+            result[name] = statistics.median(ts) if ts else "no run"
+    return result
+
+
+def moons(rounds: int) -> dict[str, Any]:
+    reference: dict[str, Any] = {}
+    W.moons_step("stepgrad", reference)()
+    verdicts: dict[str, Any] = {}
+    cases = {}
+    for engine in ENGINES:
+        check: dict[str, Any] = {}
+        try:
+            W.moons_step(engine, check)()
+        except W.Unavailable as why:
+            verdicts[engine] = str(why)
+            continue
+        differs = W.agree(reference, check)
+        if differs:
+            verdicts[engine] = f"WRONG first step ({differs}): not timed"
+            continue
+        cases[engine] = lambda e=engine: W.moons_step(e)  # noqa: E731
+    verdicts.update(interleaved(cases, rounds, budget=30.0))
+    return verdicts
+
+
+def memory_per_node(engine: str, links: int) -> dict[str, float] | str:
+    """Bytes per node of a chain with `links` links: tracemalloc here, RSS in a fresh process."""
+    try:
+        V = W._scalar(engine)
+    except W.Unavailable as why:
+        return str(why)
+    nodes = W.count_nodes(engine, links)
+    gc.collect()
+    tracemalloc.start()
+    x = V(1.0)
+    y = x
+    for _ in range(links):
+        y = y * 1.0001 + 0.0
+    y.backward()
+    traced = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del x, y
+    script = (
+        "import gc, sys\n"
+        "from benchmarks import workloads as W\n"
+        f"V = W._scalar({engine!r})\n"
+        "def rss():\n"
+        "    return int(open('/proc/self/statm').read().split()[1]) * 4096\n"
+        "gc.collect(); before = rss()\n"
+        f"x = V(1.0); y = x\nfor _ in range({links}): y = y * 1.0001 + 0.0\n"
+        "y.backward(); print(rss() - before)\n"
+    )
+    try:
+        rss = int(
+            subprocess.run(
+                [sys.executable, "-c", script],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=os.path.dirname(os.path.dirname(__file__)),
+                timeout=600,
+            ).stdout
+        )
+    except (subprocess.SubprocessError, ValueError):
+        rss = -1
+    return {"nodes": nodes, "tracemalloc": traced / nodes, "rss": rss / nodes}
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: checks it runs")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per workload (default 5)")
+    parser.add_argument("--json", metavar="PATH", help="also write every figure as JSON")
+    args = parser.parse_args(argv)
+    rounds = 1 if args.quick else args.rounds
+    chain_sizes = [100, 1000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
+    wide_n = 1000 if args.quick else 100_000
+    op_n = 500 if args.quick else 20_000
+    links = 250 if args.quick else 25_000  # 1e5 nodes at 4 nodes a link
+
+    report: dict[str, Any] = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+        "rows": [],
+    }
+    rows = report["rows"]
+
+    def add(workload: str, results: dict[str, Any], unit: float = 1.0) -> None:
+        rows.append({"workload": workload, "results": results})
+        _print_row(workload, results)
+
+    for engine in ENGINES[:3]:  # import everything before freezing the heap
+        try:
+            W.engine_module(engine)
+        except W.Unavailable:
+            pass
+    gc.collect()
+    gc.freeze()
+    print(f"stepgrad benchmarks on {report['machine']} (medians of {rounds} rounds)")
+    print(f"{'workload':<28}" + "".join(f"{e:>22}" for e in ENGINES))
+    add("moons_step", moons(rounds))
+    for n in chain_sizes:
+        cases = {e: (lambda e=e, n=n: W.chain(e, n)) for e in ENGINES}
+        if n > 100_000:  # micrograd would need ~5 GB and minutes; torch-ops likewise
+            cases = {e: cases[e] for e in ("stepgrad",)}
+        add(f"chain n={n:,}", interleaved(cases, rounds if n < 1_000_000 else 1, budget=60))
+    add(
+        f"wide n={wide_n:,} (sum of products)",
+        interleaved({e: (lambda e=e: W.wide(e, wide_n)) for e in ENGINES}, rounds, budget=30),
+    )
+    add(
+        f"wide n={wide_n:,} (stepgrad dot)",
+        interleaved({"stepgrad": lambda: W.wide("stepgrad", wide_n, nary=True)}, rounds, 30),
+    )
+    for op in ["sum only", *W.PER_OP]:
+        cases = {e: (lambda e=e, op=op: W.per_op(e, op, op_n)) for e in ENGINES[:3]}
+        res = interleaved(cases, rounds, budget=30)
+        per = {e: (v / op_n if isinstance(v, float) else v) for e, v in res.items()}
+        add(f"per op: {op} (s per op)", per)
+
+    print("\nmemory per node, chain of 1e5 nodes (bytes/node: tracemalloc, RSS)")
+    memory = {e: memory_per_node(e, links) for e in ENGINES[:2]}
+    report["memory"] = memory
+    for e, m in memory.items():
+        if isinstance(m, dict):
+            print(f"  {e:<10} {m['nodes']:>8} nodes  {m['tracemalloc']:8.0f}  {m['rss']:8.0f}")
+        else:
+            print(f"  {e:<10} {m}")
+
+    print("\nscaling (stepgrad): time of chain 10n / time of chain n")
+    ours = [
+        (r["workload"], r["results"].get("stepgrad"))
+        for r in rows
+        if r["workload"].startswith("chain")
+    ]
+    report["scaling"] = []
+    for (w1, t1), (w2, t2) in zip(ours, ours[1:]):
+        if isinstance(t1, float) and isinstance(t2, float):
+            report["scaling"].append({"from": w1, "to": w2, "ratio": t2 / t1})
+            print(f"  {w1} -> {w2}: x{t2 / t1:.2f}")
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(report, handle, indent=1)
+        print(f"\nwrote {args.json}")
+    return report
+
+
+def _print_row(workload: str, results: dict[str, Any]) -> None:
+    base = results.get("micrograd")
+    cells = []
+    for engine in ENGINES:
+        value = results.get(engine, "")
+        if isinstance(value, float):
+            ratio = (
+                f" x{base / value:.1f}" if isinstance(base, float) and engine != "micrograd" else ""
+            )
+            cells.append(f"{_seconds(value)}{ratio}")
+        else:
+            cells.append(str(value)[:20])
+    print(f"{workload:<28}" + "".join(f"{c:>22}" for c in cells), flush=True)
+
+
+def _seconds(t: float) -> str:
+    if t >= 1:
+        return f"{t:.2f} s"
+    if t >= 1e-3:
+        return f"{t * 1e3:.1f} ms"
+    return f"{t * 1e6:.2f} us"
+
+
+if __name__ == "__main__":
+    main()

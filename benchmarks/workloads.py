@@ -1,0 +1,317 @@
+"""The benchmark workloads, one function per (workload, engine), all timed by the runner.
+
+Engines: `stepgrad` (this project), `micrograd` (0.1.0 from PyPI), `torch-ops` (PyTorch used op
+by op on 0-d float64 tensors, the same graph as the scalar engines) and `torch-batched`
+(PyTorch on whole float64 tensors: the same maths, not the same graph). Each workload function
+returns a callable that does the timed work once, so setup stays out of the timing.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+ALPHA = 1e-4
+LR = 0.5
+
+
+class Unavailable(Exception):
+    """The engine cannot run this workload here (not installed, or it fails: the text says)."""
+
+
+def engine_module(name: str) -> Any:
+    if name == "stepgrad":
+        import autograd
+
+        return autograd
+    if name == "micrograd":
+        try:
+            import micrograd.engine
+            import micrograd.nn  # noqa: F401
+        except ImportError:
+            raise Unavailable("micrograd not installed (pip install -e '.[bench]')") from None
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000_000))  # its topo sort recurses
+        return micrograd
+    try:
+        import torch
+    except ImportError:
+        raise Unavailable("torch not installed") from None
+    return torch
+
+
+# ---- moons_step: micrograd's demo step, the same data and starting weights everywhere ----
+
+
+def moons_data(seed: int = 0) -> tuple[list[list[float]], list[float]]:
+    from demos.moons import make_moons
+
+    X, y = make_moons(100, 0.1, seed)
+    return X.tolist(), y.tolist()
+
+
+def start_weights(seed: int = 0) -> list[list[list[float]]]:
+    """[layer][neuron] -> weights then bias, from stepgrad's MLP(2, [16, 16, 1], seed)."""
+    from nn import MLP
+
+    model = MLP(2, [16, 16, 1], seed=seed)
+    return [[[w.data for w in n.w] + [n.b.data] for n in layer.neurons] for layer in model.layers]
+
+
+def moons_step(engine: str, check: dict[str, Any] | None = None) -> Callable[[], float]:
+    """Return a function doing one step: forward on 100 points, hinge + L2, zero_grad, backward,
+    SGD. With `check`, the first step's loss and gradients are stored there for comparison."""
+    X, y = moons_data()
+    weights = start_weights()
+    if engine == "stepgrad":
+        from nn import MLP, hinge_loss, l2_penalty
+
+        model = MLP(2, [16, 16, 1])
+        for layer, lw in zip(model.layers, weights):
+            for neuron, nw in zip(layer.neurons, lw):
+                for w, v in zip(neuron.w, nw):
+                    w.data = v
+                neuron.b.data = nw[-1]
+        params = model.parameters()
+
+        def step() -> float:
+            scores = [model(x) for x in X]
+            loss = hinge_loss(scores, y) + l2_penalty(params, ALPHA)
+            model.zero_grad()
+            loss.backward()
+            _record(check, loss.data, [p.grad for p in params])
+            for p in params:
+                p.data -= LR * p.grad
+            return loss.data
+
+        return step
+    if engine == "micrograd":
+        mg = engine_module("micrograd")
+        model = mg.nn.MLP(2, [16, 16, 1])
+        for layer, lw in zip(model.layers, weights):
+            for neuron, nw in zip(layer.neurons, lw):
+                for w, v in zip(neuron.w, nw):
+                    w.data = v
+                neuron.b.data = nw[-1]
+        params = model.parameters()
+        inputs = [[mg.engine.Value(a) for a in x] for x in X]
+
+        def step() -> float:
+            scores = list(map(model, inputs))
+            losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+            data_loss = sum(losses) * (1.0 / len(losses))
+            loss = data_loss + ALPHA * sum(p * p for p in params)
+            model.zero_grad()
+            loss.backward()
+            _record(check, loss.data, [p.grad for p in params])
+            for p in params:
+                p.data -= LR * p.grad
+            return loss.data
+
+        return step
+    torch = engine_module("torch")
+    if engine == "torch-ops":
+        tparams = [
+            [[torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in nw] for nw in lw]
+            for lw in weights
+        ]
+        flat = [p for lw in tparams for nw in lw for p in nw]
+        tX = [[torch.tensor(a, dtype=torch.float64) for a in x] for x in X]
+
+        def step() -> float:
+            losses = []
+            for x, yi in zip(tX, y):
+                h = x
+                for depth, layer in enumerate(tparams):
+                    out = []
+                    for nw in layer:
+                        act = nw[-1]
+                        for w, xi in zip(nw[:-1], h):
+                            act = act + w * xi
+                        out.append(act.relu() if depth < len(tparams) - 1 else act)
+                    h = out
+                losses.append((1 - yi * h[0]).relu())
+            loss = sum(losses) / len(losses) + ALPHA * sum(p * p for p in flat)
+            for p in flat:
+                p.grad = None
+            loss.backward()
+            _record(check, loss.item(), [p.grad.item() for p in flat])
+            with torch.no_grad():
+                for p in flat:
+                    p -= LR * p.grad
+            return loss.item()
+
+        return step
+    # torch-batched
+    mats = []
+    for lw in weights:
+        W = torch.tensor([nw[:-1] for nw in lw], dtype=torch.float64).T.clone()
+        b = torch.tensor([nw[-1] for nw in lw], dtype=torch.float64)
+        mats += [W.requires_grad_(), b.requires_grad_()]
+    tX, ty = torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+
+    def step() -> float:
+        h = tX
+        for k in range(0, len(mats), 2):
+            h = h @ mats[k] + mats[k + 1]
+            if k < len(mats) - 2:
+                h = h.relu()
+        loss = (1 - ty * h[:, 0]).relu().mean() + ALPHA * sum((m * m).sum() for m in mats)
+        for m in mats:
+            m.grad = None
+        loss.backward()
+        if check is not None and "loss" not in check:
+            grads = []
+            for W, b in zip(mats[::2], mats[1::2]):  # back to (neuron: weights, bias) order
+                for j in range(W.shape[1]):
+                    grads += W.grad[:, j].tolist() + [b.grad[j].item()]
+            _record(check, loss.item(), grads)
+        with torch.no_grad():
+            for m in mats:
+                m -= LR * m.grad
+        return loss.item()
+
+    return step
+
+
+def _record(check: dict[str, Any] | None, loss: float, grads: list[float]) -> None:
+    if check is not None and "loss" not in check:
+        check["loss"], check["grads"] = loss, list(grads)
+
+
+# ---- chain, wide, per-op ----
+
+
+def chain(engine: str, n: int) -> Callable[[], float]:
+    """y = y * 1.0001 + 0.0, n times, then backward (4 nodes a link in the scalar engines)."""
+    if engine == "torch-batched":
+        raise Unavailable("a chain is sequential: nothing to batch")
+    V = _scalar(engine)
+
+    def run() -> float:
+        x = V(1.0)
+        y = x
+        for _ in range(n):
+            y = y * 1.0001 + 0.0
+        y.backward()
+        return _grad(x)
+
+    return run
+
+
+def wide(engine: str, n: int, nary: bool = False) -> Callable[[], float]:
+    """The sum of n products aᵢ·bᵢ, then backward. With `nary`, stepgrad's one-node dot."""
+    rng = random.Random(1)
+    a_data = [rng.uniform(-1, 1) for _ in range(n)]
+    b_data = [rng.uniform(-1, 1) for _ in range(n)]
+    if engine == "torch-batched":
+        torch = engine_module("torch")
+
+        def batched() -> float:
+            a = torch.tensor(a_data, dtype=torch.float64, requires_grad=True)
+            b = torch.tensor(b_data, dtype=torch.float64)
+            (a * b).sum().backward()
+            return a.grad[0].item()
+
+        return batched
+    V = _scalar(engine)
+
+    def run() -> float:
+        a = [V(v) for v in a_data]
+        b = [V(v) for v in b_data]
+        if nary:
+            import autograd
+
+            total = autograd.dot(a, b)
+        else:
+            total = sum((ai * bi for ai, bi in zip(a, b)), V(0.0))
+        total.backward()
+        return _grad(a[0])
+
+    return run
+
+
+PER_OP: dict[str, Callable[[Any, Any], Any]] = {
+    "add": lambda x, c: x + c,
+    "mul": lambda x, c: x * c,
+    "tanh": lambda x, c: x.tanh(),
+    "exp": lambda x, c: x.exp(),
+    "pow": lambda x, c: x**2,
+    "relu": lambda x, c: x.relu(),
+}
+
+
+def per_op(engine: str, op: str, n: int) -> Callable[[], float]:
+    """n independent applications of one op to fresh leaves, joined by one sum, then backward.
+
+    The same joining sum for every op and engine; the row `sum only` is that sum by itself, so
+    an op's own cost is its row minus that one."""
+    if engine == "torch-batched":
+        raise Unavailable("per-op cost is about scalar nodes")
+    V = _scalar(engine)
+    rng = random.Random(2)
+    data = [rng.uniform(-1, 1) for _ in range(n)]
+    apply = PER_OP.get(op, lambda x, c: x)
+    try:
+        apply(V(0.5), V(0.5))
+    except AttributeError:
+        raise Unavailable(f"{engine} has no {op}") from None
+
+    def run() -> float:
+        c = V(0.5)
+        leaves = [V(v) for v in data]
+        total = sum((apply(x, c) for x in leaves), V(0.0))
+        total.backward()
+        return _grad(leaves[0])
+
+    return run
+
+
+def _scalar(engine: str) -> Any:
+    if engine == "stepgrad":
+        return engine_module("stepgrad").Value
+    if engine == "micrograd":
+        return engine_module("micrograd").engine.Value
+    torch = engine_module("torch")
+    return lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+
+
+def _grad(x: Any) -> float:
+    g = x.grad
+    return float(g.item() if hasattr(g, "item") else g)
+
+
+def count_nodes(engine: str, n: int) -> int:
+    """Nodes in the chain of n links, counted on the graph itself (scalar engines)."""
+    V = _scalar(engine)
+    x = V(1.0)
+    y = x
+    for _ in range(n):
+        y = y * 1.0001 + 0.0
+    seen, stack = {id(y)}, [y]
+    while stack:
+        node = stack.pop()
+        for p in getattr(node, "parents", None) or getattr(node, "_prev", ()):
+            if id(p) not in seen:
+                seen.add(id(p))
+                stack.append(p)
+    return len(seen)
+
+
+def agree(a: dict[str, Any], b: dict[str, Any], rel: float = 1e-9) -> str | None:
+    """Return None when two first steps agree (loss and every gradient), else what differs."""
+    if not math.isclose(a["loss"], b["loss"], rel_tol=rel, abs_tol=1e-12):
+        return f"loss {a['loss']!r} vs {b['loss']!r}"
+    if len(a["grads"]) != len(b["grads"]):
+        return f"{len(a['grads'])} vs {len(b['grads'])} gradients"
+    for k, (g, h) in enumerate(zip(a["grads"], b["grads"])):
+        if not math.isclose(g, h, rel_tol=rel, abs_tol=1e-12):
+            return f"gradient {k}: {g!r} vs {h!r}"
+    return None
+
+
+_ = np  # numpy is used through demos.moons.make_moons
