@@ -20,12 +20,13 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
 import graphviz
 
+from autograd._files import write_atomically
 from autograd.backward import _pass, formula, node_namer, topological_order
 from autograd.value import Value
 
@@ -64,7 +65,7 @@ def to_dot(
     grads: Mapping[Value, float] | None = None,
     highlight: Collection[Value] = (),
     number_format: str = ".4g",
-    group: bool = False,
+    group: bool | Mapping[Value, str] | Callable[[Value], str | None] = False,
     max_nodes: int = MAX_NODES,
     summary: bool = False,
     title: str = "",
@@ -76,8 +77,9 @@ def to_dot(
     grads          numbers to show instead of `.grad`; a node missing from it shows "grad ?"
     highlight      nodes to fill in yellow
     number_format  a format spec for data and grads, e.g. ".4g" or ".6f"
-    group          put nodes in Graphviz clusters by module, from parameter labels such as
-                   layers.0.neurons.3.w.1: a layer box holding a box per neuron
+    group          True: put nodes in Graphviz clusters by module, from parameter labels such
+                   as layers.0.neurons.3.w.1 (a layer box holding a box per neuron); or a
+                   mapping / function from node to a cluster name (None: no cluster)
     max_nodes      past this many Values raise GraphTooLargeError, unless `summary`
     summary        draw only the `max_nodes` nodes nearest `root`, and one box for the rest
     """
@@ -105,7 +107,12 @@ def to_dot(
         order = order[hidden:]
     ids = {node: f"v{k}" for k, node in enumerate(order)}
     highlighted = set(highlight)
-    clusters = _clusters(order) if group else {}
+    clusters: dict[Value, tuple[str, ...]]
+    if callable(group) or isinstance(group, Mapping):
+        name_of = group.get if isinstance(group, Mapping) else group
+        clusters = {node: (str(name),) for node in order if (name := name_of(node))}
+    else:
+        clusters = _clusters(order) if group else {}
 
     dot = graphviz.Digraph(
         graph_attr={
@@ -258,7 +265,7 @@ def draw(
         )
     source = to_dot(root, **options).source
     if fmt == "dot":
-        _write_atomically(target, source.encode())
+        write_atomically(target, source.encode())
         return target
     return _render(source, fmt, target, timeout)
 
@@ -292,21 +299,8 @@ def _render(source: str, fmt: str, target: Path, timeout: float) -> Path:
             f"dot failed ({done.returncode}) writing {target}: "
             f"{done.stderr.decode(errors='replace').strip()}"
         )
-    _write_atomically(target, done.stdout)
+    write_atomically(target, done.stdout)
     return target
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 # ---- the animated backward pass ----
@@ -403,7 +397,7 @@ def animate(
         frames="\n".join(f'<div class="frame" hidden>{p}</div>' for p in pages),
         texts=json.dumps([s["text"] for s in steps]).replace("</", "<\\/"),
     )
-    _write_atomically(target, page.encode("utf-8"))
+    write_atomically(target, page.encode("utf-8"))
     return target
 
 

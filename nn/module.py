@@ -14,12 +14,12 @@ import json
 import math
 import os
 import random
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import autograd
 from autograd import Value
+from autograd._files import write_atomically
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 INITS = ("uniform", "xavier", "kaiming", "lecun")
@@ -131,21 +131,7 @@ class Module:
             "model": repr(self),
             "parameters": self.state_dict(),
         }
-        text = json.dumps(document, indent=1)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, temporary = tempfile.mkstemp(
-            dir=folder, prefix="." + os.path.basename(path), suffix=".tmp"
-        )
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
+        write_atomically(path, json.dumps(document, indent=1).encode("utf-8"))
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Read a file written by `save` into this model, or raise ValueError and change nothing."""

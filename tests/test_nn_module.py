@@ -115,6 +115,15 @@ def _damage(path, how):  # type: ignore[no-untyped-def]
         path.write_text("layers.0: 1.0\n")
 
 
+def test_saved_files_get_the_usual_permissions_not_private_ones(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    mask = os.umask(0o022)
+    try:
+        MLP(2, [2, 1], seed=0).save(tmp_path / "m.json")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "m.json").stat().st_mode & 0o777 == 0o644
+
+
 @pytest.mark.parametrize(
     "how,message",
     [
