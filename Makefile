@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench graphviz clean
+.PHONY: demo test lint bench gallery graphviz clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -36,3 +36,15 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+
+# The README's pictures, made by the demos themselves.
+GALLERY := docs/gallery
+gallery: $(STAMP) graphviz
+	$(PY) -m demos.moons --out $(GALLERY)
+	$(PY) -m demos.spiral --out $(GALLERY)
+	$(PY) -m demos.regression --out $(GALLERY)
+	$(PY) -m demos.rnn --out $(GALLERY)
+	$(PY) -m demos.vanishing --out $(GALLERY)
+	$(PY) -m demos.optimizers --out $(GALLERY)
+	$(PY) -m demos.graph --out $(GALLERY)
+	$(PY) tools/screenshot_page.py $(GALLERY)/backprop.html $(GALLERY)/backprop_page.png 2

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-TRAINING_DEMOS = ["moons", "xor", "spiral", "regression"]
-DRAWING_DEMOS = {"moons", "spiral", "regression"}
+TRAINING_DEMOS = ["moons", "xor", "spiral", "regression", "rnn"]
+DRAWING_DEMOS = {"moons", "spiral", "regression", "rnn", "vanishing", "optimizers"}
 
 
 @pytest.mark.parametrize("name", TRAINING_DEMOS)
@@ -32,7 +32,44 @@ def test_tour_demo_runs(capsys) -> None:  # type: ignore[no-untyped-def]
     assert "g = 24.7041   dg/da = 138.8338   dg/db = 645.5773" in out
 
 
-@pytest.mark.parametrize("name", TRAINING_DEMOS)
+def test_rnn_shared_weight_gradient_is_the_sum_over_time_steps() -> None:
+    from demos.rnn import TanhRNN, shared_gradient_is_a_sum_over_time
+
+    shared, parts = shared_gradient_is_a_sum_over_time(TanhRNN(4, seed=2), 5)
+    assert len(parts) == 5 and parts[0] == 0.0  # h₀ = 0: the first step cannot use Wh
+    assert shared == pytest.approx(sum(parts), rel=1e-12) and shared != 0.0
+
+
+def test_vanishing_demo_shows_sigmoid_vanishing_and_kaiming_relu_steady(capsys) -> None:  # type: ignore[no-untyped-def]
+    from demos.vanishing import layer_gradient_norms
+
+    sigmoid = layer_gradient_norms("sigmoid", "xavier", 12, seed=0)
+    relu = layer_gradient_norms("relu", "kaiming", 12, seed=0)
+    assert len(sigmoid) == 12 and sigmoid[0] / sigmoid[-1] < 1e-4
+    assert 1e-2 < relu[0] / relu[-1] < 1e2
+
+
+def test_optimizers_demo_counts_steps_and_momentum_beats_sgd_on_the_saddle(
+    tmp_path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from demos.optimizers import SURFACES, run
+
+    f, start, minimum, _, rates = SURFACES["saddle"]
+    _, plain = run(f, start, minimum, "SGD", rates["SGD"], 500)
+    _, momentum = run(f, start, minimum, "momentum", rates["momentum"], 500)
+    assert plain is not None and momentum is not None and momentum < plain
+    importlib.import_module("demos.optimizers").main(["--steps", "5", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "saddle: start" in out and "optimizers: steps to tolerance" in out
+
+
+def test_vanishing_demo_runs_with_tiny_settings(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    importlib.import_module("demos.vanishing").main(["--depth", "3", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert out.strip().splitlines()[-1].startswith("vanishing: 6 networks of 3 layers")
+
+
+@pytest.mark.parametrize("name", TRAINING_DEMOS + ["vanishing", "optimizers"])
 def test_demo_help_describes_it(name: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", f"demos.{name}", "--help"],
