@@ -169,7 +169,6 @@ def neg_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
     return (-g,)
 
 
-# z = xᶜ for a constant c        dz/dx = c·xᶜ⁻¹   (0 when c = 0, as torch)
 # torch computes x**0.5 as √x and x**-0.5 as 1/√x, which differ from pow() at -inf; so do we.
 def _fpow_const(x: float, c: float) -> float:
     if c == 0.5:
@@ -179,6 +178,7 @@ def _fpow_const(x: float, c: float) -> float:
     return _fpow(x, c)
 
 
+# z = xᶜ for a constant c        dz/dx = c·xᶜ⁻¹   (0 when c = 0, as torch)
 def pow_const(x: Any, c: float) -> Any:
     if type(x) is not Value:
         return _fpow_const(x, c)
@@ -331,6 +331,10 @@ def softplus_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
 
 # z = x₁ + x₂ + … + xₙ  (added left to right)        dz/dxᵢ = 1
 def sum(xs: Any) -> Any:
+    """Return x₁ + … + xₙ as one node with n parents (numbers mix in); floats give a float.
+
+    >>> autograd.sum([a, b, 1.0])        # one "sum" node, not a chain of "+"
+    """
     xs = tuple(xs)
     if not builtins.any(type(x) is Value for x in xs):
         return builtins.sum(xs, 0.0)
@@ -344,6 +348,10 @@ def sum_backward(g: Any, z: Any, *xs: Any) -> tuple[Any, ...]:
 
 # z = w₁x₁ + … + wₙxₙ, parents (w₁ … wₙ, x₁ … xₙ)        dz/dwᵢ = xᵢ        dz/dxᵢ = wᵢ
 def dot(ws: Any, xs: Any) -> Any:
+    """Return w₁x₁ + … + wₙxₙ as one node whose parents are (w₁ … wₙ, x₁ … xₙ).
+
+    A neuron's weighted sum in one node instead of 2n; numbers mix in as constant leaves.
+    """
     ws, xs = tuple(ws), tuple(xs)
     if len(ws) != len(xs):
         raise ValueError(f"dot needs two sequences of one length, got {len(ws)} and {len(xs)}")

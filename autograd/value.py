@@ -104,7 +104,7 @@ class Value:
     (-3.0, 2.0)
     """
 
-    __slots__ = ("data", "grad", "label", "op", "parents", "_backward", "_hooks", "_order")
+    __slots__ = ("data", "grad", "label", "op", "parents", "_backward", "_hooks", "_order", "_mark")
 
     data: float
     grad: float
@@ -114,6 +114,7 @@ class Value:
     _backward: Callable[..., tuple[Any, ...]] | None
     _hooks: list[Callable[[Any], Any]] | None
     _order: int  # creation number: parents are always made before children
+    _mark: object  # the token of the last topological_order that reached this node
 
     def __init__(self, data: object, label: str = "") -> None:
         if type(data) is not float:
@@ -128,6 +129,7 @@ class Value:
         self._backward = None
         self._hooks = None
         self._order = _next_order()
+        self._mark = None
 
     # ---- arithmetic: each operator calls its op in ops.py ----
 
@@ -291,7 +293,7 @@ def _lift(x: object, op: str) -> Value:
         leaf.grad = 0.0
         leaf.label = leaf.op = ""
         leaf.parents = ()
-        leaf._backward = leaf._hooks = None
+        leaf._backward = leaf._hooks = leaf._mark = None
         leaf._order = _next_order()
         return leaf
     if isinstance(x, Value):
@@ -328,7 +330,7 @@ def _record(
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out._hooks = None
+    out._hooks = out._mark = None
     out._order = _next_order()
     if _tracking:
         out.op = op

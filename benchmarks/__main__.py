@@ -129,6 +129,55 @@ def memory_per_node(engine: str, links: int) -> dict[str, float] | str:
     return {"nodes": nodes, "tracemalloc": traced / nodes, "rss": rss / nodes}
 
 
+SCALING_SCRIPT = """
+import gc, json, statistics, sys, time
+from benchmarks import workloads as W
+V = W._scalar(sys.argv[1])
+n = int(sys.argv[2])
+forward, backward = [], []
+for _ in range(int(sys.argv[3])):
+    gc.collect()
+    t0 = time.perf_counter()
+    x = V(1.0)
+    y = x
+    for _ in range(n):
+        y = y * 1.0001 + 0.0
+    t1 = time.perf_counter()
+    y.backward()
+    t2 = time.perf_counter()
+    forward.append(t1 - t0)
+    backward.append(t2 - t1)
+    del x, y
+print(json.dumps({"forward": statistics.median(forward), "backward": statistics.median(backward)}))
+"""
+
+
+def scaling(engine: str, sizes: list[int], repeats: int) -> list[dict[str, Any]]:
+    """Chain forward and backward times per size, each size in a fresh process (so one size's
+    heap does not slow the next), with the ratio to the size before."""
+    rows: list[dict[str, Any]] = []
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for n in sizes:
+        done = subprocess.run(
+            [sys.executable, "-c", SCALING_SCRIPT, engine, str(n), str(repeats)],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            timeout=1200,
+        )
+        if done.returncode != 0:
+            rows.append({"n": n, "error": done.stderr.strip().splitlines()[-1][:60]})
+            break
+        times = json.loads(done.stdout)
+        row = {"n": n, **times, "total": times["forward"] + times["backward"]}
+        previous = rows[-1] if rows and "total" in rows[-1] else None
+        if previous:
+            row["backward_ratio"] = row["backward"] / previous["backward"]
+            row["total_ratio"] = row["total"] / previous["total"]
+        rows.append(row)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks it runs")
@@ -166,7 +215,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         cases = {e: (lambda e=e, n=n: W.chain(e, n)) for e in ENGINES}
         if n > 100_000:  # micrograd would need ~5 GB and minutes; torch-ops likewise
             cases = {e: cases[e] for e in ("stepgrad",)}
-        add(f"chain n={n:,}", interleaved(cases, rounds if n < 1_000_000 else 1, budget=60))
+        add(f"chain n={n:,}", interleaved(cases, rounds if n < 1_000_000 else 3, budget=60))
     add(
         f"wide n={wide_n:,} (sum of products)",
         interleaved({e: (lambda e=e: W.wide(e, wide_n)) for e in ENGINES}, rounds, budget=30),
@@ -190,17 +239,27 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         else:
             print(f"  {e:<10} {m}")
 
-    print("\nscaling (stepgrad): time of chain 10n / time of chain n")
-    ours = [
-        (r["workload"], r["results"].get("stepgrad"))
-        for r in rows
-        if r["workload"].startswith("chain")
-    ]
-    report["scaling"] = []
-    for (w1, t1), (w2, t2) in zip(ours, ours[1:]):
-        if isinstance(t1, float) and isinstance(t2, float):
-            report["scaling"].append({"from": w1, "to": w2, "ratio": t2 / t1})
-            print(f"  {w1} -> {w2}: x{t2 / t1:.2f}")
+    print(
+        "\nscaling: chain of n links, each size in a fresh process (median of the repeats);"
+        "\nratios are to the size before, 10x the links"
+    )
+    report["scaling"] = {}
+    for engine, sizes in [("stepgrad", chain_sizes), ("micrograd", chain_sizes[:3])]:
+        rows = scaling(engine, sizes, 1 if args.quick else 3)
+        report["scaling"][engine] = rows
+        for row in rows:
+            if "error" in row:
+                print(f"  {engine:<10} n={row['n']:>9,}  {row['error']}")
+                continue
+            ratios = (
+                f"  backward x{row['backward_ratio']:.2f}  total x{row['total_ratio']:.2f}"
+                if "total_ratio" in row
+                else ""
+            )
+            print(
+                f"  {engine:<10} n={row['n']:>9,}  forward {_seconds(row['forward']):>9}  "
+                f"backward {_seconds(row['backward']):>9}{ratios}"
+            )
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(report, handle, indent=1)

@@ -86,3 +86,14 @@ def test_moons_reaches_full_training_accuracy_with_the_demo_settings() -> None:
 
     model, X, y, losses, accuracy = train(steps=100, seed=0)
     assert accuracy == 1.0 and losses[-1] < losses[0] / 10
+
+
+def test_a_demo_without_matplotlib_still_trains_and_says_how_to_get_pictures(
+    monkeypatch, tmp_path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    importlib.import_module("demos.regression").main(["--steps", "2", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "pip install -e '.[demos]'" in out
+    assert out.strip().splitlines()[-1].startswith("regression: 2 steps")
+    assert not list(tmp_path.glob("*.png"))
