@@ -97,10 +97,8 @@ def _close(a: float, b: float, atol: float, rtol: float) -> bool:
 _sites: dict[Value, str] = {}  # node -> "file:line" of the user code that made it, while on
 _depth = 0
 
-_PACKAGE_DIRS = tuple(
-    os.path.dirname(os.path.abspath(path)) + os.sep
-    for path in (__file__, os.path.join(os.path.dirname(__file__), "..", "nn", "x"))
-)
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_PACKAGE_DIRS = tuple(os.path.join(_ROOT, package) + os.sep for package in ("autograd", "nn"))
 
 
 class detect_anomaly:

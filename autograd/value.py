@@ -24,7 +24,6 @@ import numbers
 from collections.abc import Callable
 from typing import Any, Union
 
-Number = Union[int, float]
 Operand = Union["Value", int, float]
 
 # Engine-wide switches. Module globals, because `_record` reads them on every op.

@@ -14,8 +14,6 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 ALPHA = 1e-4
 LR = 0.5
 
@@ -70,12 +68,7 @@ def moons_step(engine: str, check: dict[str, Any] | None = None) -> Callable[[],
     if engine == "stepgrad":
         from nn import MLP, hinge_loss, l2_penalty
 
-        model = MLP(2, [16, 16, 1])
-        for layer, lw in zip(model.layers, weights):
-            for neuron, nw in zip(layer.neurons, lw):
-                for w, v in zip(neuron.w, nw):
-                    w.data = v
-                neuron.b.data = nw[-1]
+        model = _with_weights(MLP(2, [16, 16, 1]), weights)
         params = model.parameters()
 
         def step() -> float:
@@ -91,12 +84,7 @@ def moons_step(engine: str, check: dict[str, Any] | None = None) -> Callable[[],
         return step
     if engine == "micrograd":
         mg = engine_module("micrograd")
-        model = mg.nn.MLP(2, [16, 16, 1])
-        for layer, lw in zip(model.layers, weights):
-            for neuron, nw in zip(layer.neurons, lw):
-                for w, v in zip(neuron.w, nw):
-                    w.data = v
-                neuron.b.data = nw[-1]
+        model = _with_weights(mg.nn.MLP(2, [16, 16, 1]), weights)
         params = model.parameters()
         inputs = [[mg.engine.Value(a) for a in x] for x in X]
 
@@ -176,6 +164,16 @@ def moons_step(engine: str, check: dict[str, Any] | None = None) -> Callable[[],
         return loss.item()
 
     return step
+
+
+def _with_weights(model: Any, weights: list[list[list[float]]]) -> Any:
+    """Set a stepgrad or micrograd MLP (both: layers -> neurons -> w, b) to the given weights."""
+    for layer, layer_weights in zip(model.layers, weights):
+        for neuron, values in zip(layer.neurons, layer_weights):
+            for w, v in zip(neuron.w, values):
+                w.data = v
+            neuron.b.data = values[-1]
+    return model
 
 
 def _record(check: dict[str, Any] | None, loss: float, grads: list[float]) -> None:
@@ -312,6 +310,3 @@ def agree(a: dict[str, Any], b: dict[str, Any], rel: float = 1e-9) -> str | None
         if not math.isclose(g, h, rel_tol=rel, abs_tol=1e-12):
             return f"gradient {k}: {g!r} vs {h!r}"
     return None
-
-
-_ = np  # numpy is used through demos.moons.make_moons

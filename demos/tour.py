@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 
 from autograd import Value, backward_steps, detect_anomaly, grad, gradcheck
+from demos.step_through import expression
 
 
 def classic() -> Value:
@@ -60,13 +61,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"   FloatingPointError: {error}")
 
     print("5. stepping through backprop of z = tanh(x·w + b)")
-    x, w, bias = Value(0.5, "x"), Value(-2.0, "w"), Value(0.3, "b")
-    xw = x * w
-    xw.label = "xw"
-    s = xw + bias
-    s.label = "s"
-    z = s.tanh()
-    z.label = "z"
+    z = expression()
     for step in backward_steps(z):
         print("  ", step)
 

@@ -214,8 +214,8 @@ def initial_weight(rng: random.Random, init: str, fan_in: int, fan_out: int) -> 
 
 
 def _as_inputs(x: Any, nin: int, who: str) -> list[Value]:
-    if isinstance(x, Value) or not isinstance(x, Sequence) or isinstance(x, str):
-        x = [x] if isinstance(x, (Value, int, float)) else x
+    if isinstance(x, (Value, int, float)):  # one input may come bare
+        x = [x]
     if not isinstance(x, Sequence) or isinstance(x, str):
         raise TypeError(f"{who} needs a list of {nin} numbers or Values, got {type(x).__name__}")
     if len(x) != nin:
