@@ -256,6 +256,11 @@ def test_the_readme_pdb_session_works_as_written() -> None:
     readme = (ROOT / "README.md").read_text()
     for line in commands.strip().splitlines():
         assert f"(Pdb) {line}" in readme  # the README shows these very commands
+    session = readme.split("$ python demos/step_through.py --pdb")[1].split("```")[0]
+    shown = out.replace(str(ROOT), "...")
+    for line in session.splitlines():  # and the very places pdb stops at, line numbers included
+        if line.startswith(("> ", "Breakpoint", "-> ")):
+            assert line in shown, f"README pdb line is stale: {line!r}"
 
 
 @needs_dot
