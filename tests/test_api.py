@@ -85,3 +85,26 @@ def test_public_value_methods_have_docstrings() -> None:
         "local_grads",
     ]:
         assert getattr(autograd.Value, name).__doc__, name
+
+
+def test_the_readme_tour_runs_as_written_and_prints_what_it_says(capsys) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    tour = readme.split("## A short tour")[1].split("```python")[1].split("```")[0]
+    with pytest.raises(FloatingPointError, match="'sqrt' made nan from inputs \\(-1.0\\)"):
+        exec(compile(tour, "README.md", "exec"), {})  # stops at the anomaly example
+    printed = capsys.readouterr().out
+    assert printed.startswith("0.3173697949912292\n")
+    after = tour.split("# step through the backward pass one node at a time")[1]
+    exec(
+        compile(
+            "from autograd import Value, backward_steps\n"
+            "x, w, b = Value(0.5, 'x'), Value(-2.0, 'w'), Value(0.3, 'b')\n" + after,
+            "README.md",
+            "exec",
+        ),
+        {},
+    )
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == "step 1/6  #6 = tanh(#5) = -0.604368   grad 1   -> #5 += 0.63474"
