@@ -7,7 +7,7 @@ norm of the gradient that reaches each layer's outputs, ‖∂loss/∂hₗ‖ (b
 on every node, inner ones too), on a log scale from the first layer to the last.
 
     $ python -m demos.vanishing
-    $ python -m demos.vanishing --depth 10 --out /tmp/vanishing
+    $ python -m demos.vanishing --depth 10 --steps 5 --out /tmp/vanishing   (average 5 batches)
 """
 
 from __future__ import annotations
@@ -31,10 +31,17 @@ NETWORKS = [
 ]
 
 
-def layer_gradient_norms(activation: str, init: str, depth: int, seed: int) -> list[float]:
-    """‖∂loss/∂hₗ‖ over the batch for each hidden layer's outputs hₗ, first layer first."""
+def layer_gradient_norms(
+    activation: str, init: str, depth: int, seed: int, batches: int = 1
+) -> list[float]:
+    """‖∂loss/∂hₗ‖ for each hidden layer's outputs hₗ, first layer first, averaged over
+    `batches` random batches (one backward pass each) through one network."""
     model = MLP(WIDTH, [WIDTH] * depth + [1], activation, seed=seed, init=init)
-    rng = random.Random(seed + 1)
+    runs = [_norms(model, random.Random(seed + 1 + k)) for k in range(max(1, batches))]
+    return [sum(layer) / len(runs) for layer in zip(*runs)]
+
+
+def _norms(model: MLP, rng: random.Random) -> list[float]:
     batch = [[rng.gauss(0, 1) for _ in range(WIDTH)] for _ in range(BATCH)]
     targets = [rng.gauss(0, 1) for _ in range(BATCH)]
     outputs: list[list[list[Value]]] = [[] for _ in model.layers[:-1]]  # [layer][sample]
@@ -68,13 +75,13 @@ def describe(name: str, norms: list[float]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = parser(__doc__, steps=1)
+    p = parser(__doc__, steps=1)  # --steps: random batches to average over (a pass each)
     p.add_argument("--depth", type=int, default=20, help="hidden layers (default 20)")
     args = p.parse_args(argv)
     results = {}
     for activation, init in NETWORKS:
         name = f"{activation}, {init}"
-        results[name] = layer_gradient_norms(activation, init, args.depth, args.seed)
+        results[name] = layer_gradient_norms(activation, init, args.depth, args.seed, args.steps)
         print(describe(name, results[name]))
     plt = pyplot()
     shown = ""
