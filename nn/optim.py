@@ -61,9 +61,10 @@ class SGD(Optimizer):
         params: Iterable[Value],
         lr: float,
         momentum: float = 0.0,
-        dampening: float = 0.0,
         nesterov: bool = False,
         weight_decay: float = 0.0,
+        *,
+        dampening: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
         self.momentum = _positive("momentum", momentum)

@@ -170,6 +170,12 @@ def test_sgd_momentum_step_by_hand() -> None:
     assert same(p.data, 0.75 - 0.3625)
 
 
+def test_sgd_takes_designs_positional_order() -> None:
+    p = Value(1.0)
+    opt = SGD([p], 0.1, 0.9, True, 0.5)  # lr, momentum, nesterov, weight_decay
+    assert (opt.momentum, opt.nesterov, opt.weight_decay, opt.dampening) == (0.9, True, 0.5, 0.0)
+
+
 def test_adam_first_step_moves_each_parameter_by_lr() -> None:
     ps = vals([1.0, -2.0])
     ps[0].grad, ps[1].grad = 3.0, -0.01
