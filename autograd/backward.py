@@ -66,7 +66,7 @@ def _pass(root: Value, seed: Any, as_values: bool) -> Iterator[tuple[Value, Any,
     """
     checking = _value._watching  # read once per pass
     fresh: dict[Value, Any] = {root: seed}
-    pop = fresh.pop
+    pop, get = fresh.pop, fresh.get
     for node in reversed(topological_order(root)):
         g = pop(node)
         if node._hooks is not None:
@@ -87,7 +87,8 @@ def _pass(root: Value, seed: Any, as_values: bool) -> Iterator[tuple[Value, Any,
         if checking:
             check.watch_backward(node, g, sent)
         for parent, c in zip(parents, sent):
-            fresh[parent] = fresh[parent] + c if parent in fresh else c
+            before = get(parent)
+            fresh[parent] = c if before is None else before + c
         yield node, g, sent
 
 
