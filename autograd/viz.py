@@ -105,7 +105,7 @@ def to_dot(
             )
         hidden = len(order) - max_nodes
         order = order[hidden:]
-    ids = {node: f"v{k}" for k, node in enumerate(order)}
+    ids = _node_ids(order)
     highlighted = set(highlight)
     clusters: dict[Value, tuple[str, ...]]
     if callable(group) or isinstance(group, Mapping):
@@ -165,6 +165,11 @@ def to_dot(
                 dot.body.append(f"\trest -> o{ids[node][1:]} [style=dashed]\n")
     _emit_clusters(dot, bodies)
     return dot
+
+
+def _node_ids(order: list[Value]) -> dict[Value, str]:
+    """The SVG id of each value node, "v<place in the topological order>"; its op is "o<place>"."""
+    return {node: f"v{k}" for k, node in enumerate(order)}
 
 
 def _fill(node: Value) -> str:
@@ -313,7 +318,7 @@ def frames(root: Value, number_format: str = ".4g") -> list[dict[str, Any]]:
     """
     order = topological_order(root)
     name = node_namer(order)
-    ids = {node: f"v{k}" for k, node in enumerate(order)}
+    ids = _node_ids(order)
     known: dict[Value, float] = {}
     out = []
     for index, (node, g, sent) in enumerate(_pass(root, 1.0, False), 1):
@@ -375,9 +380,8 @@ def animate(
             "animation (one frame per node); animate a smaller part of it or raise max_nodes"
         )
     steps = frames(root, number_format)
-    final = {node: 0.0 for node in order}
-    for node, g, _ in _pass(root, 1.0, False):
-        final[node] = g
+    by_id = {vid: node for node, vid in _node_ids(order).items()}
+    final = {by_id[vid]: g for vid, g in steps[-1]["known"].items()}  # every node, by the end
     source = to_dot(
         root,
         grads=final,
@@ -390,7 +394,7 @@ def animate(
         svg_path = _render(source, "svg", Path(folder) / "graph.svg", timeout)
         svg = svg_path.read_text(encoding="utf-8")
     svg = svg[svg.index("<svg") :]
-    pages = [_frame_svg(svg, step, [f"v{k}" for k in range(len(order))]) for step in steps]
+    pages = [_frame_svg(svg, step) for step in steps]
     page = _PAGE.format(
         title=html.escape(title or "stepgrad: backward pass"),
         count=len(steps),
@@ -401,7 +405,7 @@ def animate(
     return target
 
 
-def _frame_svg(svg: str, step: dict[str, Any], all_ids: list[str]) -> str:
+def _frame_svg(svg: str, step: dict[str, Any]) -> str:
     """One frame: unknown grads become "grad ?", the current node and its edges are marked."""
     known = step["known"]
 

@@ -74,12 +74,7 @@ def moons_step(engine: str, check: dict[str, Any] | None = None) -> Callable[[],
         def step() -> float:
             scores = [model(x) for x in X]
             loss = hinge_loss(scores, y) + l2_penalty(params, ALPHA)
-            model.zero_grad()
-            loss.backward()
-            _record(check, loss.data, [p.grad for p in params])
-            for p in params:
-                p.data -= LR * p.grad
-            return loss.data
+            return _backward_and_update(model, params, loss, check)
 
         return step
     if engine == "micrograd":
@@ -93,12 +88,7 @@ def moons_step(engine: str, check: dict[str, Any] | None = None) -> Callable[[],
             losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
             data_loss = sum(losses) * (1.0 / len(losses))
             loss = data_loss + ALPHA * sum(p * p for p in params)
-            model.zero_grad()
-            loss.backward()
-            _record(check, loss.data, [p.grad for p in params])
-            for p in params:
-                p.data -= LR * p.grad
-            return loss.data
+            return _backward_and_update(model, params, loss, check)
 
         return step
     torch = engine_module("torch")
@@ -174,6 +164,19 @@ def _with_weights(model: Any, weights: list[list[list[float]]]) -> Any:
                 w.data = v
             neuron.b.data = values[-1]
     return model
+
+
+def _backward_and_update(
+    model: Any, params: list[Any], loss: Any, check: dict[str, Any] | None
+) -> float:
+    """The shared end of a scalar engine's moons step: zero_grad, backward, the first step's
+    numbers kept for the agreement check, and plain SGD, p ← p - LR·grad (the same for both)."""
+    model.zero_grad()
+    loss.backward()
+    _record(check, loss.data, [p.grad for p in params])
+    for p in params:
+        p.data -= LR * p.grad
+    return float(loss.data)
 
 
 def _record(check: dict[str, Any] | None, loss: float, grads: list[float]) -> None:
