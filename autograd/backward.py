@@ -1,6 +1,6 @@
 """Reverse mode: the topological order, the backward pass (written once), grad, zero_grad, no_grad.
 
-The pass, in full (`_pass` below is this, plus hooks and anomaly checks):
+The pass, in full (`_pass` below is this, plus hooks, anomaly checks and several roots):
 
     fresh = {root: seed}                               # this pass's gradients only
     for node in reversed(topological_order(root)):     # outputs before inputs
@@ -12,6 +12,8 @@ The pass, in full (`_pass` below is this, plus hooks and anomaly checks):
 
 `backward` adds each `g` to `node.grad`; `backward_steps` does the same and yields a readable
 record per node; `grad` keeps the `g`s for the inputs it was asked about and touches no `.grad`.
+With several roots (`grad(outputs, ...)`, `backward(roots, grads)`) the pass seeds each root
+with its weight and walks the union of their graphs once.
 The pass never reads `.grad`, so two `backward()` calls add exactly twice.
 """
 
@@ -20,13 +22,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from operator import attrgetter
 from typing import Any, TypeVar, cast
 
 from autograd import check
 from autograd import value as _value
-from autograd.value import Value, to_float
+from autograd.value import ANOMALY, Value, to_float
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,22 +38,26 @@ def topological_order(root: Value) -> list[Value]:
     """Return every node that `root` depends on, inputs before outputs, each once.
 
     A node is always created after its parents, so the reachable nodes sorted by creation
-    number are in topological order. Gathering them walks an explicit stack, never recursion,
-    so a chain of a million nodes is fine. `root` is last. The walk marks each node it reaches
-    with a token of its own; it calls no user code, so no other walk can interleave with it.
+    number are in topological order. Gathering them is a loop over a growing list, never
+    recursion, so a chain of a million nodes is fine. `root` is last. The walk keeps what it
+    has seen in a set of its own and writes nothing on the nodes, so threads whose graphs
+    share nodes (a model's parameters) can walk at the same time.
     """
     if not isinstance(root, Value):
         raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
-    token = object()  # marks the nodes this walk has reached: cheaper than a set of millions
-    root._mark = token
-    found = [root]
-    stack = [root]
-    while stack:
-        for parent in stack.pop().parents:
-            if parent._mark is not token:
-                parent._mark = token
-                found.append(parent)
-                stack.append(parent)
+    return _order((root,))
+
+
+def _order(roots: Sequence[Value]) -> list[Value]:
+    """The union of the roots' graphs in topological order (the roots need not be distinct)."""
+    found = list(dict.fromkeys(roots))
+    seen = set(found)
+    see, keep = seen.add, found.append
+    for node in found:  # a breadth-first walk: `found` grows while it is read, no recursion
+        for parent in node.parents:
+            if parent not in seen:
+                see(parent)
+                keep(parent)
     found.reverse()  # found runs mostly from new to old: reversed, it is nearly sorted already
     found.sort(key=_creation)
     return found
@@ -59,15 +66,24 @@ def topological_order(root: Value) -> list[Value]:
 _creation = attrgetter("_order")
 
 
-def _pass(root: Value, seed: Any, as_values: bool) -> Iterator[tuple[Value, Any, tuple[Any, ...]]]:
+def _pass(
+    roots: Value | Sequence[Value], seeds: Any, as_values: bool
+) -> Iterator[tuple[Value, Any, tuple[Any, ...]]]:
     """Yield (node, gradient arriving at it, contribution sent to each parent), outputs first.
 
-    On floats; or, with `as_values`, on Values that record a graph (for create_graph).
+    One pass over the union of the roots' graphs, each root seeded with its seed (one root:
+    a Value and its seed). On floats; or, with `as_values`, on Values that record a graph
+    (for create_graph).
     """
-    checking = _value._watching  # read once per pass
-    fresh: dict[Value, Any] = {root: seed}
+    if isinstance(roots, Value):
+        roots, seeds = (roots,), (seeds,)
+    checking = _value._get_mode() & ANOMALY  # read once per pass
+    fresh: dict[Value, Any] = {}
     pop, get = fresh.pop, fresh.get
-    for node in reversed(topological_order(root)):
+    for root, seed in zip(roots, seeds):
+        before = get(root)
+        fresh[root] = seed if before is None else before + seed
+    for node in reversed(_order(roots)):
         g = pop(node)
         if node._hooks is not None:
             g = _run_hooks(node, g)
@@ -77,19 +93,27 @@ def _pass(root: Value, seed: Any, as_values: bool) -> Iterator[tuple[Value, Any,
             continue
         if as_values:
             g = g if type(g) is Value else Value(g)
-            sent = rule(g, node, *parents)
+            if checking:  # the rule's own nodes are checked by what it sends, just below
+                with _unwatched():
+                    sent = rule(g, node, *parents)
+            else:
+                sent = rule(g, node, *parents)
         elif len(parents) == 2:
-            sent = rule(g, node.data, parents[0].data, parents[1].data)
+            sent = rule(g, node._data, parents[0]._data, parents[1]._data)
         elif len(parents) == 1:
-            sent = rule(g, node.data, parents[0].data)
+            sent = rule(g, node._data, parents[0]._data)
         else:
-            sent = rule(g, node.data, *[p.data for p in parents])
+            sent = rule(g, node._data, *[p._data for p in parents])
         if checking:
             check.watch_backward(node, g, sent)
         for parent, c in zip(parents, sent):
             before = get(parent)
             fresh[parent] = c if before is None else before + c
         yield node, g, sent
+
+
+class _unwatched(_value.ModeSwitch):
+    clear_bits = ANOMALY
 
 
 def _run_hooks(node: Value, g: Any) -> Any:
@@ -102,6 +126,11 @@ def _run_hooks(node: Value, g: Any) -> Any:
     return g
 
 
+_pauses = 0
+_pauses_lock = threading.Lock()
+_was_enabled = False
+
+
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for a whole pass, then restore it.
@@ -109,28 +138,81 @@ def _collector_paused() -> Iterator[None]:
     A pass makes no reference cycles (nodes point only at their parents), so the collector
     has nothing to find; left on, it would re-walk every live node of a large graph many times
     over. Only whole passes pause it; `backward_steps` does not, as user code runs between steps.
+    The collector is process-wide: passes in several threads count, and the last one out
+    restores it.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    global _pauses, _was_enabled
+    with _pauses_lock:
+        if _pauses == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _pauses += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _pauses_lock:
+            _pauses -= 1
+            if _pauses == 0 and _was_enabled:
+                gc.enable()
 
 
-def _seed(grad: object) -> float:
-    return to_float(grad, "backward(grad)")
+def _as_roots(roots: object, what: str) -> tuple[Value, ...]:
+    """One Value or a non-empty sequence of Values, as a tuple; TypeError/ValueError otherwise."""
+    if isinstance(roots, Value):
+        return (roots,)
+    if isinstance(roots, (str, bytes)) or not isinstance(roots, Sequence):
+        raise TypeError(
+            f"{what} needs a Value or a sequence of Values, got {type(roots).__name__}: "
+            f"{_value.brief(roots)}"
+        )
+    found = tuple(roots)
+    if not found:
+        raise ValueError(f"{what} got an empty sequence; pass at least one Value")
+    for k, v in enumerate(found):
+        if not isinstance(v, Value):
+            raise TypeError(f"{what} must be Values, got {type(v).__name__} at index {k}")
+    return found
 
 
-def backward(root: Value, grad: float = 1.0) -> None:
-    """Add d(root)/d(node) · grad to `.grad` of every node reachable from `root`.
+def _as_seeds(grads: object, count: int, what: str, as_values: bool) -> tuple[Any, ...]:
+    """The weights of the roots: 1.0 each by default, one number (or Value) per root."""
+    if grads is None:
+        return (Value(1.0) if as_values else 1.0,) * count
+    if count == 1 and not isinstance(grads, (list, tuple)):
+        items: tuple[object, ...] = (grads,)
+    elif isinstance(grads, (list, tuple)):
+        items = tuple(grads)
+    else:
+        raise TypeError(
+            f"{what} needs one number per output ({count}), got {type(grads).__name__}: "
+            f"{_value.brief(grads)}"
+        )
+    if len(items) != count:
+        raise ValueError(f"{what} got {len(items)} weights for {count} outputs; give one each")
+    seeds = []
+    for k, item in enumerate(items):
+        if isinstance(item, Value):
+            seeds.append(item if as_values else item._data)
+        else:
+            number = to_float(item, f"{what}[{k}]")
+            seeds.append(Value(number) if as_values else number)
+    return tuple(seeds)
 
-    Same as `root.backward(grad)`. Each call computes this pass's contributions afresh and then
-    adds them, so calling it twice without zeroing adds exactly twice.
+
+def backward(roots: Value | Sequence[Value], grads: Any = None) -> None:
+    """Add Σₖ grads[k] · d roots[k] / d node to `.grad` of every node the roots depend on.
+
+    `roots` is one Value or a sequence; `grads` weights each root (default 1.0 each; one number
+    for one root), as `torch.autograd.backward(tensors, grad_tensors)`. One pass over the union
+    of the graphs, not one per root. Each call computes this pass's contributions afresh and
+    then adds them, so calling it twice without zeroing adds exactly twice.
+
+    >>> backward([y1, y2], [1.0, 0.5])     # same as (y1 + 0.5 * y2).backward()
     """
+    found = _as_roots(roots, "backward(roots)")
+    seeds = _as_seeds(grads, len(found), "backward(grads)", False)
     with _collector_paused():
-        for node, g, _ in _pass(root, _seed(grad), False):
+        for node, g, _ in _pass(found, seeds, False):
             node.grad += g
 
 
@@ -197,30 +279,49 @@ def _num(x: Any) -> str:
 
 
 def node_namer(order: Sequence[Value]) -> Callable[[Value], str]:
-    """Return a function that names a node: its label, else `#k` by its place in `order`."""
-    place = {node: k for k, node in enumerate(order, 1)}
-    return lambda node: node.label or f"#{place.get(node, '?')}"
+    """Return a function that names a node: its label, else `#k` by its place in `order`.
+
+    Drawings, step text and pages all name nodes through this, so an unlabelled node has one
+    name everywhere; `repr()` of such a node shows the same `#k` afterwards (in this thread).
+    """
+    return _value.name_nodes(list(order))
 
 
 def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Step]:
-    """Yield one `Step` per node while doing the same backward pass as `backward(root, grad)`.
+    """Return a generator of one `Step` per node, doing the same pass as `backward(root, grad)`.
 
     Each step adds the node's gradient to its `.grad` before it is yielded, so once the generator
     is exhausted every `.grad` equals what `backward()` gives; stop early and the rest is undone
     work, not half-done work. `for step in backward_steps(loss): print(step)`.
+    Its arguments are checked at the call, not at the first `next()`.
     """
     order = topological_order(root)
-    name = node_namer(order)
+    seed = to_float(grad, "backward_steps(grad)")
+    return _steps(root, seed, order, node_namer(order))
+
+
+def _steps(
+    root: Value, seed: float, order: list[Value], name: Callable[[Value], str]
+) -> Iterator[Step]:
     total = len(order)
-    for index, (node, g, sent) in enumerate(_pass(root, _seed(grad), False), 1):
+    for index, (node, g, sent) in enumerate(_pass(root, seed, False), 1):
         node.grad += g
         yield Step(index, total, node, g, tuple(zip(node.parents, sent)), name)
 
 
 def grad(
-    output: Value, inputs: Value | Sequence[Value], *, create_graph: bool = False
+    outputs: Value | Sequence[Value],
+    inputs: Value | Sequence[Value],
+    *,
+    grad_outputs: Any = None,
+    create_graph: bool = False,
 ) -> list[Any]:
-    """Return [d output / d x for x in inputs], touching no `.grad`.
+    """Return [Σₖ grad_outputs[k] · d outputs[k] / d x  for x in inputs], touching no `.grad`.
+
+    `outputs` is one Value or a sequence; `grad_outputs` weights each (default 1.0 each), so
+    the result is the vector-Jacobian product, the same numbers as
+    `torch.autograd.grad(outputs, inputs, grad_outputs)`. One backward pass over the union of
+    the outputs' graphs, however many outputs there are.
 
     Floats by default. With `create_graph=True` each result is a `Value` with a graph of its own
     (the op rules run on Values), so `grad` can be applied to it again:
@@ -230,19 +331,18 @@ def grad(
     >>> grad(dy, [x])                                # 6x = 18
     [18.0]
 
-    An input that `output` does not depend on gets 0.0 (a constant Value under create_graph).
+    An input that the outputs do not depend on gets 0.0 (a constant Value under create_graph).
     """
-    if not isinstance(output, Value):
-        raise TypeError(f"grad needs a Value output, got {type(output).__name__}")
-    wanted = [inputs] if isinstance(inputs, Value) else list(inputs)
+    roots = _as_roots(outputs, "grad(outputs)")
+    wanted = [inputs] if isinstance(inputs, Value) else _as_inputs(inputs)
     for k, x in enumerate(wanted):
         if not isinstance(x, Value):
             raise TypeError(f"grad inputs must be Values, got {type(x).__name__} at index {k}")
+    seeds = _as_seeds(grad_outputs, len(roots), "grad(grad_outputs)", bool(create_graph))
     targets = set(wanted)
     found: dict[Value, Any] = {}
-    seed: Any = Value(1.0) if create_graph else 1.0
     with _collector_paused():
-        for node, g, _ in _pass(output, seed, create_graph):
+        for node, g, _ in _pass(roots, seeds, bool(create_graph)):
             if node in targets:
                 found[node] = g
     zero = (lambda: Value(0.0)) if create_graph else (lambda: 0.0)
@@ -252,39 +352,34 @@ def grad(
     return results
 
 
+def _as_inputs(inputs: object) -> list[Any]:
+    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Sequence):
+        raise TypeError(
+            f"grad(inputs) needs a Value or a sequence of Values, got {type(inputs).__name__}"
+        )
+    return list(inputs)
+
+
 def zero_grad(*roots: Value) -> None:
     """Set `.grad = 0.0` on every node reachable from the given roots (the roots included)."""
-    seen: set[Value] = set()
     for root in roots:
         if not isinstance(root, Value):
             raise TypeError(f"zero_grad needs Values, got {type(root).__name__}")
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            if node in seen:
-                continue
-            seen.add(node)
-            node.grad = 0.0
-            stack.extend(node.parents)
+    for node in _order(roots):
+        node.grad = 0.0
 
 
-class no_grad:
+class no_grad(_value.ModeSwitch):
     """Context manager and decorator: ops inside build no graph; their results are leaves.
+
+    It holds for the thread (and asyncio task) that entered it, as torch's grad mode does:
+    an evaluation thread inside no_grad() does not stop a training thread from recording.
 
     >>> with no_grad():
     ...     y = Value(2.0) * 3       # y.op == "" and y.parents == ()
     """
 
-    def __init__(self) -> None:
-        self._saved: list[bool] = []
-
-    def __enter__(self) -> no_grad:
-        self._saved.append(_value._tracking)
-        _value._tracking = False
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        _value._tracking = self._saved.pop()
+    set_bits = _value.NO_GRAD
 
     def __call__(self, fn: F) -> F:
         @functools.wraps(fn)
@@ -296,5 +391,5 @@ class no_grad:
 
 
 def is_grad_enabled() -> bool:
-    """Return False inside `no_grad()`, True otherwise."""
-    return _value._tracking
+    """Return False inside `no_grad()` (in this thread or task), True otherwise."""
+    return not _value._get_mode() & _value.NO_GRAD

@@ -94,35 +94,23 @@ def _close(a: float, b: float, atol: float, rtol: float) -> bool:
 
 # ---- anomaly mode ----
 
-_sites: dict[Value, str] = {}  # node -> "file:line" of the user code that made it, while on
-_depth = 0
-
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _PACKAGE_DIRS = tuple(os.path.join(_ROOT, package) + os.sep for package in ("autograd", "nn"))
 
 
-class detect_anomaly:
+class detect_anomaly(_value.ModeSwitch):
     """Context manager: the first nan or inf made in a forward op or a backward rule raises.
 
     The FloatingPointError names the op, its input values, and the file:line of the user code
-    that created the node:
+    that created the node. Like `no_grad`, it holds for the thread (and asyncio task) that
+    entered it. The creation site is kept on the node itself, so a graph made in anomaly mode
+    is freed like any other when it is dropped.
 
     >>> with detect_anomaly():
     ...     y = Value(0.0).log()    # FloatingPointError: log made -inf from (0.0) at you.py:2
     """
 
-    def __enter__(self) -> detect_anomaly:
-        global _depth
-        _depth += 1
-        _value._watching = True
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        global _depth
-        _depth -= 1
-        if _depth == 0:
-            _value._watching = False
-            _sites.clear()
+    set_bits = _value.ANOMALY
 
 
 def _user_site() -> str:
@@ -141,17 +129,22 @@ def _finite(x: Any) -> bool:
 
 
 def _inputs(parents: Sequence[Value]) -> str:
-    return ", ".join(repr(p.data) for p in parents)
+    return ", ".join(repr(p._data) for p in parents)
+
+
+def rule_name(rule: Any) -> str:
+    """The qualified name of a node's rule (`mul_backward`), through a bound constant."""
+    return getattr(getattr(rule, "func", rule), "__qualname__", "?")
 
 
 def watch_forward(out: Value, op: str, parents: tuple[Value, ...]) -> None:
     """Called by every op while anomaly mode is on: note where `out` was made, check it."""
     site = _user_site()
     if out.parents:
-        _sites[out] = site
-    if not math.isfinite(out.data):
+        out._site = site
+    if not math.isfinite(out._data):
         raise FloatingPointError(
-            f"detect_anomaly: forward op {op!r} made {out.data!r} from inputs "
+            f"detect_anomaly: forward op {op!r} made {out._data!r} from inputs "
             f"({_inputs(parents)}) at {site}"
         )
 
@@ -160,9 +153,9 @@ def watch_backward(node: Value, g: Any, sent: tuple[Any, ...]) -> None:
     """Called by the backward pass while anomaly mode is on: check each contribution."""
     for k, c in enumerate(sent):
         if not _finite(c):
-            rule = getattr(node._backward, "__qualname__", "?")
             raise FloatingPointError(
-                f"detect_anomaly: backward of op {node.op!r} ({rule}) sent {float(c)!r} to "
-                f"input {k} of ({_inputs(node.parents)}), upstream gradient {float(g)!r}; the "
-                f"node was created at {_sites.get(node, '<before detect_anomaly was on>')}"
+                f"detect_anomaly: backward of op {node.op!r} ({rule_name(node._backward)}) sent "
+                f"{float(c)!r} to input {k} of ({_inputs(node.parents)}), upstream gradient "
+                f"{float(g)!r}; the node was created at "
+                f"{node._site or '<not recorded: made outside detect_anomaly>'}"
             )

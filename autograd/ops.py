@@ -3,51 +3,163 @@
 Each block reads as math:
 
     # z = x / y        dz/dx = 1/y        dz/dy = -x/y² = -(x/y)/y
-    def div(x, y): ...                       forward: works on floats, or records a node
-    def div_backward(g, z, x, y): ...        rule: one contribution per parent, in order
+    def div_backward(g, z, x, y): ...        the rule: one contribution per input, in order
+    div = define("/", _div, div_backward)    the op: `_div` computes z from the inputs' numbers
 
 A rule takes the upstream gradient `g`, the op's output `z` and its inputs `xs`, and is written
-with operators and with the op functions of this file, which accept floats as well as `Value`s.
-So the same rule runs on floats in a plain `backward()` (fast, builds nothing) and on `Value`s
-under `grad(create_graph=True)`, where it records a graph of its own: that is how second and
-higher derivatives come for free, with no second copy of any rule.
+with operators and with the op functions of this file, which accept floats, `Value`s and NumPy
+arrays alike. So **one copy of each rule** serves three passes: on floats in a plain
+`backward()` (fast, builds nothing), on `Value`s under `grad(create_graph=True)` (it records a
+graph of its own: that is how second derivatives come for free), and on whole arrays of samples
+in a traced `Program` (`autograd.trace`). A branch in a rule is written `where(condition, a, b)`:
+a plain `if` for one number, element by element for an array.
 
 Numbers follow IEEE 754 as PyTorch's float64 does: log(0) = -inf, 1/0 = inf, 0/0 = nan,
 exp(1000) = inf, nan propagates, and nothing raises. Where a derivative has a kink or a special
-case, the rule follows PyTorch's and says so.
+case, the rule follows PyTorch's and says so. Array kernels compute the same numbers; a Program
+runs them with NumPy's warnings silenced, as the float kernels print none either.
 """
 
 from __future__ import annotations
 
 import builtins
+import inspect
 import math
-from operator import mul as _fmul
+import operator
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from autograd.value import Value, _lift, _record
+import numpy as np
+
+from autograd.value import Value, _record, lift, to_float
 
 inf, nan = math.inf, math.nan
+ndarray = np.ndarray
 
-# ---- IEEE 754 float kernels (Python's math raises where IEEE, and torch, return inf or nan) ----
+Rule = Callable[..., tuple[Any, ...]]
+
+# ---- how an op is made: one mechanism for the built-in ops and for `autograd.custom_op` ----
+
+# rule -> its op function, so tools (trace, drawings) can find an op from a node's rule.
+OP_OF_RULE: dict[Callable[..., Any], Callable[..., Any]] = {}
 
 
-def _fdiv(x: float, y: float) -> float:
+def define(
+    op: str, forward: Callable[..., Any], rule: Rule, arity: int | None = None
+) -> Callable[..., Any]:
+    """Return the op function for an op shown as `op`, computed by `forward`, with `rule`.
+
+    The function takes `arity` inputs (by default as many as the rule takes after (g, z);
+    -1: any number). Given numbers or NumPy
+    arrays it returns `forward(*xs)` (a number, or an array: no graph). Given a `Value` anywhere
+    it turns the other inputs into constant leaves and records a node: its data is
+    `forward(*numbers)`, its op `op`, its parents the inputs and its local-gradient rule `rule`.
+    Its name is the rule's without `_backward` (`mul_backward` -> `mul`).
+    """
+    name = rule.__name__.removesuffix("_backward")
+    if arity is None:
+        arity = _arity(rule)
+    count = arity
+    apply: Callable[..., Any]
+    if arity == 1:
+
+        def apply(x: Any) -> Any:
+            if type(x) is Value:
+                return _record(op, forward(x._data), (x,), rule)
+            return forward(x)
+
+    elif arity == 2:
+
+        def apply(x: Any, y: Any) -> Any:
+            if type(x) is Value:
+                if type(y) is not Value:
+                    y = lift(y, op)
+            elif type(y) is Value:
+                x = lift(x, op)
+            else:
+                return forward(x, y)
+            return _record(op, forward(x._data, y._data), (x, y), rule)
+
+    else:
+
+        def apply(*xs: Any) -> Any:
+            if count > 0 and len(xs) != count:
+                raise TypeError(f"{name}() takes {count} inputs, got {len(xs)}")
+            if Value not in map(type, xs):
+                return forward(*xs)
+            values = tuple([lift(x, op) for x in xs])
+            return _record(op, forward(*[v._data for v in values]), values, rule)
+
+    made: Any = apply  # an op function carries what tools need to know of it:
+    made.__name__ = made.__qualname__ = name
+    made.__doc__ = _formula_of(rule) or f"Return the op {op!r} of the inputs (rule {name})."
+    made.op, made.forward, made.rule = op, forward, rule
+    OP_OF_RULE[rule] = made
+    return made
+
+
+def where(condition: Any, a: Any, b: Any) -> Any:
+    """Return `a` where `condition` holds, else `b`: the one way a rule branches.
+
+    For one number the condition is a bool and this is `a if condition else b`; for an array of
+    samples it is NumPy's element-wise `np.where(condition, a, b)`. Both branches are computed
+    first, so each must be harmless (IEEE: no exception) where it is not chosen.
+    """
+    if type(condition) is bool or type(condition) is np.bool_:
+        return a if condition else b
+    return np.where(condition, a, b)
+
+
+def is_zero(x: Any) -> Any:
+    """Return x == 0 for a number, a Value (by its data) or an array (element by element).
+
+    (A Value's `==` is identity, as a dict key needs, so rules compare data through this.)
+    """
+    return (x._data if isinstance(x, Value) else x) == 0.0
+
+
+def _arity(rule: Rule) -> int:
+    """Inputs a rule takes after (g, z); -1 when it takes any number (*xs)."""
+    parameters = list(inspect.signature(rule).parameters.values())[2:]
+    if builtins.any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return -1
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return builtins.sum(1 for p in parameters if p.kind in positional and p.default is p.empty)
+
+
+def _formula_of(rule: Rule) -> str:
     try:
-        return x / y
+        return (inspect.getcomments(rule) or "").replace("# ", "").strip()
+    except (OSError, TypeError):  # no source (frozen, zipped, made at run time)
+        return ""
+
+
+# ---- kernels: z from the inputs' numbers, on floats (math) or on arrays (NumPy) ----
+# Python's math raises where IEEE, and torch, return inf or nan; these return them instead.
+
+
+def _div(x: Any, y: Any) -> Any:
+    try:
+        return x / y  # arrays divide element-wise with IEEE results
     except ZeroDivisionError:  # x/±0 = ±inf (sign of x times sign of the zero), 0/0 = nan
         if x == 0.0 or x != x:
             return nan
         return math.copysign(inf, x) * math.copysign(1.0, y)
 
 
-def _fexp(x: float) -> float:
+def _exp(x: Any) -> Any:
+    if type(x) is ndarray:
+        return np.exp(x)
     try:
         return math.exp(x)
     except OverflowError:
         return inf
 
 
-def _flog(x: float) -> float:
+def _log(x: Any) -> Any:
+    if type(x) is ndarray:
+        return np.log(x)
     if x > 0.0:
         return math.log(x)
     if x == 0.0:
@@ -55,7 +167,9 @@ def _flog(x: float) -> float:
     return nan  # below 0, or nan
 
 
-def _fpow(x: float, y: float) -> float:
+def _pow(x: Any, y: Any) -> Any:
+    if type(x) is ndarray or type(y) is ndarray:
+        return np.power(x, y)
     try:
         return math.pow(x, y)
     except (ValueError, ZeroDivisionError):
@@ -70,283 +184,270 @@ def _odd_integer(y: float) -> bool:
     return math.isfinite(y) and y.is_integer() and y % 2.0 == 1.0
 
 
-def _fsin(x: float) -> float:
-    return math.sin(x) if math.isfinite(x) else nan
+# torch computes x**0.5 as √x and x**-0.5 as 1/√x, which differ from pow() at -inf; so do we.
+def _pow_const(x: Any, c: float) -> Any:
+    if c == 0.5:
+        return _sqrt(x)
+    if c == -0.5:
+        return _div(1.0, _sqrt(x))
+    return _pow(x, c)
 
 
-def _fcos(x: float) -> float:
-    return math.cos(x) if math.isfinite(x) else nan
+def _abs(x: Any) -> Any:
+    return np.abs(x) if type(x) is ndarray else math.fabs(x)
 
 
-def _fsqrt(x: float) -> float:
-    return math.sqrt(x) if x >= 0.0 else nan
-
-
-def _fsigmoid(x: float) -> float:
-    return 1.0 / (1.0 + _fexp(-x))
-
-
-def _fsign(x: float) -> float:
+def _sign(x: Any) -> Any:  # sign(±0) = ±0 and sign(nan) = 0, as torch.sign
+    if type(x) is ndarray:
+        return np.where(x > 0.0, 1.0, np.where(x < 0.0, -1.0, np.where(x == 0.0, x, 0.0)))
     if x > 0.0:
         return 1.0
     if x < 0.0:
         return -1.0
-    return x if x == 0.0 else 0.0  # sign(±0) = ±0 and sign(nan) = 0, as torch.sign
+    return x if x == 0.0 else 0.0
+
+
+def _tanh(x: Any) -> Any:
+    return np.tanh(x) if type(x) is ndarray else math.tanh(x)
+
+
+def _sigmoid(x: Any) -> Any:
+    return 1.0 / (1.0 + _exp(-x))
+
+
+def _relu(x: Any) -> Any:  # max(0, x), nan stays nan and -0.0 stays -0.0, as torch.relu
+    if type(x) is ndarray:
+        return np.where(x < 0.0, 0.0, x)
+    return 0.0 if x < 0.0 else x
+
+
+def _leaky_relu(x: Any, slope: float) -> Any:
+    if type(x) is ndarray:
+        return np.where(x > 0.0, x, x * slope)
+    return x if x > 0.0 else x * slope
+
+
+def _sin(x: Any) -> Any:
+    if type(x) is ndarray:
+        return np.sin(x)
+    return math.sin(x) if math.isfinite(x) else nan
+
+
+def _cos(x: Any) -> Any:
+    if type(x) is ndarray:
+        return np.cos(x)
+    return math.cos(x) if math.isfinite(x) else nan
+
+
+def _sqrt(x: Any) -> Any:
+    if type(x) is ndarray:
+        return np.sqrt(x)
+    return math.sqrt(x) if x >= 0.0 else nan
+
+
+def _softplus(x: Any) -> Any:
+    if type(x) is ndarray:
+        return np.where(x > 20.0, x, np.log1p(np.exp(x)))
+    return x if x > 20.0 else math.log1p(_exp(x))
 
 
 # ---- binary ops ----
 
 
 # z = x + y        dz/dx = 1        dz/dy = 1
-def add(x: Any, y: Any) -> Any:
-    if type(x) is not Value:
-        return x + y
-    return _record("+", x.data + y.data, (x, y), add_backward)
-
-
 def add_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
     return g, g
 
 
 # z = x - y        dz/dx = 1        dz/dy = -1
-def sub(x: Any, y: Any) -> Any:
-    if type(x) is not Value:
-        return x - y
-    return _record("-", x.data - y.data, (x, y), sub_backward)
-
-
 def sub_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
     return g, -g
 
 
 # z = x · y        dz/dx = y        dz/dy = x
-def mul(x: Any, y: Any) -> Any:
-    if type(x) is not Value:
-        return x * y
-    return _record("*", x.data * y.data, (x, y), mul_backward)
-
-
 def mul_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
     return g * y, g * x
 
 
 # z = x / y        dz/dx = 1/y        dz/dy = -x/y² = -(x/y)/y   (torch's order of operations)
-def div(x: Any, y: Any) -> Any:
-    if type(x) is not Value:
-        return _fdiv(x, y)
-    return _record("/", _fdiv(x.data, y.data), (x, y), div_backward)
-
-
 def div_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
     return div(g, y), -g * div(div(x, y), y)
 
 
 # z = xʸ        dz/dx = y·xʸ⁻¹  (0 where y = 0)        dz/dy = z·ln x  (0 where x = 0 and y >= 0)
 # Both special cases are torch's: they keep 0⁰ and 0ʸ from turning a finite gradient into nan.
-def pow(x: Any, y: Any) -> Any:
-    if type(x) is not Value:
-        return _fpow(x, y)
-    return _record("**", _fpow(x.data, y.data), (x, y), pow_backward)
-
-
+# As in torch, dz/dy is masked before g multiplies it, so an inf or nan g still gives nan.
 def pow_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
-    dx = 0.0 if float(y) == 0.0 else g * (y * pow(x, y - 1.0))
-    dy = 0.0 if float(x) == 0.0 and y >= 0.0 else g * (z * log(x))
+    dx = where(is_zero(y), 0.0, g * (y * pow(x, y - 1.0)))
+    dy = g * where(is_zero(x) & (y >= 0.0), 0.0, z * log(x))
     return dx, dy
+
+
+add = define("+", operator.add, add_backward)
+sub = define("-", operator.sub, sub_backward)
+mul = define("*", operator.mul, mul_backward)
+div = define("/", _div, div_backward)
+pow = define("**", _pow, pow_backward)
 
 
 # ---- unary ops ----
 
 
 # z = -x        dz/dx = -1
-def neg(x: Any) -> Any:
-    if type(x) is not Value:
-        return -x
-    return _record("neg", -x.data, (x,), neg_backward)
-
-
 def neg_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
     return (-g,)
 
 
-# torch computes x**0.5 as √x and x**-0.5 as 1/√x, which differ from pow() at -inf; so do we.
-def _fpow_const(x: float, c: float) -> float:
-    if c == 0.5:
-        return _fsqrt(x)
-    if c == -0.5:
-        return _fdiv(1.0, _fsqrt(x))
-    return _fpow(x, c)
-
-
 # z = xᶜ for a constant c        dz/dx = c·xᶜ⁻¹   (0 when c = 0, as torch)
-def pow_const(x: Any, c: float) -> Any:
-    if type(x) is not Value:
-        return _fpow_const(x, c)
-
-    def pow_const_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
-        return (0.0 if c == 0.0 else g * (c * pow_const(x, c - 1.0)),)
-
-    return _record(f"**{c:g}", _fpow_const(x.data, c), (x,), pow_const_backward)
+def pow_const_backward(g: Any, z: Any, x: Any, *, c: float) -> tuple[Any, ...]:
+    return (0.0 if c == 0.0 else g * (c * pow_const(x, c - 1.0)),)
 
 
 # z = |x|        dz/dx = sign(x)        abs'(0) = 0, as in torch
-def abs(x: Any) -> Any:
-    if type(x) is not Value:
-        return math.fabs(x)
-    return _record("abs", math.fabs(x.data), (x,), abs_backward)
-
-
 def abs_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
     return (g * sign(x),)
 
 
 # z = sign(x) ∈ {-1, 0, 1}        dz/dx = 0   (a step: flat wherever it is defined, as torch)
-def sign(x: Any) -> Any:
-    if type(x) is not Value:
-        return _fsign(x)
-    return _record("sign", _fsign(x.data), (x,), sign_backward)
-
-
 def sign_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
     return (0.0,)
 
 
 # z = eˣ        dz/dx = eˣ = z
-def exp(x: Any) -> Any:
-    if type(x) is not Value:
-        return _fexp(x)
-    return _record("exp", _fexp(x.data), (x,), exp_backward)
-
-
 def exp_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
     return (g * z,)
 
 
 # z = ln x        dz/dx = 1/x
-def log(x: Any) -> Any:
-    if type(x) is not Value:
-        return _flog(x)
-    return _record("log", _flog(x.data), (x,), log_backward)
-
-
 def log_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
     return (div(g, x),)
 
 
 # z = tanh x        dz/dx = 1 - tanh²x = 1 - z²
-def tanh(x: Any) -> Any:
-    if type(x) is not Value:
-        return math.tanh(x)
-    return _record("tanh", math.tanh(x.data), (x,), tanh_backward)
-
-
 def tanh_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
     return (g * (1.0 - z * z),)
 
 
 # z = σ(x) = 1/(1 + e⁻ˣ)        dz/dx = σ(x)·(1 - σ(x)) = (1 - z)·z
-def sigmoid(x: Any) -> Any:
-    if type(x) is not Value:
-        return _fsigmoid(x)
-    return _record("sigmoid", _fsigmoid(x.data), (x,), sigmoid_backward)
-
-
 def sigmoid_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
     return (g * ((1.0 - z) * z),)
 
 
-# z = max(0, x) (nan stays nan)        dz/dx = 0 if z <= 0 else 1        relu'(0) = 0, as in torch
-def relu(x: Any) -> Any:
-    if type(x) is not Value:
-        return 0.0 if x <= 0.0 else x
-    return _record("relu", 0.0 if x.data <= 0.0 else x.data, (x,), relu_backward)
-
-
+# z = max(0, x)  (nan stays nan, -0.0 stays -0.0)        dz/dx = 0 where z <= 0, else 1
+# relu'(0) = 0, as in torch (which masks g by the output: an inf g at x < 0 sends 0)
 def relu_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
-    return (0.0 if z <= 0.0 else g,)
+    return (where(z <= 0.0, 0.0, g),)
 
 
 # z = x if x > 0 else s·x        dz/dx = 1 if x > 0 else s        (s at 0, as in torch)
-def leaky_relu(x: Any, slope: float = 0.01) -> Any:
-    if type(x) is not Value:
-        return x if x > 0.0 else x * slope
-
-    def leaky_relu_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
-        return (g if x > 0.0 else g * slope,)
-
-    return _record(
-        "leaky_relu", x.data if x.data > 0.0 else x.data * slope, (x,), leaky_relu_backward
-    )
+def leaky_relu_backward(g: Any, z: Any, x: Any, *, slope: float) -> tuple[Any, ...]:
+    return (where(x > 0.0, g, g * slope),)
 
 
 # z = sin x        dz/dx = cos x
-def sin(x: Any) -> Any:
-    if type(x) is not Value:
-        return _fsin(x)
-    return _record("sin", _fsin(x.data), (x,), sin_backward)
-
-
 def sin_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
     return (g * cos(x),)
 
 
 # z = cos x        dz/dx = -sin x
-def cos(x: Any) -> Any:
-    if type(x) is not Value:
-        return _fcos(x)
-    return _record("cos", _fcos(x.data), (x,), cos_backward)
-
-
 def cos_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
     return (g * -sin(x),)
 
 
 # z = √x        dz/dx = 1/(2√x) = 1/(2z)
-def sqrt(x: Any) -> Any:
-    if type(x) is not Value:
-        return _fsqrt(x)
-    return _record("sqrt", _fsqrt(x.data), (x,), sqrt_backward)
-
-
 def sqrt_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
     return (div(g, 2.0 * z),)
 
 
 # z = ln(1 + eˣ), and z = x past x > 20 (torch's threshold)        dz/dx = eˣ/(eˣ + 1) = σ(x)
-def softplus(x: Any) -> Any:
-    if type(x) is not Value:
-        return x if x > 20.0 else math.log1p(_fexp(x))
-    return _record("softplus", softplus(x.data), (x,), softplus_backward)
-
-
 def softplus_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
-    if x > 20.0:
-        return (g,)
     e = exp(x)
-    return (div(g * e, e + 1.0),)
+    return (where(x > 20.0, g, div(g * e, e + 1.0)),)
+
+
+neg = define("neg", operator.neg, neg_backward)
+abs = define("abs", _abs, abs_backward)
+sign = define("sign", _sign, sign_backward)
+exp = define("exp", _exp, exp_backward)
+log = define("log", _log, log_backward)
+tanh = define("tanh", _tanh, tanh_backward)
+sigmoid = define("sigmoid", _sigmoid, sigmoid_backward)
+relu = define("relu", _relu, relu_backward)
+sin = define("sin", _sin, sin_backward)
+cos = define("cos", _cos, cos_backward)
+sqrt = define("sqrt", _sqrt, sqrt_backward)
+softplus = define("softplus", _softplus, softplus_backward)
+
+
+# ---- ops with a constant: one rule, the constant bound to it (shown as `**2`, `leaky_relu`) ----
+
+_bound_rules: dict[tuple[Rule, float], tuple[str, Rule]] = {}
+
+
+def _bind(op: str, rule: Rule, constant: str, value: float) -> tuple[str, Rule]:
+    """Return (op name, rule with the constant bound), made once per constant value."""
+    key = (rule, value)
+    found = _bound_rules.get(key)
+    if found is None:
+        found = (op, partial(rule, **{constant: value}))
+        if len(_bound_rules) < 4096:  # bounded: a program sweeping exponents stays small
+            _bound_rules[key] = found
+    return found
+
+
+def pow_const(x: Any, c: Any) -> Any:
+    """Return xᶜ for a constant c (one parent; the node's op reads `**c`, e.g. `**2`)."""
+    if type(c) is not float:
+        c = to_float(c, "Value ** exponent")
+    if type(x) is not Value:
+        if isinstance(x, Value):
+            x = lift(x, "**")
+        else:
+            return _pow_const(x, c)
+    op, rule = _bind(f"**{c:g}", pow_const_backward, "c", c)
+    return _record(op, _pow_const(x._data, c), (x,), rule)
+
+
+def leaky_relu(x: Any, slope: float = 0.01) -> Any:
+    """Return x if x > 0 else slope·x (the slope is a constant of the node)."""
+    if type(slope) is not float:
+        slope = to_float(slope, "leaky_relu(slope)")
+    if not isinstance(x, Value):
+        return _leaky_relu(x, slope)
+    op, rule = _bind("leaky_relu", leaky_relu_backward, "slope", slope)
+    return _record(op, _leaky_relu(x._data, slope), (x,), rule)
+
+
+OP_OF_RULE[pow_const_backward] = pow_const
+OP_OF_RULE[leaky_relu_backward] = leaky_relu
 
 
 # ---- n-ary ops: one node, many parents (a neuron's weighted sum is one node, not 2n) ----
 
 
 # z = x₁ + x₂ + … + xₙ  (added left to right)        dz/dxᵢ = 1
-def sum(xs: Any) -> Any:
-    """Return x₁ + … + xₙ as one node with n parents (numbers mix in); floats give a float.
-
-    >>> autograd.sum([a, b, 1.0])        # one "sum" node, not a chain of "+"
-    """
-    xs = tuple(xs)
-    if not builtins.any(type(x) is Value for x in xs):
-        return builtins.sum(xs, 0.0)
-    xs = tuple([_as_value(x) for x in xs])
-    return _record("sum", builtins.sum([x.data for x in xs], 0.0), xs, sum_backward)
-
-
 def sum_backward(g: Any, z: Any, *xs: Any) -> tuple[Any, ...]:
     return (g,) * len(xs)
 
 
 # z = w₁x₁ + … + wₙxₙ, parents (w₁ … wₙ, x₁ … xₙ)        dz/dwᵢ = xᵢ        dz/dxᵢ = wᵢ
+def dot_backward(g: Any, z: Any, *wx: Any) -> tuple[Any, ...]:
+    n = len(wx) // 2
+    return tuple([g * x for x in wx[n:]] + [g * w for w in wx[:n]])
+
+
+def sum(xs: Any) -> Any:
+    """Return x₁ + … + xₙ as one node with n parents (numbers mix in); numbers give a number.
+
+    >>> autograd.sum([a, b, 1.0])        # one "sum" node, not a chain of "+"
+    """
+    xs = tuple(xs)
+    if Value not in map(type, xs):
+        return builtins.sum(xs, 0.0)
+    xs = tuple([lift(x, "sum") for x in xs])
+    return _record("sum", builtins.sum([x._data for x in xs], 0.0), xs, sum_backward)
+
+
 def dot(ws: Any, xs: Any) -> Any:
     """Return w₁x₁ + … + wₙxₙ as one node whose parents are (w₁ … wₙ, x₁ … xₙ).
 
@@ -355,21 +456,16 @@ def dot(ws: Any, xs: Any) -> Any:
     ws, xs = tuple(ws), tuple(xs)
     if len(ws) != len(xs):
         raise ValueError(f"dot needs two sequences of one length, got {len(ws)} and {len(xs)}")
-    if not builtins.any(type(v) is Value for v in ws + xs):
-        return builtins.sum(map(_fmul, ws, xs), 0.0)
-    ws = tuple([_as_value(w) for w in ws])
-    xs = tuple([_as_value(x) for x in xs])
-    data = builtins.sum(map(_fmul, [w.data for w in ws], [x.data for x in xs]), 0.0)
+    if Value not in map(type, ws + xs):
+        return builtins.sum(map(operator.mul, ws, xs), 0.0)
+    ws = tuple([lift(w, "dot") for w in ws])
+    xs = tuple([lift(x, "dot") for x in xs])
+    data = builtins.sum(map(operator.mul, [w._data for w in ws], [x._data for x in xs]), 0.0)
     return _record("dot", data, ws + xs, dot_backward)
 
 
-def dot_backward(g: Any, z: Any, *wx: Any) -> tuple[Any, ...]:
-    n = len(wx) // 2
-    return tuple([g * x for x in wx[n:]] + [g * w for w in wx[:n]])
-
-
-def _as_value(x: Any) -> Value:
-    return x if type(x) is Value else _lift(x, "in sum/dot")
+OP_OF_RULE[sum_backward] = sum
+OP_OF_RULE[dot_backward] = dot
 
 
 # The ops with a row in the test table (tests/test_ops.py fails when one here lacks a row).

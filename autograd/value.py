@@ -14,21 +14,64 @@ the very same rule on `Value`s, so it builds a graph of its own and higher deriv
 A node never refers to its children or to itself, so a graph has no reference cycles and is
 freed by reference counting alone, the moment the last name for its output goes away.
 
+The engine's two modes, grad recording (off inside `no_grad()`) and anomaly checking (on inside
+`detect_anomaly()`), live in one context variable, so each thread and each asyncio task has its
+own, as torch's grad mode is per thread.
+
 This file holds bookkeeping only; every formula and derivative lives in `ops.py`.
 """
 
 from __future__ import annotations
 
+import contextvars
 import itertools
+import math
 import numbers
 from collections.abc import Callable
 from typing import Any, Union
 
 Operand = Union["Value", int, float]
 
-# Engine-wide switches. Module globals, because `_record` reads them on every op.
-_tracking = True  # False inside no_grad(): ops make leaves
-_watching = False  # True inside detect_anomaly(): ops check their output, note creation sites
+# ---- the engine's modes, per thread and per asyncio task ----
+
+NO_GRAD = 1  # inside no_grad(): ops make leaves
+ANOMALY = 2  # inside detect_anomaly(): ops check their output and note where they were made
+
+_mode: contextvars.ContextVar[int] = contextvars.ContextVar("stepgrad_mode", default=0)
+_saved_modes: contextvars.ContextVar[tuple[int, ...]] = contextvars.ContextVar(
+    "stepgrad_saved_modes", default=()
+)
+_get_mode = _mode.get  # read by `_record` on every op
+
+
+class ModeSwitch:
+    """Base of `no_grad` and `detect_anomaly`: a context manager that turns mode bits on or off
+    for the current thread or task and restores the previous mode on exit.
+
+    The previous modes are kept in a context variable, not on the instance, so one instance
+    shared by several threads (or entered twice) still restores each thread's own mode.
+    """
+
+    set_bits = 0
+    clear_bits = 0
+
+    def __enter__(self) -> ModeSwitch:
+        mode = _mode.get()
+        _saved_modes.set((*_saved_modes.get(), mode))
+        _mode.set((mode | self.set_bits) & ~self.clear_bits)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        saved = _saved_modes.get()
+        if saved:
+            _saved_modes.set(saved[:-1])
+            _mode.set(saved[-1])
+
+
+class _recording(ModeSwitch):
+    """Record a graph whatever the caller's mode (used by `trace`)."""
+
+    clear_bits = NO_GRAD
 
 
 class HookHandle:
@@ -49,42 +92,55 @@ class HookHandle:
                 self._node._hooks = None
 
 
+def brief(x: object, width: int = 80) -> str:
+    """Return repr(x) cut to `width` characters, for error messages (never raises)."""
+    try:
+        text = repr(x)
+    except Exception:  # e.g. an int too long to print under Python's digit limit
+        text = f"<{type(x).__name__} that cannot be printed>"
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def to_float(x: object, what: str = "Value()") -> float:
     """Return `x` as a Python float, or raise TypeError naming what came in.
 
-    Accepted: int, float, bool, NumPy real scalars, size-1 real arrays, and anything real
-    with `__float__` (a `Value` gives its data).
-    Rejected: str, None, complex, lists, arrays of size != 1.
+    Accepted: int, float, bool, NumPy real scalars, `fractions.Fraction`, `decimal.Decimal`,
+    size-1 real arrays and tensors, and anything real with `__float__` (a `Value` gives its data).
+    Rejected (TypeError): str, None, complex, lists, arrays of size != 1.
+    A number too large for a float64 (an int of 400 digits) is a ValueError.
     """
     if type(x) is float:
         return x
     if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"{what} needs a real number, got {type(x).__name__}: {x!r}")
-    if isinstance(x, numbers.Number) and not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} needs a real number, got {type(x).__name__}: {brief(x)}")
+    if isinstance(x, numbers.Complex) and not isinstance(x, numbers.Real):
         raise TypeError(
-            f"{what} needs a real number, got {type(x).__name__}: {x!r} "
+            f"{what} needs a real number, got {type(x).__name__}: {brief(x)} "
             "(complex numbers have no ordering or real derivative here; pass x.real)"
         )
-    size = getattr(x, "size", None)
-    if size is not None and hasattr(x, "shape"):  # a NumPy array (or alike)
-        kind = getattr(getattr(x, "dtype", None), "kind", "f")
-        if size != 1 or kind not in "biuf":
+    shape = getattr(x, "shape", None)
+    if shape is not None and hasattr(x, "dtype"):  # a NumPy array or a tensor
+        size = math.prod(shape)
+        dtype = x.dtype
+        kind = getattr(dtype, "kind", None)  # NumPy: b i u f real, c complex; torch: no kind
+        real = kind in ("b", "i", "u", "f") if kind else not getattr(dtype, "is_complex", True)
+        if size != 1 or not real:
             raise TypeError(
-                f"{what} needs one real number, got an array of shape {x.shape} "
-                f"and dtype {getattr(x, 'dtype', '?')}; a Value holds a single number"
+                f"{what} needs one real number, got an array of shape {tuple(shape)} "
+                f"and dtype {dtype}; a Value holds a single number"
             )
         x = x.item()  # type: ignore[attr-defined]
     if isinstance(x, (list, tuple, dict, set)):
         raise TypeError(
-            f"{what} needs one real number, got {type(x).__name__}: {x!r}; "
+            f"{what} needs one real number, got {type(x).__name__}: {brief(x)}; "
             "make one Value per element, e.g. [Value(v) for v in xs]"
         )
     if not hasattr(x, "__float__"):
-        raise TypeError(f"{what} needs a real number, got {type(x).__name__}: {x!r}")
+        raise TypeError(f"{what} needs a real number, got {type(x).__name__}: {brief(x)}")
     try:
         return float(x)
     except OverflowError:
-        raise ValueError(f"{what} got {x!r}, too large for a float64") from None
+        raise ValueError(f"{what} got {brief(x)}, too large for a float64") from None
 
 
 class Value:
@@ -93,8 +149,9 @@ class Value:
         z = x * y + 1     then     z.backward()   fills   x.grad = dz/dx = y,  y.grad = x
 
     Attributes: `data` (float), `grad` (float, starts at 0.0), `label` (str), `op` ("" for a
-    leaf), `parents` (the inputs in order). `==` and `hash` are by identity; `<` and friends
-    compare `data`, so `max(values)` works.
+    leaf), `parents` (the inputs in order). `data` and `label` are checked when assigned
+    (a real number, a str). `==` and `hash` are by identity; `<` and friends compare `data`,
+    so `max(values)` works.
 
     >>> x, y = Value(2.0, "x"), Value(-3.0, "y")
     >>> z = x * y + 1
@@ -103,66 +160,102 @@ class Value:
     (-3.0, 2.0)
     """
 
-    __slots__ = ("data", "grad", "label", "op", "parents", "_backward", "_hooks", "_order", "_mark")
+    # `_data` and `_label` hold what the `data` and `label` properties check on assignment;
+    # the engine reads and writes the slots directly, so its hot paths pay nothing for the checks.
+    __slots__ = (
+        "_data",
+        "grad",
+        "_label",
+        "op",
+        "parents",
+        "_backward",
+        "_hooks",
+        "_order",
+        "_site",
+    )
 
-    data: float
     grad: float
-    label: str
     op: str
     parents: tuple[Value, ...]
+    _data: float
+    _label: str
     _backward: Callable[..., tuple[Any, ...]] | None
     _hooks: list[Callable[[Any], Any]] | None
     _order: int  # creation number: parents are always made before children
-    _mark: object  # the token of the last topological_order that reached this node
+    _site: str | None  # where the user's code made this node, noted only under detect_anomaly
 
     def __init__(self, data: object, label: str = "") -> None:
         if type(data) is not float:
             data = to_float(data)
         if type(label) is not str:
-            raise TypeError(f"Value() label must be a str, got {type(label).__name__}: {label!r}")
-        self.data = data
+            raise TypeError(
+                f"Value() label must be a str, got {type(label).__name__}: {brief(label)}"
+            )
+        self._data = data
         self.grad = 0.0
-        self.label = label
+        self._label = label
         self.op = ""
         self.parents = ()
         self._backward = None
         self._hooks = None
         self._order = _next_order()
-        self._mark = None
+        self._site = None
 
-    # ---- arithmetic: each operator calls its op in ops.py ----
+    @property
+    def data(self) -> float:
+        """The number this node holds (a float). Assigning converts a real number to a float
+        and refuses anything else with TypeError, at the assignment."""
+        return self._data
+
+    @data.setter
+    def data(self, x: object) -> None:
+        self._data = x if type(x) is float else to_float(x, "Value.data = ...")
+
+    @property
+    def label(self) -> str:
+        """The node's name in drawings and step text ("" for none). Assigning a non-str is a
+        TypeError."""
+        return self._label
+
+    @label.setter
+    def label(self, text: str) -> None:
+        if type(text) is not str:
+            raise TypeError(f"Value.label must be a str, got {type(text).__name__}: {brief(text)}")
+        self._label = text
+
+    # ---- arithmetic: each operator calls its op in ops.py, which turns numbers into leaves ----
 
     def __add__(self, other: Operand) -> Value:
-        return ops.add(self, other if type(other) is Value else _lift(other, "+"))
+        return ops.add(self, other)
 
     def __radd__(self, other: Operand) -> Value:
-        return ops.add(_lift(other, "+"), self)
+        return ops.add(other, self)
 
     def __sub__(self, other: Operand) -> Value:
-        return ops.sub(self, other if type(other) is Value else _lift(other, "-"))
+        return ops.sub(self, other)
 
     def __rsub__(self, other: Operand) -> Value:
-        return ops.sub(_lift(other, "-"), self)
+        return ops.sub(other, self)
 
     def __mul__(self, other: Operand) -> Value:
-        return ops.mul(self, other if type(other) is Value else _lift(other, "*"))
+        return ops.mul(self, other)
 
     def __rmul__(self, other: Operand) -> Value:
-        return ops.mul(_lift(other, "*"), self)
+        return ops.mul(other, self)
 
     def __truediv__(self, other: Operand) -> Value:
-        return ops.div(self, other if type(other) is Value else _lift(other, "/"))
+        return ops.div(self, other)
 
     def __rtruediv__(self, other: Operand) -> Value:
-        return ops.div(_lift(other, "/"), self)
+        return ops.div(other, self)
 
     def __pow__(self, exponent: Operand) -> Value:
-        if isinstance(exponent, Value):
+        if type(exponent) is Value:
             return ops.pow(self, exponent)
-        return ops.pow_const(self, to_float(exponent, "Value ** exponent"))
+        return ops.pow_const(self, exponent)
 
     def __rpow__(self, base: Operand) -> Value:
-        return ops.pow(_lift(base, "**"), self)
+        return ops.pow(base, self)
 
     def __neg__(self) -> Value:
         return ops.neg(self)
@@ -196,12 +289,12 @@ class Value:
         return ops.sigmoid(self)
 
     def relu(self) -> Value:
-        """Return max(0, x); d/dx = 1 if x > 0 else 0 (relu'(0) = 0, as in torch)."""
+        """Return max(0, x) (-0.0 stays -0.0, as torch); d/dx = 1 if x > 0 else 0."""
         return ops.relu(self)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """Return x if x > 0 else slope·x; d/dx = 1 or slope (slope at 0, as in torch)."""
-        return ops.leaky_relu(self, to_float(slope, "leaky_relu(slope)"))
+        return ops.leaky_relu(self, slope)
 
     def sin(self) -> Value:
         """Return sin x; d/dx = cos x."""
@@ -222,26 +315,26 @@ class Value:
     # ---- comparisons by data; identity for == and hash ----
 
     def __lt__(self, other: Operand) -> bool:
-        return self.data < _data(other, "<")
+        return self._data < _data(other, "<")
 
     def __le__(self, other: Operand) -> bool:
-        return self.data <= _data(other, "<=")
+        return self._data <= _data(other, "<=")
 
     def __gt__(self, other: Operand) -> bool:
-        return self.data > _data(other, ">")
+        return self._data > _data(other, ">")
 
     def __ge__(self, other: Operand) -> bool:
-        return self.data >= _data(other, ">=")
+        return self._data >= _data(other, ">=")
 
     __hash__ = object.__hash__  # by identity, so a Value can key a dict or live in a set
     __array_ufunc__ = None  # `ndarray * Value` defers to Value's reflected operator, which says no
 
     def __float__(self) -> float:
-        return self.data
+        return self._data
 
     def __repr__(self) -> str:
-        label = f"label={self.label!r}, " if self.label else ""
-        return f"Value({label}data={self.data!r}, grad={self.grad!r}, op={self.op!r})"
+        name = f"label={self._label!r}, " if self._label else shown_name(self)
+        return f"Value({name}data={self._data!r}, grad={self.grad!r}, op={self.op!r})"
 
     # ---- graph ----
 
@@ -251,11 +344,11 @@ class Value:
         Reverse mode over a topological order (no recursion: a million-node chain works).
         Two calls without zeroing add exactly twice. The graph stays usable afterwards.
         """
-        backward_module.backward(self, grad)
+        backward_module.backward(self, to_float(grad, "backward(grad)"))
 
     def detach(self) -> Value:
         """Return a new leaf with the same data and label, cut off from this graph."""
-        return Value(self.data, self.label)
+        return Value(self._data, self._label)
 
     def register_hook(self, fn: Callable[[Any], Any]) -> HookHandle:
         """Call `fn(grad)` once this node's gradient for a backward pass is complete.
@@ -274,25 +367,39 @@ class Value:
         """Return this node's contribution to each parent for upstream gradient `g`.
 
         That is (g·∂self/∂p for p in parents), computed by the op's rule; () for a leaf.
+        Where the micrograd lecture calls `o._backward()` by hand, this is the same step
+        without touching any `.grad`.
         """
         if self._backward is None:
             return ()
         if isinstance(g, Value):
             return self._backward(g, self, *self.parents)
         return self._backward(
-            to_float(g, "local_grads(g)"), self.data, *[p.data for p in self.parents]
+            to_float(g, "local_grads(g)"), self._data, *[p._data for p in self.parents]
         )
 
 
-def _lift(x: object, op: str) -> Value:
-    """Return `x` as a Value: a Value passes, a real number becomes a constant leaf."""
+def lift(x: object, op: str) -> Value:
+    """Return `x` as a Value: a Value passes, a real number becomes a constant leaf.
+
+    `op` names the operation in the error for anything else (a str, a list, a complex).
+    """
+    if type(x) is Value:
+        return x
     if type(x) is float or type(x) is int:  # the common case, without Value()'s checks
+        try:
+            number = float(x)
+        except OverflowError:
+            raise ValueError(
+                f"{op}: the number {brief(x, 40)} is too large for a float64 "
+                "(a Value holds a float; use float('inf') if you mean infinity)"
+            ) from None
         leaf: Value = _new(Value)
-        leaf.data = float(x)
+        leaf._data = number
         leaf.grad = 0.0
-        leaf.label = leaf.op = ""
+        leaf._label = leaf.op = ""
         leaf.parents = ()
-        leaf._backward = leaf._hooks = leaf._mark = None
+        leaf._backward = leaf._hooks = leaf._site = None
         leaf._order = _next_order()
         return leaf
     if isinstance(x, Value):
@@ -301,7 +408,7 @@ def _lift(x: object, op: str) -> Value:
         return Value(to_float(x, "the other operand"))
     except TypeError as error:
         raise TypeError(
-            f"unsupported operand for {op}: Value and {type(x).__name__}: {error} "
+            f"unsupported operand for {op}: {type(x).__name__}: {error} "
             "(a Value mixes with int, float, bool, NumPy real scalars and other Values)"
         ) from None
 
@@ -309,7 +416,7 @@ def _lift(x: object, op: str) -> Value:
 def _data(x: object, op: str) -> float:
     """Return the number to compare against: `.data` of a Value, or the real number itself."""
     if isinstance(x, Value):
-        return x.data
+        return x._data
     return to_float(x, f"Value {op} ...")
 
 
@@ -326,22 +433,53 @@ def _record(
     op made a finite number and notes where in the user's code the node was created.
     """
     out: Value = _new(Value)
-    out.data = data
+    out._data = data
     out.grad = 0.0
-    out.label = ""
-    out._hooks = out._mark = None
+    out._label = ""
+    out._hooks = out._site = None
     out._order = _next_order()
-    if _tracking:
+    mode = _get_mode()
+    if not mode:  # the usual case: recording, not checking
         out.op = op
         out.parents = parents
         out._backward = rule
-    else:
+        return out
+    if mode & NO_GRAD:
         out.op = ""
         out.parents = ()
         out._backward = None
-    if _watching:
+    else:
+        out.op = op
+        out.parents = parents
+        out._backward = rule
+    if mode & ANOMALY:
         check.watch_forward(out, op, parents)
     return out
+
+
+# ---- one name per node: the `#k` that drawings, steps and pages show for an unlabelled node ----
+
+# The naming most recently made in this thread or task: id(node) -> (creation number, k). It
+# holds numbers only, never nodes, so it keeps no graph alive; the creation number tells a
+# node apart from a later one that happens to reuse a freed node's id.
+_names: contextvars.ContextVar[dict[int, tuple[int, int]] | None] = contextvars.ContextVar(
+    "stepgrad_names", default=None
+)
+
+
+def name_nodes(order: list[Value]) -> Callable[[Value], str]:
+    """Return a function that names a node: its label, else `#k` by its place in `order` (1, 2,
+    ...). It also becomes the naming `repr()` uses for unlabelled nodes, so in a debugger an
+    unlabelled node shows the same `#k` as the step text and the drawing."""
+    place = {node: k for k, node in enumerate(order, 1)}
+    _names.set({id(node): (node._order, k) for node, k in place.items()})
+    return lambda node: node._label or f"#{place.get(node, '?')}"
+
+
+def shown_name(node: Value) -> str:
+    """Return "#k, " when the latest naming in this thread gave the node a number, else ""."""
+    entry = (_names.get() or {}).get(id(node))
+    return f"#{entry[1]}, " if entry is not None and entry[0] == node._order else ""
 
 
 # Imported last: these modules import Value from here.
