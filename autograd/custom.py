@@ -1,0 +1,136 @@
+"""Your own ops: `custom_op(name, forward, rule)` makes an op that works like a built-in one.
+
+    # z = eˣ        dz/dx = eˣ = z
+    my_exp = custom_op("my_exp", lambda x: math.exp(x), lambda g, z, x: (g * z,))
+    y = my_exp(Value(1.0))          # a node whose op is "my_exp"
+    y.backward()                     # the rule sends g·z back to x
+
+The op is made by the same `ops.define` as `tanh` or `*`, so backward, backward_steps,
+grad(create_graph=True), gradcheck, detect_anomaly, drawings, the animated page and trace treat
+it as one of their own. This module adds only the checks a user's code needs: the arguments of
+`custom_op` at the call, the number the forward returns, and the number of contributions the
+rule returns (a ValueError naming the op at the first backward pass that calls it).
+"""
+
+from __future__ import annotations
+
+import inspect
+import keyword
+import re
+import types
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from autograd.ops import define
+from autograd.value import Value, brief, to_float
+
+
+def custom_op(
+    name: str, forward: Callable[..., Any], rule: Callable[..., Any]
+) -> Callable[..., Any]:
+    """Return an op function for your own op, the same kind of thing as `autograd.ops.tanh`.
+
+    forward(*xs) -> z        the output from the inputs' numbers (floats)
+    rule(g, z, *xs) -> (c₁, …, cₙ)   one contribution per input, cᵢ = g · ∂z/∂xᵢ, in order
+
+    Write the rule with operators and autograd's op functions (`autograd.ops.exp`, ...) and,
+    for a branch, `autograd.ops.where(condition, a, b)` instead of `if`: then the same rule runs
+    on floats in `backward()`, on Values under `grad(create_graph=True)` (second derivatives
+    through your rule) and on NumPy arrays in a traced Program. The returned function takes
+    Values and numbers in any mix and returns a Value whose `op` is `name` (numbers alone give
+    a number, as the built-in ops do).
+
+    >>> import math
+    >>> from autograd import Value, custom_op, gradcheck, ops
+    >>> my_exp = custom_op("my_exp", math.exp, lambda g, z, x: (g * z,))
+    >>> gradcheck(lambda x: my_exp(x * 2.0), [0.3])
+    True
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"custom_op needs a str name, got {type(name).__name__}: {brief(name)}")
+    if not name.strip():
+        raise ValueError("custom_op needs a non-empty name, e.g. custom_op('my_exp', ...)")
+    for what, fn in (("forward", forward), ("rule", rule)):
+        if not callable(fn):
+            raise TypeError(
+                f"custom_op({name!r}): {what} must be callable, got {type(fn).__name__}: "
+                f"{brief(fn)}"
+            )
+    arity = _inputs_of(forward)
+    if arity == 0:
+        raise ValueError(f"custom_op({name!r}): forward takes no inputs; an op needs at least one")
+
+    def checked_forward(*xs: Any) -> Any:
+        z = forward(*xs)
+        if type(z) is float:
+            return z
+        if isinstance(z, np.ndarray) and any(isinstance(x, np.ndarray) for x in xs):
+            return z  # a batch in, a batch out (a traced Program)
+        if isinstance(z, Value):
+            raise TypeError(
+                f"custom op {name!r}: forward returned a Value; it gets the inputs' numbers "
+                "and must return a number (use math/numpy or autograd.ops on numbers)"
+            )
+        return to_float(z, f"custom op {name!r}: forward")
+
+    def checked_rule(g: Any, z: Any, *xs: Any) -> tuple[Any, ...]:
+        sent = rule(g, z, *xs)
+        if type(sent) is not tuple:
+            if isinstance(sent, list):
+                sent = tuple(sent)
+            elif len(xs) == 1 and not isinstance(sent, (str, bytes, dict, set)):
+                sent = (sent,)  # one input: a bare contribution is accepted
+            else:
+                raise ValueError(
+                    f"custom op {name!r}: its rule returned {type(sent).__name__} "
+                    f"{brief(sent)}; return a tuple of {len(xs)} contributions, one per input"
+                )
+        if len(sent) != len(xs):
+            raise ValueError(
+                f"custom op {name!r}: its rule returned {len(sent)} contribution(s) for "
+                f"{len(xs)} input(s); return one per input, in order, e.g. (g * dz_dx,)"
+            )
+        return sent
+
+    ident = _identifier(name)
+    checked_forward.__name__ = checked_forward.__qualname__ = f"{ident}_forward"
+    named_rule = _renamed(checked_rule, f"{ident}_backward")
+    apply = define(name, checked_forward, named_rule, arity=arity)
+    apply.__doc__ = (
+        inspect.getdoc(forward) or f"Return the custom op {name!r} of the inputs."
+    ) + f"\n\n(a custom op: forward {brief(forward, 60)}, rule {brief(rule, 60)})"
+    apply.user_forward = forward  # type: ignore[attr-defined]
+    apply.user_rule = rule  # type: ignore[attr-defined]
+    return apply
+
+
+def _inputs_of(forward: Callable[..., Any]) -> int:
+    """How many inputs forward takes: its required positional parameters, or -1 (any)."""
+    try:
+        parameters = list(inspect.signature(forward).parameters.values())
+    except (TypeError, ValueError):  # some builtins (math.exp) have no signature on 3.10
+        return -1
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return -1
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(1 for p in parameters if p.kind in positional and p.default is p.empty)
+
+
+def _identifier(name: str) -> str:
+    """A Python name made from the op's name ("my exp!" -> "my_exp"), for code and stacks."""
+    ident = re.sub(r"\W+", "_", name).strip("_") or "op"
+    if ident[0].isdigit() or keyword.iskeyword(ident):
+        ident = f"op_{ident}"
+    return ident
+
+
+def _renamed(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """The same function, its code object named `name`, so a debugger's stack shows the op."""
+    code: Any = fn.__code__.replace(co_name=name)
+    if hasattr(code, "co_qualname"):  # Python 3.11+
+        code = code.replace(co_qualname=name)
+    renamed = types.FunctionType(code, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+    renamed.__qualname__ = name
+    return renamed
