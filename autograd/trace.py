@@ -1,0 +1,691 @@
+"""Compiled replay: trace a function's graph once, then run it as straight-line Python.
+
+    prog = trace(lambda x, w, b: (x * w + b).tanh(), 0.5, -2.0, 0.3)
+    print(prog.source)               # the forward pass and the chain rule, as code
+    prog(0.5, -2.0, 0.3)             # a float, with no Value built
+    prog(xs, -2.0, 0.3)              # xs a NumPy array: one output per sample
+    out, input_grads, param_grads = prog.grad(xs, -2.0, 0.3)
+
+`trace` calls the function once on leaf Values and turns the graph it built into the source of
+one Python function: a line per node for the forward pass, then a line per node for the backward
+pass, each calling the op's own rule from `autograd.ops` (one copy of every rule: the same one
+`backward()` runs on floats runs here on floats or on whole arrays of samples). The source is
+compiled with `compile()` and run as it is: `prog.source` is the code that runs.
+
+What a trace can and cannot follow, as with `torch.jit.trace`: the graph is recorded for the
+example inputs, so a Program is right for inputs on which the function builds a graph of the
+same shape. Branches inside one op (relu, abs, the kinks of pow) are part of the op and work
+element by element; a Python `if` on a Value's data, a loop whose length depends on the data, or
+a class index read from the data are frozen at their traced outcome. `Program.check(*inputs)`
+builds the graph eagerly for given inputs and says where it differs from the trace.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import keyword
+import math
+import re
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from autograd import ops
+from autograd.backward import formula, grad, node_namer, topological_order
+from autograd.value import Value, _recording, brief, to_float
+
+__all__ = ["Program", "TraceMismatchError", "trace"]
+
+WIDTH = 96  # generated lines are wrapped near this width
+
+# How the forward pass writes the ops that have an operator: the very kernels the ops use.
+_OPERATORS = {ops.add: "{} + {}", ops.sub: "{} - {}", ops.mul: "{} * {}", ops.neg: "-{}"}
+_RESERVED = set(keyword.kwlist) | {
+    "seed",
+    "inf",
+    "nan",
+    "program",
+    "_",
+}  # op names may shadow builtins
+
+
+class TraceMismatchError(ValueError):
+    """`Program.check` found inputs where the traced program and the eager graph disagree."""
+
+
+def trace(
+    fn: Callable[..., Value], *example_inputs: float, params: Sequence[Value] = ()
+) -> Program:
+    """Return a `Program`: `fn`'s graph, traced once at the example inputs, as straight-line code.
+
+    `fn(*values)` must return one scalar Value. Each example input is a real number; `fn` is
+    called once on fresh leaf Values made from them (named after `fn`'s parameters). `params`
+    are the Values `fn` reads without taking them as arguments (a model's `parameters()`): the
+    Program reads their `.data` afresh at every call, so optimizer updates are seen, and
+    reports their gradients. Every other Value `fn` reads is a constant, frozen now.
+
+    The Program is valid for inputs on which `fn` builds a graph of the same shape (the same ops
+    in the same order; the numbers may change). See `Program.check`.
+
+    >>> prog = trace(lambda x, y: x * y + y.tanh(), 2.0, 0.5)
+    >>> prog(2.0, 0.5) == 2.0 * 0.5 + math.tanh(0.5)
+    True
+    """
+    if not callable(fn):
+        raise TypeError(f"trace needs a callable fn, got {type(fn).__name__}: {brief(fn)}")
+    xs = [_example(x, k) for k, x in enumerate(example_inputs)]
+    parameters = _params(params)
+    names = _argument_names(fn, len(xs))
+    leaves = [Value(x, name) for x, name in zip(xs, names)]
+    with _recording():  # record even when the caller is inside no_grad()
+        out = fn(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(
+            f"trace needs fn to return one scalar Value, got {type(out).__name__}: "
+            f"{brief(out)}; reduce several outputs first (e.g. with autograd.sum or a loss)"
+        )
+    return Program(fn, out, leaves, parameters)
+
+
+def _example(x: object, k: int) -> float:
+    if isinstance(x, (np.ndarray, list, tuple)) and np.ndim(x) > 0:
+        raise TypeError(
+            f"trace example input {k} must be one real number (one sample), got "
+            f"{type(x).__name__} of shape {np.shape(x)}; pass e.g. xs[0], and the whole array "
+            "later to the Program"
+        )
+    if isinstance(x, Value):
+        raise TypeError(
+            f"trace example input {k} must be a number, got a Value; pass its .data "
+            "(trace makes the leaf Values itself), or pass the Value in params= if fn reads it"
+        )
+    return to_float(x, f"trace example input {k}")
+
+
+def _params(params: Sequence[Value]) -> tuple[Value, ...]:
+    if isinstance(params, Value):
+        params = (params,)
+    if isinstance(params, (str, bytes)) or not isinstance(params, (Sequence, set, frozenset)):
+        try:
+            params = list(params)  # e.g. a generator
+        except TypeError:
+            raise TypeError(
+                f"trace(params=...) needs a sequence of Values, got {type(params).__name__}"
+            ) from None
+    found = tuple(params)
+    seen: dict[Value, int] = {}
+    for k, p in enumerate(found):
+        if not isinstance(p, Value):
+            raise TypeError(f"trace(params=...) must be Values, got {type(p).__name__} at {k}")
+        if p.op:
+            raise ValueError(
+                f"trace(params=...) must be leaf Values (a model's parameters), but params[{k}] "
+                f"is the output of {p.op!r}; pass the leaves it is computed from"
+            )
+        if p in seen:
+            raise ValueError(f"trace(params=...): params[{k}] is params[{seen[p]}] again")
+        seen[p] = k
+    return found
+
+
+def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
+    """fn's parameter names where they can be read and fit, else x0, x1, ..."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return [f"x{k}" for k in range(count)]
+    names = [
+        p.name
+        for p in signature.parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    if len(names) != count or any(
+        p.kind is p.VAR_POSITIONAL for p in signature.parameters.values()
+    ):
+        return [f"x{k}" for k in range(count)]
+    return names
+
+
+class Program:
+    """A traced graph as straight-line Python: call it on numbers or on NumPy batches.
+
+    prog(*inputs)                   the output: a float, or one per sample for 1-D arrays of
+                                    one length n (numbers broadcast); no Value is built
+    prog.grad(*inputs)              (outputs, input_grads, param_grads): d out / d input per
+                                    sample (the input's shape; a number broadcast over a batch
+                                    gets the sum), d out / d param summed over the batch
+    prog.backward(*inputs, reduce="mean" | "sum")
+                                    the mean (or sum) of the outputs; adds its gradient to each
+                                    parameter's `.grad`, as eager `.backward()` on that
+                                    reduction would
+    prog.check(*inputs)             True, or TraceMismatchError saying where eager differs
+    prog.source                     the code that runs: read it, it is the chain rule
+
+    `source` is the code that actually runs: it is generated once, compiled with `compile()`,
+    and called with the inputs, the parameters' current data and a seed. A custom op whose
+    forward or rule cannot take arrays runs element by element (its line says so).
+    """
+
+    def __init__(
+        self,
+        fn: Callable[..., Value],
+        out: Value,
+        leaves: list[Value],
+        params: tuple[Value, ...],
+    ) -> None:
+        self.fn = fn
+        self.inputs: tuple[str, ...] = tuple(leaf._label for leaf in leaves)
+        self.params = params
+        self._leaves = leaves
+        order = topological_order(out)
+        self._signature = _structure(order, leaves, params)
+        self.source, namespace = _generate(fn, out, order, leaves, params)
+        code = compile(self.source, f"<autograd.trace of {_fn_name(fn)}>", "exec")
+        exec(code, namespace)
+        self._run = namespace["program"]
+        self.ops = sum(1 for node in order if node.op)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Program {_fn_name(self.fn)}({', '.join(self.inputs)}): {self.ops} ops, "
+            f"{len(self.params)} parameters>"
+        )
+
+    # ---- running ----
+
+    def __call__(self, *inputs: Any) -> Any:
+        xs, n = self._prepare(inputs)
+        with np.errstate(all="ignore"):
+            out = self._run(*xs, *[p._data for p in self.params])
+        return _per_sample(out, n)
+
+    def grad(self, *inputs: Any) -> tuple[Any, list[Any], list[float]]:
+        """Return (outputs, input_grads, param_grads); see the class docstring."""
+        xs, n = self._prepare(inputs)
+        seed = 1.0 if n is None else np.ones(n)
+        out, input_grads, param_grads = self._replay(xs, seed)
+        shaped = [
+            _per_sample(g, n) if n is not None and type(x) is np.ndarray else _total(g, n)
+            for g, x in zip(input_grads, xs)
+        ]
+        return _per_sample(out, n), shaped, _totals(param_grads, n)
+
+    def backward(self, *inputs: Any, reduce: str = "mean") -> float:
+        """Return the mean (or sum) of the outputs; add its gradient to each parameter's .grad.
+
+        The same numbers as building every sample's graph eagerly, reducing with
+        `autograd.sum(outputs) / n` (or without the division) and calling `.backward()`, to
+        about 1e-15 relative (sums over the batch may add in another order).
+        """
+        if reduce not in ("mean", "sum"):
+            raise ValueError(f'backward(reduce=...) must be "mean" or "sum", got {reduce!r}')
+        xs, n = self._prepare(inputs)
+        count = 1 if n is None else n
+        if count == 0:
+            raise ValueError(
+                "backward() got an empty batch (arrays of length 0): nothing to reduce"
+            )
+        weight = ops.div(1.0, float(count)) if reduce == "mean" else 1.0
+        seed = weight if n is None else np.full(n, weight)
+        out, _, param_grads = self._replay(xs, seed)
+        for p, g in zip(self.params, _totals(param_grads, n)):
+            p.grad += g
+        outputs = [float(out)] * count if np.ndim(out) == 0 else out.tolist()
+        total = builtins.sum(outputs, 0.0)
+        return ops.div(total, float(count)) if reduce == "mean" else total
+
+    def _replay(self, xs: list[Any], seed: Any) -> tuple[Any, tuple[Any, ...], tuple[Any, ...]]:
+        with np.errstate(all="ignore"):
+            result: tuple[Any, tuple[Any, ...], tuple[Any, ...]] = self._run(
+                *xs, *[p._data for p in self.params], seed=seed
+            )
+        return result
+
+    def _prepare(self, inputs: tuple[Any, ...]) -> tuple[list[Any], int | None]:
+        """Numbers as floats, batches as float64 arrays of one length n; n (None: no batch)."""
+        if len(inputs) != len(self.inputs):
+            raise TypeError(
+                f"this Program takes {len(self.inputs)} inputs ({', '.join(self.inputs)}), "
+                f"got {len(inputs)}"
+            )
+        xs: list[Any] = []
+        n: int | None = None
+        for name, x in zip(self.inputs, inputs):
+            if isinstance(x, Value):
+                raise TypeError(
+                    f"input {name!r} is a Value; a Program computes on numbers: pass its "
+                    ".data, or call fn itself to build a graph"
+                )
+            if isinstance(x, (np.ndarray, list, tuple)):
+                array = np.asarray(x)
+                if array.dtype.kind not in "biuf":
+                    raise TypeError(
+                        f"input {name!r} must be a real array, got dtype {array.dtype}; "
+                        "a Program computes on real numbers (float64)"
+                    )
+                if array.ndim != 1:
+                    raise ValueError(
+                        f"input {name!r} must be a 1-D array (one number per sample), got "
+                        f"shape {array.shape}; pass one column at a time, e.g. *X.T"
+                    )
+                if n is not None and len(array) != n:
+                    first = next(k for k, y in zip(self.inputs, xs) if type(y) is np.ndarray)
+                    raise ValueError(
+                        f"input {name!r} has {len(array)} samples but {first!r} has {n}; "
+                        "every array in one call must have the same length"
+                    )
+                n = len(array)
+                xs.append(np.array(array, dtype=np.float64))
+            else:
+                xs.append(to_float(x, f"Program input {name!r}"))
+        return xs, n
+
+    # ---- checking against eager ----
+
+    def check(self, *inputs: Any, rtol: float = 1e-10) -> bool:
+        """Return True when the eager graph agrees with this Program on the given inputs.
+
+        For each sample it calls `fn` on fresh leaves, compares the graph's shape with the
+        traced one (the same ops on the same kinds of inputs), then the output and every input
+        and parameter gradient with the Program's, to `rtol` (nan matches nan). Otherwise it
+        raises TraceMismatchError naming the sample and the first thing that differs: the node
+        where the graphs part (data-dependent Python control flow), or the two numbers.
+        """
+        xs, n = self._prepare(inputs)
+        out, input_grads, param_grads = self._replay(xs, 1.0 if n is None else np.ones(n))
+        for i in range(1 if n is None else n):
+            sample = [float(x[i]) if type(x) is np.ndarray else x for x in xs]
+            leaves = [Value(x, name) for x, name in zip(sample, self.inputs)]
+            with _recording():
+                eager = self.fn(*leaves)
+            where = f"sample {i}" if n is not None else "these inputs"
+            if not isinstance(eager, Value):
+                raise TraceMismatchError(f"at {where}, fn returned {type(eager).__name__}")
+            order = topological_order(eager)
+            differs = _first_difference(self._signature, _structure(order, leaves, self.params))
+            if differs:
+                raise TraceMismatchError(
+                    f"at {where}, fn builds another graph than the traced one: {differs}. A "
+                    "Python branch on a Value's data (an if, a loop length, an index) took "
+                    "another way; trace the branches separately, or write the branch as an op "
+                    "(relu, abs, ops.where in a custom op)"
+                )
+            eager_grads = grad(eager, leaves + list(self.params)) if order else []
+            theirs = [eager._data, *eager_grads]
+            ours = [_pick(out, i), *[_pick(g, i) for g in input_grads]]
+            ours += [_pick(g, i) for g in param_grads]
+            what = ["the output", *[f"d out/d {name}" for name in self.inputs]]
+            what += [
+                f"d out/d params[{j}] ({p._label or 'unlabelled'})"
+                for j, p in enumerate(self.params)
+            ]
+            for label, a, b in zip(what, ours, theirs):
+                if not _close(a, b, rtol):
+                    raise TraceMismatchError(
+                        f"at {where}, {label} is {a!r} in the Program but {b!r} eagerly "
+                        f"(rtol {rtol:g}); a constant captured at trace time may have changed, "
+                        "or fn reads a Value's .data"
+                    )
+        return True
+
+
+# ---- shapes and sums over the batch ----
+
+
+def _per_sample(value: Any, n: int | None) -> Any:
+    if n is None:
+        return float(value)
+    if type(value) is np.ndarray:
+        return value
+    return np.full(n, float(value))
+
+
+def _total(value: Any, n: int | None) -> float:
+    if type(value) is np.ndarray:
+        return float(value.sum())
+    return float(value) * (1 if n is None else n)
+
+
+def _totals(grads: tuple[Any, ...], n: int | None) -> list[float]:
+    """Each gradient summed over the batch; the arrays in one NumPy call, not one each."""
+    arrays = [k for k, g in enumerate(grads) if type(g) is np.ndarray]
+    totals = [0.0 if type(g) is np.ndarray else _total(g, n) for g in grads]
+    if arrays:
+        for k, s in zip(arrays, np.stack([grads[k] for k in arrays]).sum(axis=1).tolist()):
+            totals[k] = s
+    return totals
+
+
+def _pick(value: Any, i: int) -> float:
+    return float(value[i]) if type(value) is np.ndarray else float(value)
+
+
+def _close(a: float, b: float, rtol: float) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return math.fabs(a - b) <= rtol * max(math.fabs(a), math.fabs(b)) + 1e-300
+
+
+# ---- the graph's shape, to tell when eager builds another graph ----
+
+
+def _structure(
+    order: list[Value], leaves: list[Value], params: tuple[Value, ...]
+) -> list[tuple[Any, ...]]:
+    """One entry per node: ("input", k), ("param", j), ("const",), or (op, parent places)."""
+    place = {node: k for k, node in enumerate(order)}
+    role = {leaf: ("input", k) for k, leaf in enumerate(leaves)}
+    role.update({p: ("param", j) for j, p in enumerate(params)})
+    return [
+        role.get(node, ("const",)) if not node.op else (node.op, *[place[p] for p in node.parents])
+        for node in order
+    ]
+
+
+def _first_difference(traced: list[tuple[Any, ...]], eager: list[tuple[Any, ...]]) -> str:
+    for k, (a, b) in enumerate(zip(traced, eager)):
+        if a != b:
+            return f"node {k + 1} is {_describe(a)} in the trace but {_describe(b)} now"
+    if len(traced) != len(eager):
+        return f"the trace has {len(traced)} nodes, the graph now {len(eager)}"
+    return ""
+
+
+def _describe(entry: tuple[Any, ...]) -> str:
+    if entry[0] == "input":
+        return f"input {entry[1]}"
+    if entry[0] == "param":
+        return f"params[{entry[1]}]"
+    if entry[0] == "const":
+        return "a constant"
+    return f"{entry[0]!r} of nodes {', '.join(str(k + 1) for k in entry[1:])}"
+
+
+# ---- generating the source ----
+
+
+def _generate(
+    fn: Callable[..., Any],
+    out: Value,
+    order: list[Value],
+    leaves: list[Value],
+    params: tuple[Value, ...],
+) -> tuple[str, dict[str, Any]]:
+    """Return (source, namespace): the program as readable Python, and what its names mean."""
+    name = node_namer(order)  # `#k` as drawings and step text call the node
+    inputs, parameters = set(leaves), set(params)
+    constant = _constants(order, inputs, parameters)
+    names = _Names()
+    var: dict[Value, str] = {}
+    for leaf in leaves:
+        var[leaf] = names.take(leaf._label)
+    for j, p in enumerate(params):
+        var[p] = names.take(_identifier(p._label) if p._label else f"p{j}")
+    for k, node in enumerate(order, 1):
+        if node in var or node in constant:
+            continue
+        var[node] = names.take(_identifier(node._label) if node._label else f"t{k}")
+    namespace: dict[str, Any] = {"inf": math.inf, "nan": math.nan}
+    functions = _Functions(namespace, names)
+
+    def ref(node: Value) -> str:
+        return var[node] if node in var else _literal(constant[node])
+
+    doc = (
+        f"{_fn_name(fn)} traced by autograd.trace: {_count(len(leaves), 'input')}, "
+        f"{_count(len(params), 'parameter')}, {_count(sum(1 for n in order if n.op), 'op')}"
+    )
+    arguments = [var[leaf] for leaf in leaves] + [var[p] for p in params]
+    lines = [f"def program({', '.join(arguments)}, seed=None):", f'    """{doc}."""']
+    lines.append("    # ---- forward: one line per node, inputs before outputs ----")
+    computed = [node for node in order if node.op and node not in constant]
+    for node in computed:
+        statement = f"{var[node]} = {_forward_expression(node, ref, functions)}"
+        lines += _statement(statement, _shorten(name(node) + formula(node, name)))
+    lines.append("    if seed is None:")
+    lines.append(f"        return {ref(out)}")
+    lines.append(
+        "    # ---- backward: the chain rule of this graph, outputs first; g_v = d out/dv · seed"
+    )
+    gvar = {node: f"g_{var[node]}" for node in var}
+    has_grad: set[Value] = set()
+    if out in var:
+        lines.append(f"    {gvar[out]} = seed")
+        has_grad.add(out)
+    for node in reversed(computed):
+        if node not in has_grad:  # nothing flows here: the output does not depend on it
+            continue
+        targets: list[str] = []
+        after: list[tuple[Value, str]] = []
+        for k, parent in enumerate(node.parents):
+            if parent in constant:
+                targets.append("_")
+            elif parent not in has_grad and parent not in [p for p, _ in after]:
+                targets.append(gvar[parent])
+                has_grad.add(parent)
+            else:
+                targets.append(f"c{k}")
+                after.append((parent, f"c{k}"))
+        call = _rule_call(node, gvar[node], ref, functions)
+        left = f"({targets[0]},)" if len(targets) == 1 else ", ".join(targets)
+        lines += _statement(f"{left} = {call}", functions.rule_comment(node))
+        lines += [f"    {gvar[p]} = {gvar[p]} + {c}" for p, c in after]
+    grads_in = [gvar[leaf] if leaf in has_grad else "0.0" for leaf in leaves]
+    grads_p = [gvar[p] if p in has_grad else "0.0" for p in params]
+    lines += _statement(f"return {ref(out)}, ({_tuple(grads_in)}), ({_tuple(grads_p)})", "")
+    return "\n".join(lines) + "\n", namespace
+
+
+def _constants(order: list[Value], inputs: set[Value], params: set[Value]) -> dict[Value, float]:
+    """Nodes that depend on no input and no parameter, with their (frozen) numbers."""
+    constant: dict[Value, float] = {}
+    for node in order:
+        if node in inputs or node in params:
+            continue
+        if not node.op or all(p in constant for p in node.parents):
+            if node._hooks:
+                raise ValueError(f"trace cannot replay the hook on {node!r}; remove it first")
+            constant[node] = node._data
+        elif node._hooks:
+            raise ValueError(
+                f"trace cannot replay register_hook hooks, and {node!r} has one; remove it "
+                "(handle.remove()) or run this graph eagerly"
+            )
+    for node in (*inputs, *params):
+        if node._hooks:
+            raise ValueError(
+                f"trace cannot replay register_hook hooks, and {node!r} has one; remove it "
+                "(handle.remove()) or run this graph eagerly"
+            )
+    return constant
+
+
+def _rule_of(node: Value) -> tuple[Any, dict[str, Any]]:
+    """A node's rule and the constants bound to it (`**2`: c = 2.0)."""
+    rule = node._backward
+    if isinstance(rule, partial):
+        return rule.func, dict(rule.keywords)
+    return rule, {}
+
+
+def _forward_expression(node: Value, ref: Callable[[Value], str], functions: _Functions) -> str:
+    base, constants = _rule_of(node)
+    op = ops.OP_OF_RULE.get(base)
+    if op is None:
+        raise ValueError(f"trace does not know the op {node.op!r} (rule {brief(base)})")
+    args = [ref(p) for p in node.parents]
+    if op in _OPERATORS:
+        return _OPERATORS[op].format(*args)
+    fn = functions.forward(node, op)
+    if op is ops.sum:
+        return f"{fn}(({_tuple(args)}))"
+    if op is ops.dot:
+        half = len(args) // 2
+        return f"{fn}(({_tuple(args[:half])}), ({_tuple(args[half:])}))"
+    return f"{fn}({', '.join(args + [_literal(v) for v in constants.values()])})"
+
+
+def _rule_call(node: Value, g: str, ref: Callable[[Value], str], functions: _Functions) -> str:
+    base, constants = _rule_of(node)
+    name = functions.rule(node, base)
+    args = [g, ref(node)] + [ref(p) for p in node.parents]
+    args += [f"{key}={_literal(value)}" for key, value in constants.items()]
+    return f"{name}({', '.join(args)})"
+
+
+class _Names:
+    """Unique Python names for the program's variables and functions."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set(_RESERVED)
+
+    def take(self, wanted: str) -> str:
+        base = _identifier(wanted)
+        candidate, k = base, 2
+        while candidate in self.used:
+            candidate, k = f"{base}_{k}", k + 1
+        self.used.add(candidate)
+        return candidate
+
+
+class _Functions:
+    """The op functions and rules the program calls, bound to names in its namespace."""
+
+    def __init__(self, namespace: dict[str, Any], names: _Names) -> None:
+        self.namespace, self.names = namespace, names
+        self.bound: dict[Any, str] = {}
+        self.each: set[Any] = set()  # custom ops that run element by element
+
+    def _bind(self, key: Any, wanted: str, obj: Any = None) -> str:
+        """The name of `key` in the namespace (bound to `obj`, default `key` itself)."""
+        if key not in self.bound:
+            self.bound[key] = self.names.take(wanted)
+            self.namespace[self.bound[key]] = key if obj is None else obj
+        return self.bound[key]
+
+    def forward(self, node: Value, op: Callable[..., Any]) -> str:
+        if hasattr(op, "user_forward") and op not in self.bound:
+            if op in self.each or not _takes_arrays(node, op):
+                self.each.add(op)
+                return self._bind(op, op.__name__, _elementwise(op))
+        return self._bind(op, op.__name__)
+
+    def rule(self, node: Value, rule: Any) -> str:
+        if ops.OP_OF_RULE.get(rule) in self.each:
+            return self._bind(rule, rule.__name__, _elementwise(rule))
+        return self._bind(rule, rule.__name__)
+
+    def rule_comment(self, node: Value) -> str:
+        base, _ = _rule_of(node)
+        op = ops.OP_OF_RULE.get(base)
+        if op is not None and hasattr(op, "user_rule"):
+            note = " (element by element)" if op in self.each else ""
+            return f"{node.op}: your rule{note}"
+        text = ops._formula_of(base).splitlines()[0] if ops._formula_of(base) else ""
+        derivative = "   ".join(part for part in re.split(r"\s{3,}", text)[1:] if part)
+        return _shorten(f"{node.op}: {derivative}" if derivative else node.op)
+
+
+def _takes_arrays(node: Value, op: Any) -> bool:
+    """Whether a custom op's forward and rule compute a batch element by element correctly."""
+    arrays = [np.array([p._data, p._data]) for p in node.parents]
+    try:
+        with np.errstate(all="ignore"):
+            z = op.forward(*arrays)
+            sent = op.rule(np.ones(2), z, *arrays)
+        if not (isinstance(z, np.ndarray) and z.shape == (2,) and _close(z[0], node._data, 0)):
+            return False
+        scalar = node.local_grads(1.0)
+        return len(sent) == len(scalar) and all(
+            np.shape(c) in ((), (2,)) and _close(float(np.broadcast_to(c, (2,))[1]), s, 1e-12)
+            for c, s in zip(sent, scalar)
+        )
+    except Exception:  # it is the user's code: whatever it raises on arrays, loop instead
+        return False
+
+
+def _elementwise(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn` applied sample by sample when any argument is an array (a custom op's fallback)."""
+
+    def each(*args: Any, **kwargs: Any) -> Any:
+        batch = next((len(a) for a in args if type(a) is np.ndarray), None)
+        if batch is None:
+            return fn(*args, **kwargs)
+        rows = [
+            fn(*[float(a[i]) if type(a) is np.ndarray else a for a in args], **kwargs)
+            for i in range(batch)
+        ]
+        if isinstance(rows[0], tuple):
+            return tuple(np.array([float(r[k]) for r in rows]) for k in range(len(rows[0])))
+        return np.array([float(r) for r in rows])
+
+    each.__name__ = getattr(fn, "__name__", "op")
+    return each
+
+
+def _statement(statement: str, comment: str) -> list[str]:
+    """One statement, indented, with its comment; wrapped inside its brackets when long."""
+    line = f"    {statement}"
+    if comment and len(line) + 3 + len(comment) <= WIDTH:
+        return [f"{line.ljust(min(WIDTH - len(comment) - 3, 56))} # {comment}"]
+    head = [f"    # {comment}"] if comment else []
+    if len(line) <= WIDTH:
+        return head + [line]
+    if statement.startswith("return "):
+        statement = f"return ({statement[7:]})"
+    else:
+        target, _, value = statement.partition(" = ")
+        if "," in target and not target.startswith("("):
+            statement = f"({target}) = {value}"
+    return head + _wrap(statement)
+
+
+def _wrap(statement: str) -> list[str]:
+    """Break a long statement after commas that sit inside brackets, so it stays valid Python."""
+    pieces, depth, start = [], 0, 0
+    for k, char in enumerate(statement):
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if char == "," and depth > 0:
+            pieces.append(statement[start : k + 1])
+            start = k + 1
+    pieces.append(statement[start:])
+    lines, current = [], "    "
+    for piece in pieces:
+        if len(current) + len(piece) > WIDTH and current.strip():
+            lines.append(current.rstrip())
+            current = "        " + piece.lstrip()
+        else:
+            current += piece
+    lines.append(current.rstrip())
+    return lines
+
+
+def _tuple(items: list[str]) -> str:
+    return ", ".join(items) + ("," if len(items) == 1 else "")
+
+
+def _literal(x: float) -> str:
+    return repr(float(x))  # inf, -inf and nan are names in the namespace; -0.0 stays -0.0
+
+
+def _shorten(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _identifier(text: str) -> str:
+    ident = re.sub(r"\W+", "_", text).strip("_") or "v"
+    return f"v_{ident}" if ident[0].isdigit() else ident
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def _fn_name(fn: Callable[..., Any]) -> str:
+    return getattr(fn, "__name__", type(fn).__name__)
