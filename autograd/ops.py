@@ -418,8 +418,14 @@ def leaky_relu(x: Any, slope: float = 0.01) -> Any:
     return _record(op, _leaky_relu(x._data, slope), (x,), rule)
 
 
-OP_OF_RULE[pow_const_backward] = pow_const
-OP_OF_RULE[leaky_relu_backward] = leaky_relu
+def _register(op: Any, rule: Rule, forward: Callable[..., Any]) -> None:
+    """Make an op written by hand known to the tools, as `define` does for the others."""
+    op.forward, op.rule = forward, rule
+    OP_OF_RULE[rule] = op
+
+
+_register(pow_const, pow_const_backward, _pow_const)
+_register(leaky_relu, leaky_relu_backward, _leaky_relu)
 
 
 # ---- n-ary ops: one node, many parents (a neuron's weighted sum is one node, not 2n) ----
@@ -433,7 +439,7 @@ def sum_backward(g: Any, z: Any, *xs: Any) -> tuple[Any, ...]:
 # z = w₁x₁ + … + wₙxₙ, parents (w₁ … wₙ, x₁ … xₙ)        dz/dwᵢ = xᵢ        dz/dxᵢ = wᵢ
 def dot_backward(g: Any, z: Any, *wx: Any) -> tuple[Any, ...]:
     n = len(wx) // 2
-    return tuple([g * x for x in wx[n:]] + [g * w for w in wx[:n]])
+    return tuple([g * v for v in wx[n:] + wx[:n]])  # (x₁ … xₙ, w₁ … wₙ): the halves swapped
 
 
 def sum(xs: Any) -> Any:
@@ -464,8 +470,16 @@ def dot(ws: Any, xs: Any) -> Any:
     return _record("dot", data, ws + xs, dot_backward)
 
 
-OP_OF_RULE[sum_backward] = sum
-OP_OF_RULE[dot_backward] = dot
+def _sum(xs: Any) -> Any:
+    return builtins.sum(xs, 0.0)
+
+
+def _dot(ws: Any, xs: Any) -> Any:
+    return builtins.sum(map(operator.mul, ws, xs), 0.0)
+
+
+_register(sum, sum_backward, _sum)
+_register(dot, dot_backward, _dot)
 
 
 # The ops with a row in the test table (tests/test_ops.py fails when one here lacks a row).

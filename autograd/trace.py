@@ -29,6 +29,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,7 @@ from autograd.value import Value, _recording, brief, to_float
 __all__ = ["Program", "TraceMismatchError", "trace"]
 
 WIDTH = 96  # generated lines are wrapped near this width
+_data_of = attrgetter("_data")
 
 # How the forward pass writes the ops that have an operator: the very kernels the ops use.
 _OPERATORS = {ops.add: "{} + {}", ops.sub: "{} - {}", ops.mul: "{} * {}", ops.neg: "-{}"}
@@ -165,7 +167,9 @@ class Program:
     prog.source                     the code that runs: read it, it is the chain rule
 
     `source` is the code that actually runs: it is generated once, compiled with `compile()`,
-    and called with the inputs, the parameters' current data and a seed. A custom op whose
+    and called with the inputs, the parameters' current data and a seed. Its op names (`tanh`,
+    `dot`, ...) are bound to the ops' kernels, what `autograd.ops.tanh` computes for numbers
+    and arrays, and its rules are the ops' own rules. A custom op whose
     forward or rule cannot take arrays runs element by element (its line says so).
     """
 
@@ -199,7 +203,7 @@ class Program:
     def __call__(self, *inputs: Any) -> Any:
         xs, n = self._prepare(inputs)
         with np.errstate(all="ignore"):
-            out = self._run(*xs, *[p._data for p in self.params])
+            out = self._run(*xs, *map(_data_of, self.params))
         return _per_sample(out, n)
 
     def grad(self, *inputs: Any) -> tuple[Any, list[Any], list[float]]:
@@ -240,7 +244,7 @@ class Program:
     def _replay(self, xs: list[Any], seed: Any) -> tuple[Any, tuple[Any, ...], tuple[Any, ...]]:
         with np.errstate(all="ignore"):
             result: tuple[Any, tuple[Any, ...], tuple[Any, ...]] = self._run(
-                *xs, *[p._data for p in self.params], seed=seed
+                *xs, *map(_data_of, self.params), seed=seed
             )
         return result
 
@@ -351,6 +355,8 @@ def _total(value: Any, n: int | None) -> float:
 
 def _totals(grads: tuple[Any, ...], n: int | None) -> list[float]:
     """Each gradient summed over the batch; the arrays in one NumPy call, not one each."""
+    if n is None:
+        return list(map(float, grads))
     arrays = [k for k, g in enumerate(grads) if type(g) is np.ndarray]
     totals = [0.0 if type(g) is np.ndarray else _total(g, n) for g in grads]
     if arrays:
@@ -573,7 +579,7 @@ class _Functions:
             if op in self.each or not _takes_arrays(node, op):
                 self.each.add(op)
                 return self._bind(op, op.__name__, _elementwise(op))
-        return self._bind(op, op.__name__)
+        return self._bind(op, op.__name__, op.forward)  # its kernel: the op minus the Value check
 
     def rule(self, node: Value, rule: Any) -> str:
         if ops.OP_OF_RULE.get(rule) in self.each:

@@ -31,6 +31,7 @@ from typing import Any
 from benchmarks import workloads as W
 
 ENGINES = ["stepgrad", "micrograd", "torch-ops", "torch-batched"]
+COLUMNS = ["stepgrad", "stepgrad-compiled", "micrograd", "torch-ops", "torch-batched"]
 
 
 def timed(make: Callable[[], Callable[[], Any]]) -> float:
@@ -70,7 +71,7 @@ def moons(rounds: int) -> dict[str, Any]:
     W.moons_step("stepgrad", reference)()
     verdicts: dict[str, Any] = {}
     cases = {}
-    for engine in ENGINES:
+    for engine in COLUMNS:
         check: dict[str, Any] = {}
         try:
             W.moons_step(engine, check)()
@@ -209,8 +210,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     gc.collect()
     gc.freeze()
     print(f"stepgrad benchmarks on {report['machine']} (medians of {rounds} rounds)")
-    print(f"{'workload':<28}" + "".join(f"{e:>22}" for e in ENGINES))
+    print(f"{'workload':<28}" + "".join(f"{e:>20}" for e in COLUMNS))
     add("moons_step", moons(rounds))
+    step = rows[-1]["results"]
+    if all(isinstance(step.get(e), float) for e in ("stepgrad-compiled", "torch-batched")):
+        print(
+            f"  compiled moons step: {step.get('micrograd', float('nan')) / step['stepgrad-compiled']:.0f}x "
+            f"faster than micrograd, {step['stepgrad-compiled'] / step['torch-batched']:.2f}x "
+            "the time of PyTorch batched"
+        )
     for n in chain_sizes:
         cases = {e: (lambda e=e, n=n: W.chain(e, n)) for e in ENGINES}
         if n > 100_000:  # micrograd would need ~5 GB and minutes; torch-ops likewise
@@ -229,6 +237,44 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         res = interleaved(cases, rounds, budget=30)
         per = {e: (v / op_n if isinstance(v, float) else v) for e, v in res.items()}
         add(f"per op: {op} (s per op)", per)
+
+    samples = 100 if args.quick else 2000
+    print(
+        f"\ncompiled replay, one sample at a time on floats ({samples} samples of the moons "
+        "per-sample loss, ~100 nodes; time per sample)"
+    )
+    replay = interleaved(
+        {
+            e: (lambda e=e: W.replay_single(e, samples))
+            for e in ("eager", "eager-backward", "compiled")
+        },
+        rounds,
+        budget=30,
+    )
+    report["replay"] = {e: (v / samples if isinstance(v, float) else v) for e, v in replay.items()}
+    for e, v in report["replay"].items():
+        ratio = report["replay"]["eager"] / v if isinstance(v, float) else float("nan")
+        print(
+            f"  {e:<16} {_seconds(v) if isinstance(v, float) else v:>10}   eager / this: {ratio:.1f}x"
+        )
+
+    sizes = [10, 100] if args.quick else [10, 100, 1_000, 10_000]
+    print(
+        "\nbatch size: forward + backward of the mean hinge loss over n moons points "
+        "(time per sample)"
+    )
+    report["batches"] = []
+    for n in sizes:
+        res = interleaved(
+            {e: (lambda e=e, n=n: W.batch_step(e, n)) for e in ("compiled", "torch-batched")},
+            rounds,
+            budget=30,
+        )
+        report["batches"].append({"n": n, **res})
+        cells = "  ".join(
+            f"{e} {_seconds(v / n) if isinstance(v, float) else v:>10}" for e, v in res.items()
+        )
+        print(f"  n={n:>6,}  {cells}")
 
     print("\nmemory per node, chain of 1e5 nodes (bytes/node: tracemalloc, RSS)")
     memory = {e: memory_per_node(e, links) for e in ENGINES[:2]}
@@ -270,7 +316,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 def _print_row(workload: str, results: dict[str, Any]) -> None:
     base = results.get("micrograd")
     cells = []
-    for engine in ENGINES:
+    for engine in COLUMNS:
         value = results.get(engine, "")
         if isinstance(value, float):
             ratio = (
@@ -278,8 +324,8 @@ def _print_row(workload: str, results: dict[str, Any]) -> None:
             )
             cells.append(f"{_seconds(value)}{ratio}")
         else:
-            cells.append(str(value)[:20])
-    print(f"{workload:<28}" + "".join(f"{c:>22}" for c in cells), flush=True)
+            cells.append(str(value)[:18])
+    print(f"{workload:<28}" + "".join(f"{c:>20}" for c in cells), flush=True)
 
 
 def _seconds(t: float) -> str:

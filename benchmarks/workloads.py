@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import random
 import sys
+
+import numpy as np
 from collections.abc import Callable
 from typing import Any
 
@@ -77,6 +79,29 @@ def moons_step(engine: str, check: dict[str, Any] | None = None) -> Callable[[],
             return _backward_and_update(model, params, loss, check)
 
         return step
+    if engine == "stepgrad-compiled":
+        import autograd
+        from nn import MLP, l2_penalty, trace_loss
+
+        model = _with_weights(MLP(2, [16, 16, 1]), weights)
+        params = model.parameters()
+        # the per-sample hinge loss traced once; the L2 term (parameters only) built eagerly
+        traced = trace_loss(model, lambda score, t: (1 - t * score).relu(), X[0], y[0])
+        X_array, y_array = np.array(X), np.array(y)
+
+        def compiled_step() -> float:
+            for p in params:
+                p.grad = 0.0
+            loss = traced.backward(X_array, y_array)
+            penalty = l2_penalty(params, ALPHA)
+            autograd.backward(penalty)
+            loss += penalty.data
+            _record(check, loss, [p.grad for p in params])
+            for p in params:
+                p.data -= LR * p.grad
+            return loss
+
+        return compiled_step
     if engine == "micrograd":
         mg = engine_module("micrograd")
         model = _with_weights(mg.nn.MLP(2, [16, 16, 1]), weights)
@@ -313,3 +338,90 @@ def agree(a: dict[str, Any], b: dict[str, Any], rel: float = 1e-9) -> str | None
         if not math.isclose(g, h, rel_tol=rel, abs_tol=1e-12):
             return f"gradient {k}: {g!r} vs {h!r}"
     return None
+
+
+# ---- compiled replay: one sample on floats, and batches of growing size ----
+
+
+def _moons_model_and_loss() -> tuple[Any, Any, list[list[float]], list[float]]:
+    from nn import MLP
+
+    X, y = moons_data()
+    model = _with_weights(MLP(2, [16, 16, 1]), start_weights())
+
+    def hinge(x0: Any, x1: Any, t: Any) -> Any:
+        return (1 - t * model([x0, x1])).relu()
+
+    return model, hinge, X, y
+
+
+def replay_single(engine: str, count: int) -> Callable[[], float]:
+    """`count` single-sample forward + backward passes of the moons per-sample loss (one point,
+    MLP(2, [16, 16, 1]), ~100 nodes) on floats: `eager` builds the graph and backprops it,
+    `eager-backward` only backprops graphs built beforehand, `compiled` replays the trace."""
+    import autograd
+
+    model, hinge, X, y = _moons_model_and_loss()
+    params = model.parameters()
+    points = [(X[k % len(X)][0], X[k % len(X)][1], y[k % len(y)]) for k in range(count)]
+    if engine == "compiled":
+        prog = autograd.trace(hinge, *points[0], params=params)
+
+        def compiled() -> float:
+            total = 0.0
+            for point in points:
+                total += prog.grad(*point)[2][0]
+            return total
+
+        return compiled
+    if engine == "eager-backward":
+        graphs = [hinge(*map(autograd.Value, point)) for point in points]
+
+        def backward_only() -> float:
+            for loss in graphs:
+                loss.backward()
+            return params[0].grad
+
+        return backward_only
+
+    def eager() -> float:
+        for point in points:
+            hinge(*map(autograd.Value, point)).backward()
+        return params[0].grad
+
+    return eager
+
+
+def batch_step(engine: str, n: int) -> Callable[[], float]:
+    """Forward and backward of the mean moons hinge loss over n points: stepgrad's compiled
+    Program on NumPy columns, or PyTorch on whole tensors (the same maths)."""
+    from demos.moons import make_moons
+
+    X, y = make_moons(n, 0.1, 1)
+    if engine == "compiled":
+        from nn import MLP, trace_loss
+
+        model = _with_weights(MLP(2, [16, 16, 1]), start_weights())
+        traced = trace_loss(model, lambda score, t: (1 - t * score).relu(), X[0], y[0])
+        return lambda: traced.backward(X, y)
+    torch = engine_module("torch")
+    mats = []
+    for lw in start_weights():
+        W = torch.tensor([nw[:-1] for nw in lw], dtype=torch.float64).T.clone()
+        b = torch.tensor([nw[-1] for nw in lw], dtype=torch.float64)
+        mats += [W.requires_grad_(), b.requires_grad_()]
+    tX, ty = torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+
+    def batched() -> float:
+        h = tX
+        for k in range(0, len(mats), 2):
+            h = h @ mats[k] + mats[k + 1]
+            if k < len(mats) - 2:
+                h = h.relu()
+        loss = (1 - ty * h[:, 0]).relu().mean()
+        for m in mats:
+            m.grad = None
+        loss.backward()
+        return float(loss.item())
+
+    return batched

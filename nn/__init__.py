@@ -8,6 +8,7 @@
 Nothing here writes a derivative: every number goes through autograd ops.
 """
 
+from nn.compiled import TracedLoss, trace_loss
 from nn.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -44,6 +45,7 @@ __all__ = [
     "Optimizer",
     "RMSprop",
     "StepLR",
+    "TracedLoss",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "clip_grad_norm",
@@ -54,4 +56,5 @@ __all__ = [
     "log_softmax",
     "mse_loss",
     "softmax",
+    "trace_loss",
 ]

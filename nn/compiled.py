@@ -1,0 +1,143 @@
+"""Training on a whole dataset with a traced per-sample loss: the graph built once, replayed.
+
+    from nn import MLP, SGD, hinge_loss, trace_loss
+    model = MLP(2, [16, 16, 1], seed=0)
+    step = trace_loss(model, lambda score, t: hinge_loss([score], [t]), X[0], y[0])
+    opt = SGD(model.parameters(), lr=0.5)
+    for k in range(100):
+        opt.zero_grad()
+        loss = step.backward(X, y)      # the mean over all rows of X, y; adds to every .grad
+        opt.step()
+
+`trace_loss` builds `loss(model(x), target)` for one sample with `autograd.trace`, the model's
+parameters as the Program's parameters (read afresh at every call, so the optimizer's updates are
+seen). `backward(X, y)` then runs forward and backward for every row at once on NumPy arrays and
+adds the gradient of the mean loss to each parameter's `.grad`: the same numbers as building the
+graph of every sample and calling `.backward()` on their mean, many times faster.
+
+What a trace cannot follow (see `autograd.trace`): Python branches on a Value's data inside the
+model or the loss. Targets are inputs of the traced function, so the loss must keep them in the
+graph: the losses of `nn` take Values as targets (a class as one-hot probabilities for
+`cross_entropy`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd import Program, Value, trace
+from nn.module import Module
+
+
+class TracedLoss:
+    """`loss(model(x), y)` for one sample, traced once; call it on whole datasets.
+
+    step(X, Y)                  per-sample losses, an array of n (no graph is built)
+    step.backward(X, Y, reduce="mean")
+                                the mean (or sum) loss; adds its gradient to each parameter
+    step.check(X, Y)            True, or autograd.TraceMismatchError saying where eager differs
+    step.source                 the traced program: forward pass and chain rule, as code
+    step.program                the autograd.Program underneath
+
+    X has one row per sample (n, features) or is one sample (features,); Y is one target per
+    row (n,), or one row of targets per sample (n, k), e.g. one-hot classes.
+    """
+
+    def __init__(
+        self,
+        model: Module,
+        loss: Callable[[Any, Any], Value],
+        x: Sequence[float] | np.ndarray,
+        y: float | Sequence[float] | np.ndarray,
+    ) -> None:
+        if not isinstance(model, Module):
+            raise TypeError(f"trace_loss needs an nn.Module, got {type(model).__name__}")
+        if not callable(loss):
+            raise TypeError(f"trace_loss needs a callable loss(prediction, target), got {loss!r}")
+        x_row = _row(x, "x")
+        y_row = _row(y, "y")
+        self.features, self.targets = len(x_row), len(y_row)
+        self._target_is_scalar = np.ndim(y) == 0
+        features, single = self.features, self._target_is_scalar
+
+        def per_sample(*values: Value) -> Value:
+            target: Any = values[features] if single else list(values[features:])
+            return loss(model(list(values[:features])), target)
+
+        names = [f"x{k}" for k in range(features)] + (
+            ["y"] if single else [f"y{k}" for k in range(self.targets)]
+        )
+        per_sample.__signature__ = _signature(names)  # type: ignore[attr-defined]
+        per_sample.__name__ = "per_sample_loss"
+        self.program: Program = trace(per_sample, *x_row, *y_row, params=model.parameters())
+
+    @property
+    def source(self) -> str:
+        """The traced program's source: the forward pass and the chain rule of one sample."""
+        return self.program.source
+
+    def __call__(self, X: Any, Y: Any) -> Any:
+        return self.program(*self._columns(X, Y))
+
+    def backward(self, X: Any, Y: Any, reduce: str = "mean") -> float:
+        """Return the mean (or sum) loss over the rows; add its gradient to every parameter."""
+        return self.program.backward(*self._columns(X, Y), reduce=reduce)
+
+    def check(self, X: Any, Y: Any) -> bool:
+        """Return True when eager graphs agree with the trace on these rows (see Program.check)."""
+        return self.program.check(*self._columns(X, Y))
+
+    def _columns(self, X: Any, Y: Any) -> list[Any]:
+        X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+        if X.ndim == 1:
+            X = X[None, :]
+        if X.ndim != 2 or X.shape[1] != self.features:
+            raise ValueError(
+                f"X must have {self.features} columns (one row per sample), got shape {X.shape}"
+            )
+        if self._target_is_scalar:
+            Y = Y.reshape(-1, 1) if Y.ndim <= 1 else Y
+        elif Y.ndim == 1 and len(X) == 1:
+            Y = Y[None, :]
+        if Y.ndim != 2 or Y.shape[1] != self.targets or len(Y) != len(X):
+            raise ValueError(
+                f"Y must have {len(X)} rows of {self.targets} target(s), got shape {Y.shape}"
+            )
+        return [*X.T, *Y.T]
+
+
+def trace_loss(
+    model: Module,
+    loss: Callable[[Any, Any], Value],
+    x: Sequence[float] | np.ndarray,
+    y: float | Sequence[float] | np.ndarray,
+) -> TracedLoss:
+    """Return a `TracedLoss`: `loss(model(x), y)` traced at one example sample (x, y).
+
+    `loss(prediction, target)` gets what the model returns (a Value, or a list for several
+    outputs) and the target as a Value (or a list of Values when y is a row), and returns one
+    scalar Value, e.g. `lambda s, t: hinge_loss([s], [t])` or
+    `lambda logits, onehot: cross_entropy(logits, onehot)`.
+    """
+    return TracedLoss(model, loss, x, y)
+
+
+def _row(x: Any, name: str) -> list[float]:
+    array = np.asarray(x, dtype=np.float64)
+    if array.ndim > 1:
+        raise ValueError(
+            f"trace_loss takes one example sample: {name} must be a number or a 1-D row, got "
+            f"shape {array.shape}; pass e.g. X[0]"
+        )
+    return array.reshape(-1).tolist()
+
+
+def _signature(names: list[str]) -> Any:
+    import inspect
+
+    return inspect.Signature(
+        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
+    )
