@@ -2,7 +2,9 @@
 
 100 two-moons points (made with numpy), MLP(2, [16, 16, 1]) with relu, the max-margin (hinge)
 loss plus an L2 penalty, and SGD whose rate decays from 1.0 to 0.1: micrograd's demo, step for
-step. It reaches 100% training accuracy; the pictures go to --out.
+step. It reaches 100% training accuracy; the pictures go to --out. Each progress line gives the
+loss and accuracy of the model after that many SGD updates, and the summary repeats the last
+line's numbers: the trained model's.
 
     $ python -m demos.moons            (what `make demo` runs)
     $ python -m demos.moons --steps 20 --out /tmp/moons
@@ -45,20 +47,25 @@ def loss_and_accuracy(model: MLP, X: np.ndarray, y: np.ndarray) -> tuple[Value, 
 
 
 def train(steps: int, seed: int) -> tuple[MLP, np.ndarray, np.ndarray, list[float], float]:
+    """Return the trained model, the data, the loss after 0, 1, ..., `steps` updates, and the
+    training accuracy after the last update."""
     X, y = make_moons(POINTS, NOISE, seed)
     model = MLP(2, [16, 16, 1], seed=seed)
     opt = SGD(model.parameters(), lr=1.0)
     schedule = LambdaLR(opt, lambda k: 1.0 - 0.9 * k / max(steps, 1))  # 1.0 -> 0.1
-    progress, losses, accuracy = Progress(steps), [], 0.0
+    progress, losses = Progress(steps), []
     for k in range(steps):
-        loss, accuracy = loss_and_accuracy(model, X, y)
+        loss, accuracy = loss_and_accuracy(model, X, y)  # the model after k updates
+        losses.append(loss.data)
+        progress(k, loss.data, accuracy)
         model.zero_grad()
         loss.backward()
         opt.step()
         schedule.step()
-        losses.append(loss.data)
-        progress(k, loss.data, accuracy)
-    _, accuracy = loss_and_accuracy(model, X, y)
+    with no_grad():
+        loss, accuracy = loss_and_accuracy(model, X, y)  # after the last update
+    losses.append(loss.data)
+    progress(steps, loss.data, accuracy)
     return model, X, y, losses, accuracy
 
 
@@ -80,18 +87,32 @@ def main(argv: list[str] | None = None) -> None:
         xx, yy, zz = decision_grid(model, X)
         fig, ax = plt.subplots(figsize=(6, 5))
         ax.contourf(xx, yy, zz, cmap="coolwarm", alpha=0.35)
-        ax.scatter(X[:, 0], X[:, 1], c=y, s=30, cmap="coolwarm", edgecolors="k")
-        ax.set_title(f"two moons: MLP(2, [16, 16, 1]), {accuracy:.0%} training accuracy")
+        for label, color in ((-1, "#3b4cc0"), (1, "#b40426")):
+            mine = y == label
+            ax.scatter(
+                X[mine, 0], X[mine, 1], color=color, s=30, edgecolors="k", label=f"class {label:+d}"
+            )
+        ax.set(
+            xlabel="x₁",
+            ylabel="x₂",
+            title=f"two moons: MLP(2, [16, 16, 1]) after {args.steps} steps,\n"
+            f"{accuracy:.0%} training accuracy (shading: the class it predicts)",
+        )
+        ax.legend(loc="lower left", fontsize=9)
         pictures.append(save(fig, args.out, "moons_boundary.png"))
         fig, ax = plt.subplots(figsize=(6, 3.5))
-        ax.plot(range(1, len(losses) + 1), losses)
+        ax.plot(range(len(losses)), losses)
         ax.set_yscale("log")
-        ax.set(xlabel="step", ylabel="loss (hinge + L2)", title="two moons: training loss")
+        ax.set(
+            xlabel="SGD updates made",
+            ylabel="loss (hinge + L2, log scale)",
+            title="two moons: training loss",
+        )
         pictures.append(save(fig, args.out, "moons_loss.png"))
     shown = f"; pictures: {', '.join(pictures)}" if pictures else ""
     print(
-        f"moons: {len(losses)} steps, final loss {losses[-1] if losses else float('nan'):.4f}, "
-        f"training accuracy {accuracy:.0%}, {len(model.parameters())} parameters{shown}"
+        f"moons: {args.steps} steps, then loss {losses[-1]:.4f} and training accuracy "
+        f"{accuracy:.0%} (after the last update), {len(model.parameters())} parameters{shown}"
     )
 
 

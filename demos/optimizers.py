@@ -6,7 +6,9 @@ Two surfaces, written with Values so the engine supplies every gradient:
               momentum and the adaptive methods escape much sooner.
   rosenbrock  f(x, y) = (1 - x)² + 100(y - x²)²: a long curved valley to the minimum at (1, 1).
 Each optimizer starts at the same point; the table counts the steps until f is within the
-tolerance of the minimum, and the picture draws every path over the contours.
+tolerance of the minimum. The picture has one panel per optimizer (its path over the contours,
+o the start, x where it ends, * the minima) and a last panel with every optimizer's f - min
+against the step, so no path hides under another.
 
     $ python -m demos.optimizers
     $ python -m demos.optimizers --steps 200 --out /tmp/opt
@@ -15,6 +17,7 @@ tolerance of the minimum, and the picture draws every path over the contours.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +26,13 @@ from demos.common import parser, pyplot, save
 from nn import SGD, Adam, Optimizer, RMSprop
 
 TOLERANCE = 1e-3
+STYLES = {  # colour, line style, marker: the same in every panel
+    "SGD": ("tab:blue", "-", "o"),
+    "momentum": ("tab:orange", "--", "s"),
+    "Nesterov": ("tab:green", "-.", "^"),
+    "RMSprop": ("tab:red", ":", "D"),
+    "Adam": ("tab:purple", (0, (5, 1, 1, 1, 1, 1)), "v"),
+}
 
 
 def saddle(x: Value, y: Value) -> Value:
@@ -59,6 +69,7 @@ SURFACES: dict[
         {"SGD": 1e-3, "momentum": 1e-3, "Nesterov": 1e-3, "RMSprop": 1e-3, "Adam": 0.02},
     ),
 }
+MINIMA = {"saddle": [(0.0, 1.0), (0.0, -1.0)], "rosenbrock": [(1.0, 1.0)]}
 
 
 def make(name: str, params: list[Value], lr: float) -> Optimizer:
@@ -96,39 +107,85 @@ def run(
     return path, reached
 
 
+def on_surface(f: Callable[[Value, Value], Value], xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """f at every point of two same-shaped arrays of coordinates, as an array of floats."""
+    return np.vectorize(lambda a, b: f(Value(a), Value(b)).data)(xs, ys)
+
+
+def small_multiples(
+    plt: Any,
+    surface: str,
+    paths: dict[str, list[tuple[float, float]]],
+    reached: dict[str, int | None],
+    steps: int,
+) -> Any:
+    """Small multiples: each optimizer's path over the contours, then f - min per step."""
+    f, start, minimum, box, rates = SURFACES[surface]
+    fig, axes = plt.subplots(2, 3, figsize=(12, 7.4), layout="constrained")
+    xs, ys = np.meshgrid(np.linspace(box[0], box[1], 240), np.linspace(box[2], box[3], 240))
+    zs = on_surface(f, xs, ys)
+    levels = np.unique(np.geomspace(1e-2, zs.max() - minimum, 20) + minimum)
+    for ax, (name, path) in zip(axes.flat, paths.items()):
+        color, style, marker = STYLES[name]
+        p = np.array(path)
+        ax.contour(xs, ys, zs, levels=levels, colors="0.75", linewidths=0.5, linestyles="solid")
+        for point in MINIMA[surface]:
+            ax.plot(*point, "*", color="gold", mec="k", ms=13)
+        ax.plot(p[:, 0], p[:, 1], linestyle=style, color=color, lw=1.6)
+        ax.plot(*start, "o", color="k", ms=6)
+        ax.plot(p[-1, 0], p[-1, 1], "x", color=color, ms=10, mew=2.5, zorder=5)
+        when = f"f within {TOLERANCE:g} of min at step {reached[name]}"
+        ax.set(
+            xlim=box[:2],
+            ylim=box[2:],
+            xlabel="x",
+            ylabel="y",
+            title=f"{name}, lr {rates[name]:g}:\n"
+            + (when if reached[name] else f"not within {TOLERANCE:g} of min in {steps} steps"),
+        )
+        ax.title.set_fontsize(10)
+    ax = axes.flat[len(paths)]
+    for name, path in paths.items():
+        color, style, marker = STYLES[name]
+        p = np.array(path)
+        gap = np.maximum(on_surface(f, p[:, 0], p[:, 1]) - minimum, 1e-16)
+        ax.plot(range(len(gap)), gap, linestyle=style, color=color, lw=1.6, label=name)
+        if reached[name]:
+            ax.plot(reached[name], gap[reached[name]], marker, color=color, mec="k", ms=6)
+    ax.axhline(TOLERANCE, color="k", lw=0.8)
+    ax.text(0.5, TOLERANCE / 2, f"tolerance {TOLERANCE:g}", ha="left", va="top", size=8)
+    ax.set(
+        yscale="log",
+        xlabel="step" + (" (log scale past 10)" if steps > 100 else ""),
+        ylabel="f − min (log scale; 0 drawn at 1e-16)",
+        title="every optimizer: f − min per step\n(marker: first step within tolerance)",
+    )
+    if steps > 100:
+        ax.set_xscale("symlog", linthresh=10)
+    ax.set_xlim(0, steps)
+    ax.title.set_fontsize(10)
+    ax.legend(fontsize=8, loc="lower left")
+    fig.suptitle(f"{surface}: {steps} steps from {start}", fontsize=12)
+    return fig
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = parser(__doc__, steps=3000).parse_args(argv)
+    args = parser(__doc__, steps=3000, steps_help="steps per optimizer").parse_args(argv)
     plt = pyplot()
     pictures, summary = [], []
-    for surface, (f, start, minimum, box, rates) in SURFACES.items():
+    for surface, (f, start, minimum, _, rates) in SURFACES.items():
         print(f"\n{surface}: start {start}, steps to f <= min + {TOLERANCE:g} (of {args.steps})")
         print(f"  {'optimizer':<10} {'lr':>7} {'steps':>7} {'final f':>12}")
-        paths = {}
+        paths, reached = {}, {}
         for name, lr in rates.items():
-            path, reached = run(f, start, minimum, name, lr, args.steps)
-            paths[name] = path
-            final = f(Value(path[-1][0]), Value(path[-1][1])).data
-            shown = str(reached) if reached else "never"
+            paths[name], reached[name] = run(f, start, minimum, name, lr, args.steps)
+            final = f(Value(paths[name][-1][0]), Value(paths[name][-1][1])).data
+            shown = str(reached[name]) if reached[name] else "never"
             print(f"  {name:<10} {lr:>7g} {shown:>7} {final:>12.3e}")
             summary.append(f"{surface}/{name} {shown}")
         if plt is not None:
-            fig, ax = plt.subplots(figsize=(6.5, 5))
-            xs, ys = np.meshgrid(np.linspace(box[0], box[1], 300), np.linspace(box[2], box[3], 300))
-            zs = np.vectorize(lambda a, b, f=f: f(Value(a), Value(b)).data)(xs, ys)
-            levels = np.geomspace(1e-3, zs.max() - minimum + 1e-3, 25) + minimum - 1e-3
-            ax.contour(xs, ys, zs, levels=np.unique(levels), cmap="Greys", linewidths=0.6)
-            for (name, path), style in zip(paths.items(), ["-", "--", "-.", ":", "-"]):
-                p = np.array(path)
-                (line,) = ax.plot(p[:, 0], p[:, 1], style, lw=1.5, label=name)
-                ax.plot(p[-1, 0], p[-1, 1], "x", color=line.get_color(), ms=9, mew=2)
-            ax.plot(*start, "ko")
-            ax.set(
-                xlim=box[:2],
-                ylim=box[2:],
-                title=f"{surface}: {args.steps} steps from {start} (x: where each ends)",
-            )
-            ax.legend(fontsize=8)
-            pictures.append(save(fig, args.out, f"optimizers_{surface}.png"))
+            picture = small_multiples(plt, surface, paths, reached, args.steps)
+            pictures.append(save(picture, args.out, f"optimizers_{surface}.png"))
     shown = f"; pictures: {', '.join(pictures)}" if pictures else ""
     print(f"\noptimizers: steps to tolerance: {', '.join(summary)}{shown}")
 

@@ -4,6 +4,8 @@ The cell is  hₜ = tanh(Wx·xₜ + Wh·hₜ₋₁ + b),  ŷₜ = Wy·hₜ + c, 
 step. Unrolled over a sequence it is just a deep graph, so `backward()` is backprop through time,
 and a shared weight's gradient is the sum of its gradients at each time step: the demo checks
 that, prints it, and draws the unrolled graph of a short sequence with one box per time step.
+Each progress line gives the loss, after that many steps, on the next random 16-point stretch
+of the wave; the last line is the trained model's, as is the summary.
 
     $ python -m demos.rnn
     $ python -m demos.rnn --steps 20 --out /tmp/rnn
@@ -26,6 +28,7 @@ HIDDEN = 6
 SEQUENCE = 16
 WAVE_STEP = 0.35  # radians between sine samples
 LEARNING_RATE = 0.02
+WARM_UP = 5  # time steps the state needs before the predictions are judged (h starts at 0)
 
 
 class TanhRNN(Module):
@@ -95,32 +98,49 @@ def shared_gradient_is_a_sum_over_time(model: TanhRNN, length: int) -> tuple[flo
     return shared, [c.grad for c in copies]
 
 
-def unrolled_drawing(model: TanhRNN, out: str) -> str | None:
-    """Draw a 3-step unrolling of a 2-unit copy of the cell, one cluster per time step."""
-    small = TanhRNN(2, seed=1)
-    xs = [Value(x, f"x{t}") for t, x in enumerate(sequence(0.3, 3)[0])]
-    h = [Value(0.0, "h0.0"), Value(0.0, "h0.1")]
-    cluster: dict[Value, str] = {}
-    before: set[Value] = set(h)
-    predictions = []
-    for t, x in enumerate(xs):
-        h, y = small.step(x, h)
+def unrolled_graph(units: int = 2, steps: int = 3) -> tuple[Value, dict[Value, str]]:
+    """Unroll a small copy of the cell over `steps` points; return the loss and each node's box.
+
+    Time step t's box holds xₜ, everything the cell computes from it (hₜ, the prediction yₜ),
+    the target and the squared error; the shared weights, the initial state h₋₁ and the final
+    mean stay outside. Every node gets a name that says its step (hₜ[i] as h2[0], ...)."""
+    small = TanhRNN(units, seed=1)
+    inputs, targets = sequence(0.3, steps)
+    h = [Value(0.0, f"h₋₁[{i}]") for i in range(units)]
+    box: dict[Value, str] = {}
+    outside: set[Value] = set(h) | set(small.parameters())
+    errors = []
+    for t, (x, target) in enumerate(zip(inputs, targets)):
+        h, y = small.step(Value(x, f"x{t}"), h)
+        for i, unit in enumerate(h):
+            unit.label = f"h{t}[{i}]"
         y.label = f"y{t}"
-        predictions.append(y)
-        for node in topological_order(y):
-            if node not in before and node.op:
-                cluster[node] = f"time step {t}"
-        before |= set(topological_order(y))
-    loss = mse_loss(predictions, sequence(0.3, 3)[1])
+        error = (y - Value(target, f"target{t}")) ** 2
+        error.label = f"error{t}"
+        errors.append(error)
+        for node in topological_order(error):
+            if node not in outside and node not in box:
+                box[node] = f"time step {t}"
+    loss = autograd.sum(errors) / len(errors)  # = mse_loss(predictions, targets)
     loss.label = "loss"
+    return loss, box
+
+
+def unrolled_drawing(out: str) -> list[str]:
+    """Draw a 3-step unrolling of a 2-unit cell, one box per time step, as PNG and SVG in
+    `out` (made if missing); return the paths, or [] with a note when Graphviz is missing."""
+    loss, box = unrolled_graph()
     loss.backward()
-    title = "the cell unrolled over 3 steps: the same weights feed every box"
+    title = "the cell unrolled over 3 time steps: the same weights wx, wh, b, wy, c feed every box"
+    os.makedirs(out, exist_ok=True)
     try:
-        draw(loss, os.path.join(out, "rnn_unrolled.png"), group=cluster, title=title)
-        return str(draw(loss, os.path.join(out, "rnn_unrolled.svg"), group=cluster, title=title))
+        return [
+            str(draw(loss, os.path.join(out, f"rnn_unrolled.{suffix}"), group=box, title=title))
+            for suffix in ("png", "svg")
+        ]
     except GraphvizNotFoundError as error:
         print(f"note: no drawing ({error})")
-        return None
+        return []
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -128,15 +148,18 @@ def main(argv: list[str] | None = None) -> None:
     rng = random.Random(args.seed)
     model = TanhRNN(HIDDEN, args.seed)
     opt = Adam(model.parameters(), lr=LEARNING_RATE)
-    progress, loss_value = Progress(args.steps), float("nan")
+    progress = Progress(args.steps)
     for k in range(args.steps):
         xs, ys = sequence(rng.uniform(0, 2 * math.pi), SEQUENCE)
-        loss = mse_loss(model([Value(x) for x in xs]), ys)
+        loss = mse_loss(model([Value(x) for x in xs]), ys)  # the model after k steps
+        progress(k, loss.data)
         opt.zero_grad()
         loss.backward()  # backpropagation through time
         opt.step()
-        loss_value = loss.data
-        progress(k, loss_value)
+    xs, ys = sequence(rng.uniform(0, 2 * math.pi), SEQUENCE)
+    with no_grad():
+        loss_value = mse_loss(model([Value(x) for x in xs]), ys).data  # after the last step
+    progress(args.steps, loss_value)
 
     shared, parts = shared_gradient_is_a_sum_over_time(model, 6)
     print(
@@ -147,23 +170,30 @@ def main(argv: list[str] | None = None) -> None:
     xs, ys = sequence(1.0, 40)
     with no_grad():
         predicted = [p.data for p in model([Value(x) for x in xs])]
-    error = max(abs(p - y) for p, y in zip(predicted[5:], ys[5:]))
+    error = max(abs(p - y) for p, y in zip(predicted[WARM_UP:], ys[WARM_UP:]))
     pictures = []
     plt = pyplot()
     if plt is not None:
-        fig, ax = plt.subplots(figsize=(7, 3.5))
-        ax.plot(ys, "k--", label="next point (truth)")
+        fig, ax = plt.subplots(figsize=(7.5, 3.8), layout="constrained")
+        ax.axvspan(-0.5, WARM_UP - 0.5, color="0.9", label=f"warm-up: first {WARM_UP} steps")
+        ax.plot(ys, "k--", label="next point of the wave (truth)")
         ax.plot(predicted, "o-", ms=3, label="RNN prediction")
-        ax.set(xlabel="time step", title=f"tanh RNN, {HIDDEN} units, trained by BPTT")
-        ax.legend()
+        ax.set(
+            xlim=(-0.5, len(ys) - 0.5),
+            ylim=(-1.15, 1.6),
+            xlabel="time step",
+            ylabel="value of the wave",
+            title=f"tanh RNN, {HIDDEN} units, after {args.steps} steps of BPTT: "
+            f"largest error {error:.3f} after the warm-up",
+        )
+        ax.title.set_fontsize(10)
+        ax.legend(loc="upper center", ncol=3, fontsize=8, frameon=False)
         pictures.append(save(fig, args.out, "rnn_predictions.png"))
-    drawing = unrolled_drawing(model, args.out)
-    if drawing:
-        pictures.append(drawing)
+    pictures += unrolled_drawing(args.out)
     shown = f"; pictures: {', '.join(pictures)}" if pictures else ""
     print(
-        f"rnn: {args.steps} steps, final loss {loss_value:.5f}, largest error after 5 warm-up "
-        f"steps {error:.3f}, shared gradient = sum over time "
+        f"rnn: {args.steps} steps, then loss {loss_value:.5f} on a fresh stretch, largest error "
+        f"after {WARM_UP} warm-up steps {error:.3f}, shared gradient = sum over time "
         f"({'yes' if math.isclose(shared, sum(parts), rel_tol=1e-9, abs_tol=1e-12) else 'NO'})"
         f"{shown}"
     )
