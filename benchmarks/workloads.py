@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 import random
 import sys
-
-import numpy as np
 from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 ALPHA = 1e-4
 LR = 0.5
