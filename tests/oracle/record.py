@@ -31,6 +31,7 @@ MODULES = (
     "tests.test_engine",
     "tests.test_random_graphs",
     "tests.test_losses_optim",
+    "tests.test_torch_edges",
 )
 
 
