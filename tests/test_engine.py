@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,6 +20,7 @@ from autograd import (
     topological_order,
     zero_grad,
 )
+from tests.oracle import Case, torch_float64
 from tests.oracles import same
 
 # ---- construction and attributes ----
@@ -322,23 +325,31 @@ def test_backward_on_a_first_derivative_fills_leaf_grads() -> None:
     assert same(x.grad, 4.0 * math.exp(2.0))
 
 
-@pytest.mark.parametrize("x0", [-1.2, 0.3, 2.0])
-def test_third_derivatives_match_torch(x0: float) -> None:
-    torch = pytest.importorskip("torch")
+def _third_derivative_function(v):  # type: ignore[no-untyped-def]
+    return (v * v).sigmoid() * v.sin() + (v**3) / (v * v + 1)
 
-    def f(v):  # type: ignore[no-untyped-def]
-        return (v * v).sigmoid() * v.sin() + (v**3) / (v * v + 1)
 
-    x = Value(x0)
-    ours = [f(x)]
-    for _ in range(3):
-        ours.append(grad(ours[-1], [x], create_graph=True)[0])
+def derivatives_in_torch(torch: Any, x0: float) -> list[float]:
+    """torch's f and its first three derivatives at x0."""
     t = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
-    theirs = [f(t)]
+    theirs = [_third_derivative_function(t)]
     for _ in range(3):
         theirs.append(torch.autograd.grad(theirs[-1], t, create_graph=True)[0])
-    for a, b in zip(ours, theirs):
-        assert same(a.data, b.item(), rel=1e-10)
+    return [b.item() for b in theirs]
+
+
+THIRD_DERIVATIVE_POINTS = [-1.2, 0.3, 2.0]
+
+
+@pytest.mark.parametrize("x0", THIRD_DERIVATIVE_POINTS)
+def test_third_derivatives_match_torch(x0: float) -> None:
+    x = Value(x0)
+    ours = [_third_derivative_function(x)]
+    for _ in range(3):
+        ours.append(grad(ours[-1], [x], create_graph=True)[0])
+    for source, theirs in torch_float64(derivatives_in_torch, x0):
+        for a, b in zip(ours, theirs):
+            assert same(a.data, b, rel=1e-10), (source, a.data, b)
 
 
 # ---- IEEE 754, as torch ----
@@ -478,3 +489,11 @@ def _line_of(text: str) -> int:
             if text in line and "_line_of" not in line:
                 return number
     raise LookupError(text)
+
+
+# ---- the cases recorded by tests/oracle/record.py ----
+
+
+def torch_cases() -> Iterator[Case]:
+    """Every (fn, args) this module compares with torch; tests/oracle/record.py records them."""
+    yield from ((derivatives_in_torch, (x0,)) for x0 in THIRD_DERIVATIVE_POINTS)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -25,6 +27,7 @@ from nn import (
     mse_loss,
     softmax,
 )
+from tests.oracle import Case, torch_float64
 from tests.oracles import same
 
 
@@ -106,54 +109,64 @@ def _torch_loss_cases():  # type: ignore[no-untyped-def]
     return preds, probs, labels
 
 
-def test_losses_match_torch_to_1e_12() -> None:
-    torch = pytest.importorskip("torch")
+def loss_in_torch(torch: Any, name: str, xs: list[float], ts: list[float]) -> list[Any]:
+    """torch's [loss, [gradient per prediction]] for the loss called `name`."""
     F = torch.nn.functional
+    theirs = {
+        "mse_loss": F.mse_loss,
+        "binary_cross_entropy": F.binary_cross_entropy,
+        "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
+        "hinge_loss": lambda p, t: torch.clamp(1 - t * p, min=0).mean(),
+    }[name]
+    tp = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    tl = theirs(tp, torch.tensor(ts, dtype=torch.float64))
+    tl.backward()
+    return [tl.item(), tp.grad.tolist()]
+
+
+def _loss_cases():  # type: ignore[no-untyped-def]
     preds, probs, labels = _torch_loss_cases()
-    cases = [
-        (mse_loss, preds, labels, lambda p, t: F.mse_loss(p, t)),
-        (binary_cross_entropy, probs, labels, lambda p, t: F.binary_cross_entropy(p, t)),
-        (
-            binary_cross_entropy_with_logits,
-            preds + [40.0, -800.0],
-            labels + [1.0, 0.0],
-            lambda p, t: F.binary_cross_entropy_with_logits(p, t),
-        ),
-        (
-            hinge_loss,
-            preds,
-            [2 * t - 1 for t in labels],
-            lambda p, t: torch.clamp(1 - t * p, min=0).mean(),
-        ),
+    return [
+        (mse_loss, preds, labels),
+        (binary_cross_entropy, probs, labels),
+        (binary_cross_entropy_with_logits, preds + [40.0, -800.0], labels + [1.0, 0.0]),
+        (hinge_loss, preds, [2 * t - 1 for t in labels]),
     ]
-    for ours, xs, ts, theirs in cases:
+
+
+def test_losses_match_torch_to_1e_12() -> None:
+    for ours, xs, ts in _loss_cases():
         vs = vals(xs)
         loss = ours(vs, ts)
         loss.backward()
-        tp = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
-        tl = theirs(tp, torch.tensor(ts, dtype=torch.float64))
-        tl.backward()
-        assert same(loss.data, tl.item(), rel=1e-12), ours.__name__
-        for v, g in zip(vs, tp.grad.tolist()):
-            assert same(v.grad, g, rel=1e-12, abs_=1e-15), (ours.__name__, v.grad, g)
+        for source, (tloss, tgrads) in torch_float64(loss_in_torch, ours.__name__, xs, ts):
+            assert same(loss.data, tloss, rel=1e-12), (source, ours.__name__)
+            for v, g in zip(vs, tgrads):
+                assert same(v.grad, g, rel=1e-12, abs_=1e-15), (source, ours.__name__, v.grad, g)
 
 
-@pytest.mark.parametrize(
-    "logits,target", [([0.3, -1.2, 2.5, 0.0], 1), ([1000.0, -1000.0, 999.5], 2), ([5.0], 0)]
-)
-def test_cross_entropy_and_softmax_match_torch(logits: list[float], target: int) -> None:
-    torch = pytest.importorskip("torch")
-    vs = vals(logits)
-    loss = cross_entropy(vs, target)
-    loss.backward()
+def cross_entropy_in_torch(torch: Any, logits: list[float], target: int) -> list[Any]:
+    """torch's [loss, [gradient per logit], softmax(logits)]."""
     t = torch.tensor(logits, dtype=torch.float64, requires_grad=True)
     tl = torch.nn.functional.cross_entropy(t[None], torch.tensor([target]))
     tl.backward()
-    assert same(loss.data, tl.item(), rel=1e-12)
-    assert all(same(v.grad, g, rel=1e-12, abs_=1e-15) for v, g in zip(vs, t.grad.tolist()))
-    probs = softmax(vals(logits))
     tprobs = torch.softmax(torch.tensor(logits, dtype=torch.float64), 0).tolist()
-    assert all(same(p.data, q, rel=1e-12, abs_=1e-300) for p, q in zip(probs, tprobs))
+    return [tl.item(), t.grad.tolist(), tprobs]
+
+
+CROSS_ENTROPY_CASES = [([0.3, -1.2, 2.5, 0.0], 1), ([1000.0, -1000.0, 999.5], 2), ([5.0], 0)]
+
+
+@pytest.mark.parametrize("logits,target", CROSS_ENTROPY_CASES)
+def test_cross_entropy_and_softmax_match_torch(logits: list[float], target: int) -> None:
+    vs = vals(logits)
+    loss = cross_entropy(vs, target)
+    loss.backward()
+    probs = softmax(vals(logits))
+    for source, (tloss, tgrads, tprobs) in torch_float64(cross_entropy_in_torch, logits, target):
+        assert same(loss.data, tloss, rel=1e-12), source
+        assert all(same(v.grad, g, rel=1e-12, abs_=1e-15) for v, g in zip(vs, tgrads)), source
+        assert all(same(p.data, q, rel=1e-12, abs_=1e-300) for p, q in zip(probs, tprobs)), source
 
 
 # ---- optimizers ----
@@ -196,27 +209,49 @@ OPTIMIZER_CASES = [
 ]
 
 
-@pytest.mark.parametrize("name,kwargs", OPTIMIZER_CASES)
-def test_optimizer_matches_torch_over_many_steps(name: str, kwargs: dict) -> None:  # type: ignore[type-arg]
-    torch = pytest.importorskip("torch")
-    ours_cls = {"SGD": SGD, "Adam": Adam, "AdamW": AdamW, "RMSprop": RMSprop}[name]
+def _loss_gradient(p: float) -> float:
+    """d/dp of sin(3p)·p², in closed form: both optimizers get it at their own parameters."""
+    return 3 * math.cos(3 * p) * p * p + 2 * p * math.sin(3 * p)
+
+
+def _optimizer_start(name: str, kwargs: dict[str, Any]) -> list[float]:
     rng = random.Random(name + str(kwargs))
-    start = [rng.uniform(-2, 2) for _ in range(5)]
-    ps = vals(start)
+    return [rng.uniform(-2, 2) for _ in range(5)]
+
+
+def optimizer_in_torch(
+    torch: Any, name: str, kwargs: dict[str, Any], start: list[float]
+) -> list[Any]:
+    """torch.optim's parameters after each of 60 steps on the gradient of Σ sin(3p)·p²."""
     tp = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    ours = ours_cls(ps, **kwargs)
     theirs = getattr(torch.optim, name)([tp], **kwargs)
+    path = []
     for _ in range(60):
-        # the same gradient for both: of Σ sin(3p)·p², from our engine, given to torch as is
-        ours.zero_grad()
-        loss = sum((((p * 3).sin()) * p**2 for p in ps), Value(0.0))
-        loss.backward()
         theirs.zero_grad()
-        tp.grad = torch.tensor([p.grad for p in ps], dtype=torch.float64)
-        ours.step()
+        tp.grad = torch.tensor([_loss_gradient(q) for q in tp.tolist()], dtype=torch.float64)
         theirs.step()
-        for p, q in zip(ps, tp.tolist()):
-            assert same(p.data, q, rel=1e-12, abs_=1e-14), (name, p.data, q)
+        path.append(tp.tolist())
+    return path
+
+
+@pytest.mark.parametrize("name,kwargs", OPTIMIZER_CASES)
+def test_optimizer_matches_torch_over_many_steps(name: str, kwargs: dict[str, Any]) -> None:
+    ours_cls = {"SGD": SGD, "Adam": Adam, "AdamW": AdamW, "RMSprop": RMSprop}[name]
+    start = _optimizer_start(name, kwargs)
+    ps = vals(start)
+    ours = ours_cls(ps, **kwargs)
+    path = []
+    for _ in range(60):
+        # the same gradient for both: of Σ sin(3p)·p² in closed form, at each one's parameters
+        ours.zero_grad()
+        for p in ps:
+            p.grad = _loss_gradient(p.data)
+        ours.step()
+        path.append([p.data for p in ps])
+    for source, theirs in torch_float64(optimizer_in_torch, name, kwargs, start):
+        for step, (mine, their) in enumerate(zip(path, theirs)):
+            for p, q in zip(mine, their):
+                assert same(p, q, rel=1e-12, abs_=1e-14), (source, name, step, p, q)
 
 
 @pytest.mark.parametrize(
@@ -235,28 +270,54 @@ def test_bad_hyperparameters_raise_value_error(make, error: str) -> None:  # typ
         make([Value(1.0)])
 
 
+SCHEDULES = {
+    "StepLR(3, 0.5)": lambda o: StepLR(o, 3, 0.5),
+    "CosineAnnealingLR(10, 0.01)": lambda o: CosineAnnealingLR(o, 10, 0.01),
+    "LambdaLR(1 - 0.9 k / 100)": lambda o: LambdaLR(o, lambda k: 1 - 0.9 * k / 100),
+}
+
+
+def schedule_in_torch(torch: Any, name: str) -> list[float]:
+    """torch's learning rate before each of 25 steps of the schedule called `name`."""
+    theirs_make = {
+        "StepLR(3, 0.5)": lambda o: torch.optim.lr_scheduler.StepLR(o, 3, 0.5),
+        "CosineAnnealingLR(10, 0.01)": lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(
+            o, 10, 0.01
+        ),
+        "LambdaLR(1 - 0.9 k / 100)": lambda o: torch.optim.lr_scheduler.LambdaLR(
+            o, lambda k: 1 - 0.9 * k / 100
+        ),
+    }[name]
+    theirs_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.5)
+    theirs = theirs_make(theirs_opt)
+    rates = []
+    for _ in range(25):
+        rates.append(float(theirs_opt.param_groups[0]["lr"]))
+        theirs_opt.step()
+        theirs.step()
+    return rates
+
+
 def test_schedules_match_torch() -> None:
-    torch = pytest.importorskip("torch")
-    for ours_make, theirs_make in [
-        (lambda o: StepLR(o, 3, 0.5), lambda o: torch.optim.lr_scheduler.StepLR(o, 3, 0.5)),
-        (
-            lambda o: CosineAnnealingLR(o, 10, 0.01),
-            lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, 10, 0.01),
-        ),
-        (
-            lambda o: LambdaLR(o, lambda k: 1 - 0.9 * k / 100),
-            lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda k: 1 - 0.9 * k / 100),
-        ),
-    ]:
+    for name, ours_make in SCHEDULES.items():
         ours_opt = SGD([Value(1.0)], lr=0.5)
-        theirs_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.5)
-        ours, theirs = ours_make(ours_opt), theirs_make(theirs_opt)
+        ours = ours_make(ours_opt)
+        rates = []
         for _ in range(25):
-            assert same(ours_opt.lr, theirs_opt.param_groups[0]["lr"], rel=1e-12)
+            rates.append(ours_opt.lr)
             ours_opt.step()
-            theirs_opt.step()
             ours.step()
-            theirs.step()
+        for source, theirs in torch_float64(schedule_in_torch, name):
+            for k, (a, b) in enumerate(zip(rates, theirs)):
+                assert same(a, b, rel=1e-12), (source, name, k, a, b)
+
+
+def clip_in_torch(torch: Any, grads: list[float], max_norm: float) -> list[float]:
+    """torch's gradients after clip_grad_norm_."""
+    t = torch.zeros(len(grads), dtype=torch.float64, requires_grad=True)
+    t.grad = torch.tensor(grads, dtype=torch.float64)
+    torch.nn.utils.clip_grad_norm_([t], max_norm)
+    return t.grad.tolist()
 
 
 def test_clip_grad_norm_matches_torch_and_by_hand() -> None:
@@ -264,8 +325,18 @@ def test_clip_grad_norm_matches_torch_and_by_hand() -> None:
     ps[0].grad, ps[1].grad = 3.0, 4.0
     total = clip_grad_norm(ps, 1.0)
     assert total == 5.0 and same(ps[0].grad, 3.0 / (5.0 + 1e-6))
-    torch = pytest.importorskip("torch")
-    t = torch.zeros(2, dtype=torch.float64, requires_grad=True)
-    t.grad = torch.tensor([3.0, 4.0], dtype=torch.float64)
-    torch.nn.utils.clip_grad_norm_([t], 1.0)
-    assert same(ps[0].grad, t.grad[0].item()) and same(ps[1].grad, t.grad[1].item())
+    for source, theirs in torch_float64(clip_in_torch, [3.0, 4.0], 1.0):
+        assert same(ps[0].grad, theirs[0]) and same(ps[1].grad, theirs[1]), (source, theirs)
+
+
+# ---- the cases recorded by tests/oracle/record.py ----
+
+
+def torch_cases() -> Iterator[Case]:
+    """Every (fn, args) this module compares with torch; tests/oracle/record.py records them."""
+    yield from ((loss_in_torch, (ours.__name__, xs, ts)) for ours, xs, ts in _loss_cases())
+    yield from ((cross_entropy_in_torch, case) for case in CROSS_ENTROPY_CASES)
+    for name, kwargs in OPTIMIZER_CASES:
+        yield optimizer_in_torch, (name, kwargs, _optimizer_start(name, kwargs))
+    yield from ((schedule_in_torch, (name,)) for name in SCHEDULES)
+    yield clip_in_torch, ([3.0, 4.0], 1.0)

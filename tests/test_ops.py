@@ -9,6 +9,8 @@ from __future__ import annotations
 import inspect
 import itertools
 import math
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,6 +18,7 @@ import pytest
 import autograd as ag
 from autograd import Value, ops
 from autograd.check import rule_name
+from tests.oracle import Case, torch_float64
 from tests.oracles import central_difference, inf, nan, np64, same
 
 SPECIAL = [-inf, -1000.0, -2.5, -1.0, -0.0, 0.0, 0.5, 1.0, 3.0, 25.0, 1000.0, inf, nan]
@@ -149,16 +152,23 @@ def test_unary_op_matches_central_differences(name: str, x: float) -> None:
     assert math.isclose(grad, numeric, rel_tol=1e-6, abs_tol=1e-7)
 
 
-@pytest.mark.parametrize("name,x", [(n, x) for n in UNARY for x in SPECIAL + SMOOTH])
+def unary_in_torch(torch: Any, name: str, x: float) -> list[float]:
+    """torch's [output, gradient] of the table's op at x."""
+    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    out = UNARY[name][0](_TorchValue(t)).t
+    out.backward()
+    return [out.item(), 0.0 if t.grad is None else t.grad.item()]
+
+
+UNARY_TORCH_POINTS = [(n, x) for n in UNARY for x in SPECIAL + SMOOTH]
+
+
+@pytest.mark.parametrize("name,x", UNARY_TORCH_POINTS)
 def test_unary_op_matches_torch(name: str, x: float) -> None:
-    torch = pytest.importorskip("torch")
     apply = UNARY[name][0]
     data, (grad,) = _grad_of(apply, x)
-    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
-    out = apply(_TorchValue(t)).t
-    out.backward()
-    tgrad = 0.0 if t.grad is None else t.grad.item()
-    assert same(data, out.item()) and same(grad, tgrad), (data, grad, out.item(), tgrad)
+    for source, (tdata, tgrad) in torch_float64(unary_in_torch, name, x):
+        assert same(data, tdata) and same(grad, tgrad), (source, data, grad, tdata, tgrad)
 
 
 # ---- binary ----
@@ -178,23 +188,25 @@ def test_binary_op_matches_closed_form_and_central_differences(
         assert math.isclose(grads[k], numeric, rel_tol=1e-6, abs_tol=1e-7)
 
 
-@pytest.mark.parametrize(
-    "name,x,y", [(n, *p) for n in BINARY for p in itertools.product(BINARY_SPECIAL, repeat=2)]
-)
-def test_binary_op_matches_torch_at_special_points(name: str, x: float, y: float) -> None:
-    torch = pytest.importorskip("torch")
-    apply = BINARY[name][0]
-    data, grads = _grad_of(apply, x, y)
+def binary_in_torch(torch: Any, name: str, x: float, y: float) -> list[float]:
+    """torch's [output, d/dx, d/dy] of the table's op at (x, y)."""
     a = torch.tensor(x, dtype=torch.float64, requires_grad=True)
     b = torch.tensor(y, dtype=torch.float64, requires_grad=True)
-    out = apply(a, b)
+    out = BINARY[name][0](a, b)
     out.backward()
-    assert same(data, out.item())
-    assert same(grads[0], a.grad.item()) and same(grads[1], b.grad.item()), (
-        grads,
-        a.grad.item(),
-        b.grad.item(),
-    )
+    return [out.item(), a.grad.item(), b.grad.item()]
+
+
+BINARY_TORCH_POINTS = [(n, *p) for n in BINARY for p in itertools.product(BINARY_SPECIAL, repeat=2)]
+
+
+@pytest.mark.parametrize("name,x,y", BINARY_TORCH_POINTS)
+def test_binary_op_matches_torch_at_special_points(name: str, x: float, y: float) -> None:
+    apply = BINARY[name][0]
+    data, grads = _grad_of(apply, x, y)
+    for source, (tdata, *tgrads) in torch_float64(binary_in_torch, name, x, y):
+        assert same(data, tdata), (source, data, tdata)
+        assert same(grads[0], tgrads[0]) and same(grads[1], tgrads[1]), (source, grads, tgrads)
 
 
 # ---- n-ary ----
@@ -210,12 +222,17 @@ def test_nary_op_matches_closed_form_and_torch(name: str, xs: list[float]) -> No
     assert same(out.data, np64(lambda *a: f(list(a)))(*xs))
     for leaf, expected in zip(leaves, df(xs)):
         assert same(leaf.grad, expected)
-    torch = pytest.importorskip("torch")
+    for source, (tout, tgrads) in torch_float64(nary_in_torch, name, xs):
+        assert same(out.data, tout), (source, out.data, tout)
+        assert all(same(leaf.grad, g) for leaf, g in zip(leaves, tgrads)), (source, tgrads)
+
+
+def nary_in_torch(torch: Any, name: str, xs: list[float]) -> list[Any]:
+    """torch's [output, [gradient per input]] of sum or dot at xs."""
     ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
     tout = torch.stack(ts).sum() if name == "sum" else ts[0] * ts[2] + ts[1] * ts[3]
     tout.backward()
-    assert same(out.data, tout.item())
-    assert all(same(leaf.grad, t.grad.item()) for leaf, t in zip(leaves, ts))
+    return [tout.item(), [t.grad.item() for t in ts]]
 
 
 def test_sum_and_dot_mix_numbers_and_values() -> None:
@@ -288,3 +305,13 @@ def _torch_sign(v):  # type: ignore[no-untyped-def]
 
         return _TorchValue(torch.sign(v.t))
     return ops.sign(v)
+
+
+# ---- the cases recorded by tests/oracle/record.py ----
+
+
+def torch_cases() -> Iterator[Case]:
+    """Every (fn, args) this module compares with torch; tests/oracle/record.py records them."""
+    yield from ((unary_in_torch, p) for p in UNARY_TORCH_POINTS)
+    yield from ((binary_in_torch, p) for p in BINARY_TORCH_POINTS)
+    yield from ((nary_in_torch, (n, p)) for n in NARY for p in NARY_POINTS)

@@ -2,18 +2,26 @@
 
 A graph is a list of steps (op, i, j): node k = op(node i, node j) over the nodes so far, so a
 node can feed many later ones (and one op can take the same node twice). The same list is run on
-Values, on plain floats (for central differences) and on torch float64 tensors.
+Values, on plain floats (for central differences) and on torch float64 tensors. Graphs come from
+one generator, driven two ways: by hypothesis (new graphs each run; compared with live torch, so
+those tests need torch) and by random.Random(seed) (the same 300 graphs each run; compared with
+torch's numbers recorded in tests/oracle, and with live torch where it is installed).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
+import random
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from autograd import Value, backward_steps, grad, topological_order
+from tests.oracle import Case, torch_float64
 from tests.oracles import central_difference, same
 
 # Ops that are smooth everywhere on the reals (so central differences are a fair oracle):
@@ -47,16 +55,43 @@ def _softplus(a):  # type: ignore[no-untyped-def]
     return torch.nn.functional.softplus(a)
 
 
+Graph = tuple[list[float], list[tuple[int, int, int]]]
+
+
+def make_graph(integer: Callable[[int, int], int], real: Callable[[float, float], float]) -> Graph:
+    """A graph drawn with integer(lo, hi) (inclusive) and real(lo, hi): 1-4 inputs, 1-12 steps."""
+    n_inputs = integer(1, 4)
+    inputs = [real(-2.0, 2.0) for _ in range(n_inputs)]
+    steps = []
+    for k in range(integer(1, 12)):
+        size = n_inputs + k
+        op = integer(0, len(SMOOTH_OPS) - 1)
+        steps.append((op, integer(0, size - 1), integer(0, size - 1)))
+    return inputs, steps
+
+
 @st.composite
 def graphs(draw):  # type: ignore[no-untyped-def]
-    n_inputs = draw(st.integers(1, 4))
-    inputs = draw(st.lists(st.floats(-2.0, 2.0), min_size=n_inputs, max_size=n_inputs))
-    steps = []
-    for k in range(draw(st.integers(1, 12))):
-        size = n_inputs + k
-        op = draw(st.integers(0, len(SMOOTH_OPS) - 1))
-        steps.append((op, draw(st.integers(0, size - 1)), draw(st.integers(0, size - 1))))
-    return inputs, steps
+    return make_graph(
+        lambda lo, hi: draw(st.integers(lo, hi)), lambda lo, hi: draw(st.floats(lo, hi))
+    )
+
+
+def seeded_graph(seed: int) -> Graph:
+    """The same generator driven by random.Random(seed), so its torch numbers can be recorded.
+    One input in ten is an end or a zero of the range (-2, -0.0, 0.0, 2), as hypothesis favours."""
+    rng = random.Random(seed)
+
+    def real(lo: float, hi: float) -> float:
+        if rng.random() < 0.1:
+            return rng.choice([lo, -0.0, 0.0, hi])
+        return rng.uniform(lo, hi)
+
+    return make_graph(rng.randint, real)
+
+
+SEEDS = range(200)  # first derivatives of 200 seeded graphs
+SECOND_SEEDS = range(1000, 1100)  # second derivatives of 100 more
 
 
 def run(steps, nodes):  # type: ignore[no-untyped-def]
@@ -94,43 +129,101 @@ def test_random_graphs_match_central_differences(graph) -> None:  # type: ignore
         assert math.isclose(leaf.grad, numeric, rel_tol=1e-4, abs_tol=1e-5), (k, steps)
 
 
-@FAST
-@given(graphs())
-def test_random_graphs_match_torch_on_every_node(graph) -> None:  # type: ignore[no-untyped-def]
-    torch = pytest.importorskip("torch")
-    inputs, steps = graph
-    leaves = [Value(x) for x in inputs]
-    out = run(steps, leaves)
+def graph_in_torch(torch: Any, inputs: list[float], steps: list[Any]) -> list[Any]:
+    """torch's [output, [gradient per input]] of the graph (an unused input's gradient is 0)."""
     tleaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in inputs]
     tout = run(steps, tleaves)
-    assert same(out.data, tout.item(), rel=1e-12)
-    out.backward()
     tout.backward()
-    for leaf, t in zip(leaves, tleaves):
-        tg = 0.0 if t.grad is None else t.grad.item()
+    return [tout.item(), [0.0 if t.grad is None else t.grad.item() for t in tleaves]]
+
+
+def second_derivatives_in_torch(torch: Any, inputs: list[float], steps: list[Any]) -> list[Any]:
+    """torch's [first, row] per input k: first = d out/d input k; row = its gradient with respect
+    to every input, or None where torch's first derivative is a constant (it has no graph)."""
+    tleaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in inputs]
+    tfirst = torch.autograd.grad(run(steps, tleaves), tleaves, create_graph=True, allow_unused=True)
+    per_input: list[Any] = []
+    for t_k in tfirst:
+        if t_k is None or not t_k.requires_grad:
+            per_input.append([0.0 if t_k is None else t_k.item(), None])
+            continue
+        theirs = torch.autograd.grad(t_k, tleaves, allow_unused=True, retain_graph=True)
+        per_input.append([t_k.item(), [0.0 if b is None else b.item() for b in theirs]])
+    return per_input
+
+
+def _match_on_every_node(inputs: list[float], steps: list[Any], theirs: Any) -> None:
+    tout, tleaf_grads = theirs
+    leaves = [Value(x) for x in inputs]
+    ours = run(steps, leaves)
+    assert same(ours.data, tout, rel=1e-12), (ours.data, tout, steps)
+    ours.backward()
+    for leaf, tg in zip(leaves, tleaf_grads):
         assert same(leaf.grad, tg, rel=1e-10, abs_=1e-12), (leaf.grad, tg, steps)
 
 
+def _match_second_derivatives(inputs: list[float], steps: list[Any], theirs: Any) -> None:
+    leaves = [Value(x) for x in inputs]
+    first = grad(run(steps, leaves), leaves, create_graph=True)
+    for k, (t_first, t_row) in enumerate(theirs):
+        if t_row is None:
+            assert same(float(first[k].data), t_first)
+            continue
+        ours = grad(first[k], leaves)
+        for a, b in zip(ours, t_row):
+            if bounded(a) or bounded(b):
+                assert same(a, b, rel=1e-9, abs_=1e-10), (k, a, b, steps)
+
+
+def test_seeded_random_graphs_match_torch_on_every_node() -> None:
+    failures = []
+    for seed in SEEDS:
+        inputs, steps = seeded_graph(seed)
+        for source, theirs in torch_float64(graph_in_torch, inputs, steps):
+            try:
+                _match_on_every_node(inputs, steps, theirs)
+            except AssertionError as error:
+                failures.append(f"seed {seed}, {source}: {error}")
+    assert not failures, "\n".join(failures)
+
+
+def test_seeded_random_second_derivatives_match_torch() -> None:
+    failures = []
+    for seed in SECOND_SEEDS:
+        inputs, steps = seeded_graph(seed)
+        for source, theirs in torch_float64(second_derivatives_in_torch, inputs, steps):
+            try:
+                _match_second_derivatives(inputs, steps, theirs)
+            except AssertionError as error:
+                failures.append(f"seed {seed}, {source}: {error}")
+    assert not failures, "\n".join(failures)
+
+
+LIVE_ONLY = pytest.mark.skipif(
+    importlib.util.find_spec("torch") is None,
+    reason="hypothesis draws new graphs each run, so only live torch can check them; "
+    "torch is not installed (the seeded graphs above run from recorded numbers)",
+)
+
+
+@LIVE_ONLY
+@FAST
+@given(graphs())
+def test_random_graphs_match_torch_on_every_node(graph) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
+    inputs, steps = graph
+    _match_on_every_node(inputs, steps, graph_in_torch(torch, inputs, steps))
+
+
+@LIVE_ONLY
 @settings(max_examples=60, deadline=None)
 @given(graphs())
 def test_random_second_derivatives_match_torch(graph) -> None:  # type: ignore[no-untyped-def]
-    torch = pytest.importorskip("torch")
+    import torch
+
     inputs, steps = graph
-    leaves = [Value(x) for x in inputs]
-    first = grad(run(steps, leaves), leaves, create_graph=True)
-    tleaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in inputs]
-    tfirst = torch.autograd.grad(run(steps, tleaves), tleaves, create_graph=True, allow_unused=True)
-    for k in range(len(inputs)):
-        t_k = tfirst[k]
-        if t_k is None or not t_k.requires_grad:
-            assert same(float(first[k].data), 0.0 if t_k is None else t_k.item())
-            continue
-        ours = grad(first[k], leaves)
-        theirs = torch.autograd.grad(t_k, tleaves, allow_unused=True, retain_graph=True)
-        for a, b in zip(ours, theirs):
-            b = 0.0 if b is None else b.item()
-            if bounded(a) or bounded(b):
-                assert same(a, b, rel=1e-9, abs_=1e-10), (k, a, b, steps)
+    _match_second_derivatives(inputs, steps, second_derivatives_in_torch(torch, inputs, steps))
 
 
 @FAST
@@ -144,3 +237,12 @@ def test_steps_and_backward_agree_on_every_node(graph) -> None:  # type: ignore[
         pass
     for na, nb in zip(topological_order(a), topological_order(b)):
         assert same(na.grad, nb.grad, rel=0.0)
+
+
+# ---- the cases recorded by tests/oracle/record.py ----
+
+
+def torch_cases() -> Iterator[Case]:
+    """Every (fn, args) this module compares with torch; tests/oracle/record.py records them."""
+    yield from ((graph_in_torch, seeded_graph(seed)) for seed in SEEDS)
+    yield from ((second_derivatives_in_torch, seeded_graph(seed)) for seed in SECOND_SEEDS)
