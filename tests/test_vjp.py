@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Iterator
 
 import pytest
 
 import autograd as ag
 from autograd import Value, backward, grad
+from tests.oracle import Case, torch_float64
 from tests.oracles import same
 
 
@@ -78,24 +80,38 @@ def test_module_backward_adds_the_weighted_gradients_into_grad() -> None:
     assert z.grad == 6.0 + 3.0
 
 
-@pytest.mark.parametrize("seed", range(20))
-def test_vector_jacobian_products_match_torch(seed: int) -> None:
-    torch = pytest.importorskip("torch")
+def vjp_outputs(a, b, c):  # type: ignore[no-untyped-def]
+    s = (a * b + c).tanh()
+    return [s * a, (b - c) ** 2, s, (a * c).sin() + s]
+
+
+def vjp_point(seed: int) -> tuple[list[float], list[float]]:
     rng = random.Random(seed)
-    xs = [rng.uniform(-1.5, 1.5) for _ in range(3)]
-    weights = [rng.uniform(-2, 2) for _ in range(4)]
+    return [rng.uniform(-1.5, 1.5) for _ in range(3)], [rng.uniform(-2, 2) for _ in range(4)]
 
-    def outs(a, b, c):  # type: ignore[no-untyped-def]
-        s = (a * b + c).tanh()
-        return [s * a, (b - c) ** 2, s, (a * c).sin() + s]
 
-    leaves = [Value(v) for v in xs]
-    ours = grad(outs(*leaves), leaves, grad_outputs=weights)
+def vjp_in_torch(torch, seed: int) -> list[float]:  # type: ignore[no-untyped-def]
+    """torch.autograd.grad(outputs, inputs, grad_outputs) at the seed's point and weights."""
+    xs, weights = vjp_point(seed)
     ts = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in xs]
     theirs = torch.autograd.grad(
-        outs(*ts), ts, grad_outputs=[torch.tensor(w, dtype=torch.float64) for w in weights]
+        vjp_outputs(*ts), ts, grad_outputs=[torch.tensor(w, dtype=torch.float64) for w in weights]
     )
-    assert all(same(a, b.item(), rel=1e-13) for a, b in zip(ours, theirs)), (ours, theirs)
+    return [t.item() for t in theirs]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_vector_jacobian_products_match_torch(seed: int) -> None:
+    xs, weights = vjp_point(seed)
+    leaves = [Value(v) for v in xs]
+    ours = grad(vjp_outputs(*leaves), leaves, grad_outputs=weights)
+    for source, theirs in torch_float64(vjp_in_torch, seed):
+        assert all(same(a, b, rel=1e-13) for a, b in zip(ours, theirs)), (source, ours, theirs)
+
+
+def torch_cases() -> Iterator[Case]:
+    """Every (fn, args) this module compares with torch; tests/oracle/record.py records them."""
+    yield from ((vjp_in_torch, (seed,)) for seed in range(20))
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,8 @@ MODULES = (
     "tests.test_random_graphs",
     "tests.test_losses_optim",
     "tests.test_torch_edges",
+    "tests.test_vjp",
+    "tests.test_custom_op",
 )
 
 
