@@ -1,23 +1,32 @@
-"""Losses: predictions (Values) first, plain-number targets second, the mean over the list back.
+"""Losses: predictions (Values) first, targets second, the mean over the list back.
 
 Each is built from autograd ops, so its gradient comes from the engine; the formulas are
 PyTorch's (the same reductions, the same numerically stable forms), so the numbers match.
+Targets are plain numbers, or Values: a Value target stays in the graph (as an input of a traced
+per-sample loss must, see `nn.trace_loss`) and its data is checked like a number's.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Union
 
 import autograd
 from autograd import Value
 from autograd.value import to_float
 
+Target = Union[float, Value]
 
-def _pairs(name: str, preds: Sequence[Value], targets: Sequence[object]) -> list[float]:
+
+def _pairs(
+    name: str, preds: Sequence[Value] | Value, targets: object
+) -> tuple[list[Value], list[Target]]:
+    """The predictions as a list, and the targets as floats, or as Values where they are
+    Values (kept in the graph). One bare prediction and one bare target count as lists of one."""
     if isinstance(preds, Value):
         preds = [preds]
-    if isinstance(targets, (int, float)) and not isinstance(targets, bool):
+    if isinstance(targets, (int, float, Value)) and not isinstance(targets, bool):
         targets = [targets]
     if not isinstance(preds, Sequence) or not isinstance(targets, Sequence):
         raise TypeError(
@@ -31,7 +40,11 @@ def _pairs(name: str, preds: Sequence[Value], targets: Sequence[object]) -> list
     for k, p in enumerate(preds):
         if not isinstance(p, Value):
             raise TypeError(f"{name}: prediction {k} must be a Value, got {type(p).__name__}")
-    return [to_float(t, f"{name} target {k}") for k, t in enumerate(targets)]
+    ts = [
+        t if isinstance(t, Value) else to_float(t, f"{name} target {k}")
+        for k, t in enumerate(targets)
+    ]
+    return list(preds), ts
 
 
 def _mean(terms: list[Value]) -> Value:
@@ -40,17 +53,17 @@ def _mean(terms: list[Value]) -> Value:
 
 def mse_loss(preds: Sequence[Value], targets: Sequence[float]) -> Value:
     """Return mean((p - t)²), as torch.nn.functional.mse_loss."""
-    ts = _pairs("mse_loss", preds, targets)
+    preds, ts = _pairs("mse_loss", preds, targets)
     return _mean([(p - t) ** 2 for p, t in zip(preds, ts)])
 
 
 def hinge_loss(preds: Sequence[Value], targets: Sequence[float]) -> Value:
     """Return mean(max(0, 1 - t·p)) for targets t in {-1, +1}: the max-margin loss of
     micrograd's moons demo."""
-    ts = _pairs("hinge_loss", preds, targets)
+    preds, ts = _pairs("hinge_loss", preds, targets)
     for k, t in enumerate(ts):
-        if t not in (-1.0, 1.0):
-            raise ValueError(f"hinge_loss targets must be -1 or +1, got {t!r} at index {k}")
+        if float(t) not in (-1.0, 1.0):
+            raise ValueError(f"hinge_loss targets must be -1 or +1, got {float(t)!r} at index {k}")
     return _mean([(1 - t * p).relu() for p, t in zip(preds, ts)])
 
 
@@ -59,11 +72,11 @@ def binary_cross_entropy(probs: Sequence[Value], targets: Sequence[float]) -> Va
 
     Like torch, each log is clamped to >= -100, so p = 0 or 1 gives a finite loss.
     """
-    ts = _pairs("binary_cross_entropy", probs, targets)
+    probs, ts = _pairs("binary_cross_entropy", probs, targets)
     for k, t in enumerate(ts):
-        if not 0.0 <= t <= 1.0:
+        if not 0.0 <= float(t) <= 1.0:
             raise ValueError(
-                f"binary_cross_entropy targets must lie in [0, 1], got {t!r} at index {k}"
+                f"binary_cross_entropy targets must lie in [0, 1], got {float(t)!r} at index {k}"
             )
     terms = [-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p)) for p, t in zip(probs, ts)]
     return _mean(terms)
@@ -79,7 +92,7 @@ def binary_cross_entropy_with_logits(logits: Sequence[Value], targets: Sequence[
 
     torch's stable form:  (1 - t)·x + m + ln(e⁻ᵐ + e⁻ˣ⁻ᵐ)  with  m = max(-x, 0).
     """
-    ts = _pairs("binary_cross_entropy_with_logits", logits, targets)
+    logits, ts = _pairs("binary_cross_entropy_with_logits", logits, targets)
     terms = []
     for x, t in zip(logits, ts):
         m = (-x).relu()
@@ -103,23 +116,46 @@ def log_softmax(logits: Sequence[Value]) -> list[Value]:
     return [x - lse for x in xs]
 
 
-def cross_entropy(logits: Sequence[Value], target_index: int) -> Value:
-    """Return -ln softmax(logits)[target] = logsumexp(logits) - logits[target], for one sample.
+def cross_entropy(logits: Sequence[Value], target: int | Sequence[Target]) -> Value:
+    """Return the cross-entropy of one sample's logits, as torch.nn.functional.cross_entropy.
 
-    Stable for logits of any size (log-sum-exp), as torch.nn.functional.cross_entropy.
+    target an int class k:       -ln softmax(x)[k] = logsumexp(x) - x[k]
+    target class probabilities:  -Σₖ tₖ·ln softmax(x)ₖ = Σₖ tₖ·(logsumexp(x) - xₖ)
+                                 (one per logit, numbers or Values; one-hot gives the same as k)
+    Stable for logits of any size (log-sum-exp). Inside a traced per-sample loss the class
+    must come as probabilities (e.g. one-hot Values): an index read from the data is a Python
+    choice the trace cannot follow.
     """
     xs = _logits("cross_entropy", logits)
-    if isinstance(target_index, bool) or not isinstance(target_index, int):
+    if isinstance(target, Sequence) and not isinstance(target, str):
+        ts = [
+            t if isinstance(t, Value) else to_float(t, f"cross_entropy target {k}")
+            for k, t in enumerate(target)
+        ]
+        if len(ts) != len(xs):
+            raise ValueError(
+                f"cross_entropy got {len(ts)} class probabilities for {len(xs)} logits; give one "
+                "per class (or the class index as an int)"
+            )
+        for k, t in enumerate(ts):
+            if not 0.0 <= float(t) <= 1.0:
+                raise ValueError(
+                    f"cross_entropy class probabilities must lie in [0, 1], got {float(t)!r} "
+                    f"at index {k}"
+                )
+        lse = _logsumexp(xs)
+        return autograd.sum([t * (lse - x) for t, x in zip(ts, xs)])
+    if isinstance(target, bool) or not isinstance(target, int):
         raise TypeError(
-            f"cross_entropy target_index must be an int class, "
-            f"got {type(target_index).__name__}: {target_index!r}"
+            f"cross_entropy target must be an int class or a list of class probabilities, "
+            f"got {type(target).__name__}: {target!r}"
         )
-    if not 0 <= target_index < len(xs):
+    if not 0 <= target < len(xs):
         raise ValueError(
-            f"cross_entropy target_index {target_index} is out of range for "
+            f"cross_entropy target {target} is out of range for "
             f"{len(xs)} classes (0 to {len(xs) - 1})"
         )
-    return _logsumexp(xs) - xs[target_index]
+    return _logsumexp(xs) - xs[target]
 
 
 def _logsumexp(xs: list[Value]) -> Value:

@@ -34,6 +34,7 @@ MODULES = (
     "tests.test_torch_edges",
     "tests.test_vjp",
     "tests.test_custom_op",
+    "tests.test_compiled_nn",
 )
 
 
