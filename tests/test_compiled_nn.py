@@ -6,7 +6,6 @@ and backpropagated), hand-derived gradients, and torch's cross-entropy with clas
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 
 import numpy as np
