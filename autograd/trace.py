@@ -447,7 +447,10 @@ def _generate(
         f"{_count(len(params), 'parameter')}, {_count(sum(1 for n in order if n.op), 'op')}"
     )
     arguments = [var[leaf] for leaf in leaves] + [var[p] for p in params]
-    lines = [f"def program({', '.join(arguments)}, seed=None):", f'    """{doc}."""']
+    header = f"def program({', '.join([*arguments, 'seed=None'])}):"
+    wrapped = _wrap(header)  # the first line indented 4, its continuations 8: keep those
+    lines = [header] if len(header) <= WIDTH else [wrapped[0][4:], *wrapped[1:]]
+    lines.append(f'    """{doc}."""')
     lines.append("    # ---- forward: one line per node, inputs before outputs ----")
     computed = [node for node in order if node.op and node not in constant]
     for node in computed:
