@@ -524,7 +524,7 @@ def _rule_of(node: Value) -> tuple[Any, dict[str, Any]]:
 
 def _forward_expression(node: Value, ref: Callable[[Value], str], functions: _Functions) -> str:
     base, constants = _rule_of(node)
-    op = ops.OP_OF_RULE.get(base)
+    op = ops.op_of(base)
     if op is None:
         raise ValueError(f"trace does not know the op {node.op!r} (rule {brief(base)})")
     args = [ref(p) for p in node.parents]
@@ -586,13 +586,13 @@ class _Functions:
         return self._bind(op, op.__name__, kernel)
 
     def rule(self, node: Value, rule: Any) -> str:
-        if ops.OP_OF_RULE.get(rule) in self.each:
+        if ops.op_of(rule) in self.each:
             return self._bind(rule, rule.__name__, _elementwise(rule))
         return self._bind(rule, rule.__name__)
 
     def rule_comment(self, node: Value) -> str:
         base, _ = _rule_of(node)
-        op = ops.OP_OF_RULE.get(base)
+        op = ops.op_of(base)
         if op is not None and hasattr(op, "user_rule"):
             note = " (element by element)" if op in self.each else ""
             return f"{node.op}: your rule{note}"

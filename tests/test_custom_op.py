@@ -223,5 +223,19 @@ def test_a_forward_that_returns_no_number_is_caught_naming_the_op() -> None:
 def test_the_builtin_ops_are_made_by_the_same_mechanism() -> None:
     for name in ["add", "mul", "div", "pow", "tanh", "exp", "relu", "softplus"]:
         op = getattr(ops, name)
-        assert ops.OP_OF_RULE[op.rule] is op and op.__name__ == name
+        assert ops.op_of(op.rule) is op and op.__name__ == name
     assert ag.custom_op.__module__ == "autograd.custom"
+
+
+def test_custom_ops_made_and_dropped_in_a_loop_leave_nothing_behind() -> None:
+    import gc
+    import weakref
+
+    rules = []
+    for k in range(50):
+        op = custom_op(f"tmp{k}", lambda x: x * 2.0, lambda g, z, x: (g * 2.0,))
+        op(Value(1.0)).backward()
+        rules.append(weakref.ref(op.rule))
+        del op
+    gc.collect()
+    assert all(r() is None for r in rules)
