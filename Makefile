@@ -44,6 +44,7 @@ gallery: $(STAMP) graphviz
 	$(PY) -m demos.spiral --out $(GALLERY)
 	$(PY) -m demos.regression --out $(GALLERY)
 	$(PY) -m demos.rnn --out $(GALLERY)
+	$(PY) -m demos.recurrent_backprop --out $(GALLERY)
 	$(PY) -m demos.vanishing --out $(GALLERY)
 	$(PY) -m demos.optimizers --out $(GALLERY)
 	$(PY) -m demos.graph --out $(GALLERY)
