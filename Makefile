@@ -14,7 +14,7 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,demos,bench]'
+	$(PY) -m pip install -q -e '.[dev,demos,bench,notebook]'
 	@touch $(STAMP)
 
 graphviz:
