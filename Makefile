@@ -47,4 +47,4 @@ gallery: $(STAMP) graphviz
 	$(PY) -m demos.vanishing --out $(GALLERY)
 	$(PY) -m demos.optimizers --out $(GALLERY)
 	$(PY) -m demos.graph --out $(GALLERY)
-	$(PY) tools/screenshot_page.py $(GALLERY)/backprop.html $(GALLERY)/backprop_page.png 2
+	$(PY) tools/screenshot_page.py $(GALLERY)/backprop.html $(GALLERY)/backprop_page.png 7

@@ -134,11 +134,7 @@ def to_dot(
     known = _checked_grads(grads)
     highlighted = set(_checked_values("highlight", highlight))
     chosen = None if params is None else set(_checked_values("params", params, modules=True))
-    if not (isinstance(group, (bool, Mapping)) or callable(group)):
-        raise TypeError(
-            "group must be True/False, a mapping from node to cluster name, or a function "
-            f"of a node, got {type(group).__name__}: {group!r}"
-        )
+    _check_group(group)
     shown_nodes, hidden = _limit(order, max_nodes, summary)
     name = namer(order)
 
@@ -453,6 +449,14 @@ def _check_choice(what: str, value: object, choices: tuple[str, ...]) -> None:
 def _check_bool(what: str, value: object) -> None:
     if not isinstance(value, bool):
         raise TypeError(f"{what} must be True or False, got {type(value).__name__}: {value!r}")
+
+
+def _check_group(group: object) -> None:
+    if not (isinstance(group, (bool, Mapping)) or callable(group)):
+        raise TypeError(
+            "group must be True/False, a mapping from node to cluster name, or a function "
+            f"of a node, got {type(group).__name__}: {group!r}"
+        )
 
 
 def _check_count(what: str, value: object) -> int:

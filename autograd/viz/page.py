@@ -30,6 +30,7 @@ from autograd.viz.dot import (
     GraphTooLargeError,
     _check_choice,
     _check_count,
+    _check_group,
     _checked_order,
     _checked_path,
     _cluster_map,
@@ -40,7 +41,7 @@ from autograd.viz.dot import (
 from autograd.viz.playback import PHASES, Playback, playback
 from autograd.viz.text import check_number_format, script_json, shown
 
-ANIMATE_MAX_NODES = 400
+ANIMATE_MAX_NODES = 300  # 1 MB and ~10 ms a frame with forward, error, backward, update
 
 
 class Animation:
@@ -163,11 +164,7 @@ def animate(
         )
     if height is not None and not 200 <= height <= 5000:
         raise ValueError(f"height must be 200 to 5000 pixels, got {height}")
-    if not (isinstance(group, (bool, Mapping)) or callable(group)):
-        raise TypeError(
-            "group must be True/False, a mapping from node to cluster name, or a function "
-            f"of a node, got {type(group).__name__}: {group!r}"
-        )
+    _check_group(group)
     if len(order) > max_nodes:
         raise GraphTooLargeError(
             f"this graph has {len(order):,} nodes, more than max_nodes={max_nodes:,} for an "
