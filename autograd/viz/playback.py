@@ -25,7 +25,7 @@ from autograd.backward import _pass, topological_order
 from autograd.backward import formula as _formula
 from autograd.value import Value
 from autograd.viz.dot import _checked_values, roles
-from autograd.viz.text import namer, number, shown
+from autograd.viz.text import check_number_format, namer, number, shown
 
 PHASES = ("forward", "error", "backward", "update")
 UNKNOWN = "?"
@@ -82,23 +82,24 @@ def playback(
         raise TypeError(f"animate needs a Value, got {type(root).__name__}: {root!r}")
     if not isinstance(forward, bool):
         raise TypeError(f"forward must be True or False, got {type(forward).__name__}: {forward!r}")
+    check_number_format(number_format)
     order = topological_order(root)
     name = namer(order)
     chosen, rate = check_update(order, name, params, lr)
     num: Callable[[float], str] = lambda x: number(x, number_format)  # noqa: E731
-    shown: dict[tuple[Value, str], str] = {}
+    showing: dict[tuple[Value, str], str] = {}  # each cell's text as of the last frame
     for node in order:
-        shown[node, "data"] = UNKNOWN if forward and node.op else num(node.data)
-        shown[node, "grad"] = UNKNOWN
-    start = {node: (shown[node, "data"], shown[node, "grad"]) for node in order}
+        showing[node, "data"] = UNKNOWN if forward and node.op else num(node.data)
+        showing[node, "grad"] = UNKNOWN
+    start = {node: (showing[node, "data"], showing[node, "grad"]) for node in order}
     frames: list[Frame] = []
 
     def add(phase: str, node: Value | None, text: str, *cells: tuple[Value, str, str]) -> None:
         changes = []
         for changed, field, new in cells:
-            if shown[changed, field] != new:
-                changes.append(Change(changed, field, new, shown[changed, field]))
-                shown[changed, field] = new
+            if showing[changed, field] != new:
+                changes.append(Change(changed, field, new, showing[changed, field]))
+                showing[changed, field] = new
         frames.append(Frame(phase, node, text, tuple(changes)))
 
     role = roles(order, chosen or None)

@@ -98,7 +98,9 @@
     }
     while (current > target) {
       changes = frames[current][3];
-      for (j = changes.length - 1; j >= 0; j--) setCell(changes[j][0], changes[j][1], changes[j][3]);
+      for (j = changes.length - 1; j >= 0; j--) {
+        setCell(changes[j][0], changes[j][1], changes[j][3]);
+      }
       current -= 1;
     }
     show();
@@ -197,7 +199,24 @@
     var r = element.getBoundingClientRect();
     var v = view.getBoundingClientRect();
     if (r.left >= v.left && r.right <= v.right && r.top >= v.top && r.bottom <= v.bottom) return;
-    pan((v.left + v.right) / 2 - (r.left + r.right) / 2, (v.top + v.bottom) / 2 - (r.top + r.bottom) / 2);
+    pan((v.left + v.right - r.left - r.right) / 2, (v.top + v.bottom - r.top - r.bottom) / 2);
+  }
+
+  // The first view: the whole graph if it is readable so; else readable, from the end where
+  // the first frame's node is (the inputs' side for a forward pass, the output's for backward).
+  function start() {
+    fit();
+    if (camera.scale >= 0.75) return;
+    var first = frames[0][1] || (frames[1] && frames[1][1]) || 1;
+    var r = cells[first - 1].group.getBoundingClientRect();
+    var v = view.getBoundingClientRect();
+    var middle = camera.x + ((r.left + r.right) / 2 - v.left) / camera.scale;
+    var height = camera.y + ((r.top + r.bottom) / 2 - v.top) / camera.scale;
+    var s = size();
+    camera.scale = 1;
+    camera.x = middle < whole.x + whole.width / 2 ? whole.x : whole.x + whole.width - s.width;
+    camera.y = height - s.height / 2;
+    aim();
   }
 
   var drag = null;
@@ -225,7 +244,17 @@
     var pixels = event.deltaMode === 1 ? event.deltaY * 16 : event.deltaY;
     zoom(Math.exp(-pixels * 0.002), event.clientX - v.left, event.clientY - v.top);
   }, { passive: false });
-  if (window.ResizeObserver) new ResizeObserver(aim).observe(view);
+  var started = false;
+  function resized() {  // a page first shown hidden (a collapsed output) starts when it shows
+    if (!view.clientWidth) return;
+    if (started) {
+      aim();
+    } else {
+      started = true;
+      start();
+    }
+  }
+  if (window.ResizeObserver) new ResizeObserver(resized).observe(view);
 
   // ---- buttons, slider, keys: one frame per press, whatever has the focus ----
 
@@ -287,21 +316,6 @@
     event.preventDefault();  // the slider must not take a second step of its own
   });
 
-  // ---- start: the whole graph if it is readable so; else readable, from the end where the
-  // first frame's node is (the inputs' side for a forward pass, the output's for backward) ----
-
-  fit();
   go(0);
-  if (camera.scale < 0.75) {
-    var first = frames[0][1] || (frames[1] && frames[1][1]) || 1;
-    var r = cells[first - 1].group.getBoundingClientRect();
-    var v = view.getBoundingClientRect();
-    var middle = camera.x + ((r.left + r.right) / 2 - v.left) / camera.scale;
-    var height = camera.y + ((r.top + r.bottom) / 2 - v.top) / camera.scale;
-    var s = size();
-    camera.scale = 1;
-    camera.x = middle < whole.x + whole.width / 2 ? whole.x : whole.x + whole.width - s.width;
-    camera.y = height - s.height / 2;
-    aim();
-  }
+  resized();
 })();
