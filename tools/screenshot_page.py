@@ -49,6 +49,7 @@ def write_mlp_page(path: Path) -> None:
     xs = [[2.0, 3.0], [3.0, -1.0], [0.5, 1.0], [1.0, 1.0]]
     loss = mse_loss([model(x) for x in xs], [1.0, -1.0, -1.0, 1.0])
     loss.label = "loss"
+    path.parent.mkdir(parents=True, exist_ok=True)
     animate(loss, path, forward=True, params=model.parameters(), lr=0.05)
     print(f"wrote {path}: {len(topological_order(loss))} nodes")
 
