@@ -76,6 +76,8 @@ def test_two_pages_in_the_rendered_notebook_play_independently(notebook) -> None
         assert page.locator("iframe").count() == 2
         assert page.locator(".stepgrad").count() == 0  # the pages live inside their frames
         first, second = page.frame_locator("iframe").nth(0), page.frame_locator("iframe").nth(1)
+        first.locator(".stepgrad[data-sg-ready]").wait_for()  # each frame's script has run
+        second.locator(".stepgrad[data-sg-ready]").wait_for()
         counter_one, counter_two = first.locator(".sg-counter"), second.locator(".sg-counter")
         assert counter_one.inner_text() == "1 / 13" and counter_two.inner_text() == "1 / 3"
         first.locator(".sg-next").click()

@@ -53,7 +53,19 @@ def classes(page: Any, part: str) -> str:
 
 
 def view_box(page: Any) -> list[float]:
-    return [float(v) for v in page.get_attribute(".sg-view svg", "viewBox").split()]
+    """The part of the graph in view, in the SVG's units: [x, y, width, height], measured from
+    where the browser draws the SVG inside the view."""
+    return page.evaluate(  # type: ignore[no-any-return]
+        """() => {
+            const view = document.querySelector(".sg-view"), svg = view.querySelector("svg");
+            const whole = svg.viewBox.baseVal;
+            const v = view.getBoundingClientRect(), r = svg.getBoundingClientRect();
+            const scale = r.width / whole.width;
+            return [whole.x + (v.left + view.clientLeft - r.left) / scale,
+                    whole.y + (v.top + view.clientTop - r.top) / scale,
+                    view.clientWidth / scale, view.clientHeight / scale];
+        }"""
+    )
 
 
 def test_a_training_step_plays_forward_error_backward_and_update(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -162,10 +174,12 @@ def test_zoom_and_pan_with_buttons_wheel_keys_and_drag_and_fit_restores_the_whol
         box = page.locator(".sg-view").bounding_box()
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.mouse.wheel(0, -300)
-        page.wait_for_function(
-            f"document.querySelector('.sg-view svg').viewBox.baseVal.width < {zoomed[2] - 1}"
-        )
+        page.wait_for_timeout(100)  # the wheel event arrives on its own schedule
         wheeled = view_box(page)
+        assert wheeled[2] == pytest.approx(zoomed[2] * math.exp(-300 * 0.002), rel=1e-3)
+        px = box["width"] / 2 - 1  # the mouse, from the view's inside edge (a 1 px border)
+        under = zoomed[0] + px * zoomed[2] / width  # the graph's point under the mouse ...
+        assert wheeled[0] + px * wheeled[2] / width == pytest.approx(under, abs=0.1)  # stays
         page.mouse.down()
         page.mouse.move(box["x"] + box["width"] / 2 - 100, box["y"] + box["height"] / 2 - 50)
         page.mouse.up()

@@ -8,8 +8,9 @@
 `--mlp` first writes the page: one training step of the 4-sample MSE loss of MLP(2, [4, 4, 1])
 (164 nodes), forward, error, backward and update. The third argument is how many times to press
 Next (0: the first frame). `--measure` steps through every frame with the right arrow, then back
-with the left, and prints the time each press takes in the page (script, style and layout,
-forced at once: what a person waits for before the next paint). Needs playwright
+with the left, twice: once timing each press inside the page (script, style and layout, forced
+at once), once pressing real keys and reading the browser's Event Timing (from the key press to
+the next paint; the browser reports only presses that take 16 ms or more). Needs playwright
 (pip install -e '.[browser]') and Debian's chromium.
 """
 
@@ -19,6 +20,7 @@ import argparse
 import shutil
 import statistics
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import sync_playwright
 
@@ -38,6 +40,23 @@ MEASURE = """() => {
     for (let k = 1; k < frames; k++) press("ArrowLeft");
     return {frames: frames, counter: root.querySelector(".sg-counter").textContent, times: times};
 }"""
+
+
+def to_next_paint(page: Any, frames: int) -> list[float]:
+    """Press the arrow keys for real through every frame and back; return the Event Timing
+    durations the browser reports (key press to next paint, only those of 16 ms or more)."""
+    page.evaluate(
+        """() => { window.slowKeys = [];
+            new PerformanceObserver(list => list.getEntries().forEach(entry => {
+                if (entry.name === "keydown") window.slowKeys.push(entry.duration);
+            })).observe({type: "event", durationThreshold: 16, buffered: true}); }"""
+    )
+    page.click(".sg-view")
+    for key in ("ArrowRight", "ArrowLeft"):
+        for _ in range(frames - 1):
+            page.keyboard.press(key)
+    page.wait_for_timeout(300)
+    return page.evaluate("window.slowKeys")  # type: ignore[no-any-return]
 
 
 def write_mlp_page(path: Path) -> None:
@@ -79,14 +98,21 @@ def main(argv: list[str] | None = None) -> None:
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(args.page.resolve().as_uri())
+        page.wait_for_selector(".stepgrad[data-sg-ready]")
         if args.measure:
             result = page.evaluate(MEASURE)
             times = result["times"]
             print(
                 f"{args.page}: {result['frames']} frames, "
-                f"{args.page.stat().st_size / 1e6:.2f} MB; per key press over "
-                f"{len(times)} presses: median {statistics.median(times):.2f} ms, "
+                f"{args.page.stat().st_size / 1e6:.2f} MB; script and layout per key press "
+                f"over {len(times)} presses: median {statistics.median(times):.2f} ms, "
                 f"max {max(times):.2f} ms (ends on {result['counter']})"
+            )
+            slow = to_next_paint(page, result["frames"])
+            print(
+                f"key press to next paint over {2 * (result['frames'] - 1)} real presses: "
+                f"{len(slow)} took 16 ms or more, {sum(d >= 50 for d in slow)} took 50 ms or "
+                f"more; the slowest {max(slow, default=0):.0f} ms"
             )
         else:
             if args.fit:

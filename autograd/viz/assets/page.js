@@ -134,13 +134,16 @@
     });
     counter.textContent = current + 1 + " / " + frames.length;
     slider.value = String(current + 1);
-    if (place) follow(cells[place - 1].group);
+    if (place) follow(place);
   }
 
-  // ---- zoom and pan: the SVG's viewBox is the camera ----
+  // ---- zoom and pan: a CSS transform on the SVG is the camera, so moving it lays nothing out
+  // again. camera.x, camera.y: the SVG point at the view's top-left; scale: px per SVG unit ----
 
   var box = svg.viewBox.baseVal;
   var whole = { x: box.x, y: box.y, width: box.width, height: box.height };
+  svg.setAttribute("width", whole.width);  // at scale 1, one SVG unit is one pixel
+  svg.setAttribute("height", whole.height);
   var camera = { scale: 1, x: whole.x, y: whole.y };  // screen px per SVG unit; top-left corner
 
   function size() {
@@ -158,8 +161,8 @@
     camera.y = height >= whole.height + 2 * margin
       ? whole.y - (height - whole.height) / 2
       : clamp(camera.y, whole.y - margin, whole.y + whole.height + margin - height);
-    svg.setAttribute("viewBox", [camera.x, camera.y, s.width / camera.scale,
-      s.height / camera.scale].join(" "));
+    svg.style.transform = "translate(" + -camera.scale * (camera.x - whole.x) + "px, " +
+      -camera.scale * (camera.y - whole.y) + "px) scale(" + camera.scale + ")";
   }
 
   function clamp(x, low, high) {
@@ -195,27 +198,48 @@
     aim();
   }
 
-  function follow(element) {  // bring the current node into view when zoomed in
-    var r = element.getBoundingClientRect();
+  // Where each record sits, in the SVG's units: measured once, so that following the current
+  // node is arithmetic and a frame forces no layout.
+  var boxes = null;
+
+  function measure() {
     var v = view.getBoundingClientRect();
-    if (r.left >= v.left && r.right <= v.right && r.top >= v.top && r.bottom <= v.bottom) return;
-    pan((v.left + v.right - r.left - r.right) / 2, (v.top + v.bottom - r.top - r.bottom) / 2);
+    boxes = cells.map(function (cell) {
+      var r = cell.group.getBoundingClientRect();
+      return {
+        x: camera.x + (r.left - v.left - view.clientLeft) / camera.scale,
+        y: camera.y + (r.top - v.top - view.clientTop) / camera.scale,
+        width: r.width / camera.scale,
+        height: r.height / camera.scale,
+      };
+    });
+  }
+
+  function follow(place) {  // bring the current node into view when zoomed in
+    if (!boxes) return;
+    var box = boxes[place - 1];
+    var s = size();
+    var width = s.width / camera.scale;
+    var height = s.height / camera.scale;
+    if (box.x >= camera.x && box.x + box.width <= camera.x + width &&
+        box.y >= camera.y && box.y + box.height <= camera.y + height) return;
+    camera.x = box.x + box.width / 2 - width / 2;
+    camera.y = box.y + box.height / 2 - height / 2;
+    aim();
   }
 
   // The first view: the whole graph if it is readable so; else readable, from the end where
   // the first frame's node is (the inputs' side for a forward pass, the output's for backward).
   function start() {
     fit();
+    measure();
     if (camera.scale >= 0.75) return;
-    var first = frames[0][1] || (frames[1] && frames[1][1]) || 1;
-    var r = cells[first - 1].group.getBoundingClientRect();
-    var v = view.getBoundingClientRect();
-    var middle = camera.x + ((r.left + r.right) / 2 - v.left) / camera.scale;
-    var height = camera.y + ((r.top + r.bottom) / 2 - v.top) / camera.scale;
+    var box = boxes[(frames[0][1] || (frames[1] && frames[1][1]) || 1) - 1];
     var s = size();
     camera.scale = 1;
-    camera.x = middle < whole.x + whole.width / 2 ? whole.x : whole.x + whole.width - s.width;
-    camera.y = height - s.height / 2;
+    camera.x = box.x + box.width / 2 < whole.x + whole.width / 2
+      ? whole.x : whole.x + whole.width - s.width;
+    camera.y = box.y + box.height / 2 - s.height / 2;
     aim();
   }
 
@@ -242,7 +266,8 @@
     event.preventDefault();
     var v = view.getBoundingClientRect();
     var pixels = event.deltaMode === 1 ? event.deltaY * 16 : event.deltaY;
-    zoom(Math.exp(-pixels * 0.002), event.clientX - v.left, event.clientY - v.top);
+    zoom(Math.exp(-pixels * 0.002), event.clientX - v.left - view.clientLeft,
+      event.clientY - v.top - view.clientTop);  // from the inside of the view's border
   }, { passive: false });
   var started = false;
   function resized() {  // a page first shown hidden (a collapsed output) starts when it shows
@@ -318,4 +343,5 @@
 
   go(0);
   resized();
+  root.setAttribute("data-sg-ready", "");  // for tests and tools: the page answers now
 })();
