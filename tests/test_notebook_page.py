@@ -78,6 +78,12 @@ def test_two_pages_in_the_rendered_notebook_play_independently(notebook) -> None
         first, second = page.frame_locator("iframe").nth(0), page.frame_locator("iframe").nth(1)
         first.locator(".stepgrad[data-sg-ready]").wait_for()  # each frame's script has run
         second.locator(".stepgrad[data-sg-ready]").wait_for()
+        for frame in (first, second):  # the whole page fits its frame: nothing cut off
+            fits = frame.locator(".sg-foot").evaluate(
+                "foot => foot.getBoundingClientRect().bottom <= window.innerHeight && "
+                "document.querySelector('.sg-view').clientHeight >= 150"
+            )
+            assert fits
         counter_one, counter_two = first.locator(".sg-counter"), second.locator(".sg-counter")
         assert counter_one.inner_text() == "1 / 13" and counter_two.inner_text() == "1 / 3"
         first.locator(".sg-next").click()

@@ -146,7 +146,7 @@ def animate(
     Shift+arrows pan), a mouse wheel zoom and drag to pan, a panel naming the phase and spelling
     out the arithmetic. It touches no `.data` and no `.grad`. Options: `max_nodes` (the size
     guard), `number_format`, `rankdir`, `group` (as to_dot), `title`, `timeout` (seconds for
-    dot's layout), `height` (pixels of the inline frame in a notebook; by default 400 to 720,
+    dot's layout), `height` (pixels of the inline frame in a notebook; by default 520 to 760,
     from the graph's height). Needs Graphviz's `dot`.
 
     >>> animate(loss, "step.html", forward=True, params=model.parameters(), lr=0.1)
@@ -267,10 +267,11 @@ def _page_svg(svg: str) -> str:
 
 
 def _inline_height(svg: str) -> int:
-    """Pixels for the notebook frame: the graph at full size under the controls, 400 to 720."""
+    """Pixels for the notebook frame: ~320 for the title, controls, panel and legend, and the
+    graph at full size under them; 520 to 760 in all."""
     match = re.search(r'viewBox="[-\d.]+ [-\d.]+ [\d.]+ ([\d.]+)"', svg)
     graph_height = float(match.group(1)) if match else 400.0
-    return int(min(720.0, max(400.0, 280.0 + graph_height)))
+    return int(min(760.0, max(520.0, 320.0 + graph_height)))
 
 
 def _fill(template: str, **values: str) -> str:
