@@ -192,7 +192,7 @@ def test_the_page_is_self_contained_and_scoped_to_its_own_element(tmp_path) -> N
 
 def test_the_page_assets_are_package_data() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text()
-    assert '"autograd.viz" = ["assets/*.html", "assets/*.css", "assets/*.js"]' in pyproject
+    assert '"autograd.viz.assets" = ["*.html", "*.css", "*.js"]' in pyproject
     assets = resources.files("autograd.viz") / "assets"
     for name in ("page.html", "player.html", "page.css", "page.js"):
         assert assets.joinpath(name).is_file()
