@@ -14,7 +14,7 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,demos,bench]'
+	$(PY) -m pip install -q -e '.[dev,demos,bench,notebook]'
 	@touch $(STAMP)
 
 graphviz:
@@ -48,4 +48,4 @@ gallery: $(STAMP) graphviz
 	$(PY) -m demos.vanishing --out $(GALLERY)
 	$(PY) -m demos.optimizers --out $(GALLERY)
 	$(PY) -m demos.graph --out $(GALLERY)
-	$(PY) tools/screenshot_page.py $(GALLERY)/backprop.html $(GALLERY)/backprop_page.png 2
+	$(PY) tools/screenshot_page.py $(GALLERY)/backprop.html $(GALLERY)/backprop_page.png 7

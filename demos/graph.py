@@ -1,5 +1,6 @@
 """Draw computation graphs: micrograd's classic expression, one neuron, and a small MLP grouped
-by module, as SVG and PNG, plus an animated page that plays the expression's backward pass.
+by module, as SVG and PNG, plus an animated page that plays one training step of a neuron:
+forward, error, backward and the gradient-descent update.
 
     $ python -m demos.graph --out out/graphs
     then open out/graphs/backprop.html in a browser (works from file://)
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     loss.label = "loss"
     loss.backward()
 
+    os.makedirs(args.out, exist_ok=True)
     written = []
     try:
         for name, root, options in [
@@ -53,7 +55,10 @@ def main(argv: list[str] | None = None) -> None:
             animate(
                 z,
                 os.path.join(args.out, "backprop.html"),
-                title="z = tanh(x·w + b): the backward pass, step by step",
+                forward=True,
+                params=[w, b],
+                lr=0.1,
+                title="z = tanh(x·w + b): forward, error, backward, update",
             )
         )
     except GraphvizNotFoundError as error:

@@ -163,7 +163,7 @@ def test_anomaly_mode_names_the_custom_op() -> None:
 
 def test_drawings_show_the_custom_op_by_name() -> None:
     y = xy_sin(Value(1.0, "a"), Value(2.0, "b"))
-    assert 'label="xy+sin"' in to_dot(y).source
+    assert "label=<xy+sin>" in to_dot(y).source  # an HTML-like label: text escaped, never markup
 
 
 def test_trace_runs_a_custom_op_on_batches_with_its_own_rule() -> None:
