@@ -115,6 +115,7 @@ def unrolled_drawing(model: TanhRNN, out: str) -> str | None:
     loss.label = "loss"
     loss.backward()
     title = "the cell unrolled over 3 steps: the same weights feed every box"
+    os.makedirs(out, exist_ok=True)  # draw() writes into a folder, it does not make one
     try:
         draw(loss, os.path.join(out, "rnn_unrolled.png"), group=cluster, title=title)
         return str(draw(loss, os.path.join(out, "rnn_unrolled.svg"), group=cluster, title=title))
