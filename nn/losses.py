@@ -7,31 +7,37 @@ PyTorch's (the same reductions, the same numerically stable forms), so the numbe
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 
 import autograd
 from autograd import Value
 from autograd.value import to_float
+from nn._checks import describe, number, sequence
 
 
-def _pairs(name: str, preds: Sequence[Value], targets: Sequence[object]) -> list[float]:
+def _pairs(
+    name: str, preds: Sequence[Value] | Value, targets: Sequence[object] | float
+) -> tuple[list[Value], list[float]]:
+    """Check a loss's inputs (a list of Values, a list of numbers of the same length, or one of
+    each alone); return them as a list of Values and a list of floats."""
     if isinstance(preds, Value):
         preds = [preds]
-    if isinstance(targets, (int, float)) and not isinstance(targets, bool):
+    if isinstance(targets, numbers.Real) and not isinstance(targets, bool):
         targets = [targets]
-    if not isinstance(preds, Sequence) or not isinstance(targets, Sequence):
-        raise TypeError(
-            f"{name} takes a list of predictions and a list of targets, got "
-            f"{type(preds).__name__} and {type(targets).__name__}"
-        )
+    preds = sequence(f"{name} predictions", preds, "predictions (Values)")
+    targets = sequence(f"{name} targets", targets, "targets (numbers)")
     if len(preds) != len(targets):
         raise ValueError(f"{name} got {len(preds)} predictions but {len(targets)} targets")
     if not preds:
         raise ValueError(f"{name} needs at least one prediction, got an empty list")
     for k, p in enumerate(preds):
         if not isinstance(p, Value):
-            raise TypeError(f"{name}: prediction {k} must be a Value, got {type(p).__name__}")
-    return [to_float(t, f"{name} target {k}") for k, t in enumerate(targets)]
+            raise TypeError(
+                f"{name}: prediction {k} must be a Value, got {describe(p)}; "
+                "predictions come from the model, targets are plain numbers"
+            )
+    return preds, [to_float(t, f"{name} target {k}") for k, t in enumerate(targets)]
 
 
 def _mean(terms: list[Value]) -> Value:
@@ -40,14 +46,14 @@ def _mean(terms: list[Value]) -> Value:
 
 def mse_loss(preds: Sequence[Value], targets: Sequence[float]) -> Value:
     """Return mean((p - t)²), as torch.nn.functional.mse_loss."""
-    ts = _pairs("mse_loss", preds, targets)
+    preds, ts = _pairs("mse_loss", preds, targets)
     return _mean([(p - t) ** 2 for p, t in zip(preds, ts)])
 
 
 def hinge_loss(preds: Sequence[Value], targets: Sequence[float]) -> Value:
     """Return mean(max(0, 1 - t·p)) for targets t in {-1, +1}: the max-margin loss of
     micrograd's moons demo."""
-    ts = _pairs("hinge_loss", preds, targets)
+    preds, ts = _pairs("hinge_loss", preds, targets)
     for k, t in enumerate(ts):
         if t not in (-1.0, 1.0):
             raise ValueError(f"hinge_loss targets must be -1 or +1, got {t!r} at index {k}")
@@ -59,11 +65,17 @@ def binary_cross_entropy(probs: Sequence[Value], targets: Sequence[float]) -> Va
 
     Like torch, each log is clamped to >= -100, so p = 0 or 1 gives a finite loss.
     """
-    ts = _pairs("binary_cross_entropy", probs, targets)
+    probs, ts = _pairs("binary_cross_entropy", probs, targets)
     for k, t in enumerate(ts):
         if not 0.0 <= t <= 1.0:
             raise ValueError(
                 f"binary_cross_entropy targets must lie in [0, 1], got {t!r} at index {k}"
+            )
+    for k, p in enumerate(probs):
+        if not 0.0 <= p.data <= 1.0:  # as torch: "all elements of input should be between 0 and 1"
+            raise ValueError(
+                f"binary_cross_entropy takes probabilities in [0, 1], got {p.data!r} at index "
+                f"{k}; for scores (logits) use binary_cross_entropy_with_logits"
             )
     terms = [-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p)) for p, t in zip(probs, ts)]
     return _mean(terms)
@@ -79,7 +91,7 @@ def binary_cross_entropy_with_logits(logits: Sequence[Value], targets: Sequence[
 
     torch's stable form:  (1 - t)·x + m + ln(e⁻ᵐ + e⁻ˣ⁻ᵐ)  with  m = max(-x, 0).
     """
-    ts = _pairs("binary_cross_entropy_with_logits", logits, targets)
+    logits, ts = _pairs("binary_cross_entropy_with_logits", logits, targets)
     terms = []
     for x, t in zip(logits, ts):
         m = (-x).relu()
@@ -109,11 +121,11 @@ def cross_entropy(logits: Sequence[Value], target_index: int) -> Value:
     Stable for logits of any size (log-sum-exp), as torch.nn.functional.cross_entropy.
     """
     xs = _logits("cross_entropy", logits)
-    if isinstance(target_index, bool) or not isinstance(target_index, int):
+    if isinstance(target_index, bool) or not isinstance(target_index, numbers.Integral):
         raise TypeError(
-            f"cross_entropy target_index must be an int class, "
-            f"got {type(target_index).__name__}: {target_index!r}"
+            f"cross_entropy target_index must be an int class, got {describe(target_index)}"
         )
+    target_index = int(target_index)
     if not 0 <= target_index < len(xs):
         raise ValueError(
             f"cross_entropy target_index {target_index} is out of range for "
@@ -130,14 +142,26 @@ def _logsumexp(xs: list[Value]) -> Value:
 
 
 def _logits(name: str, logits: Sequence[Value]) -> list[Value]:
-    if isinstance(logits, Value) or not isinstance(logits, Sequence) or not logits:
-        raise ValueError(f"{name} needs a non-empty list of logits, got {logits!r:.60}")
-    return [x if isinstance(x, Value) else Value(x) for x in logits]
+    if isinstance(logits, Value):
+        raise TypeError(f"{name} needs a list of logits, got one Value; pass [v]")
+    xs = sequence(name, logits, "logits (Values or numbers)")
+    if not xs:
+        raise ValueError(f"{name} needs at least one logit, got an empty list")
+    return [
+        x if isinstance(x, Value) else Value(to_float(x, f"{name} logit {k}"))
+        for k, x in enumerate(xs)
+    ]
 
 
 def l2_penalty(parameters: Sequence[Value], weight: float = 1e-4) -> Value:
-    """Return weight · Σ p², the L2 regularisation term of micrograd's moons demo."""
-    params = list(parameters)
+    """Return weight · Σ p², the L2 regularisation term of micrograd's moons demo.
+
+    `parameters` is a list of Values (model.parameters()); `weight` a finite number >= 0.
+    """
+    params = sequence("l2_penalty", parameters, "parameters (Values)")
     if not params:
-        raise ValueError("l2_penalty needs at least one parameter")
-    return weight * autograd.dot(params, params)
+        raise ValueError("l2_penalty needs at least one parameter, got an empty list")
+    for k, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"l2_penalty parameter {k} must be a Value, got {describe(p)}")
+    return number("l2_penalty weight", weight) * autograd.dot(params, params)
