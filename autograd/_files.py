@@ -39,6 +39,8 @@ except ImportError:  # Windows: an open file cannot be deleted, which protects i
 TEMP_TAG = ".stepgrad-"
 TEMP_SUFFIX = ".tmp"
 
+_NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL, errno.ENOSYS}
+
 _KINDS = {
     stat.S_IFCHR: "a character device",
     stat.S_IFBLK: "a block device",
@@ -296,6 +298,12 @@ def _create_temporary(real: Path) -> tuple[int, str]:
             fcntl.flock(fd, fcntl.LOCK_EX)  # waits only while a cleaner is looking at it
             if os.fstat(fd).st_nlink > 0:
                 return fd, temporary
+        except OSError as error:
+            if error.errno in _NO_LOCKS:  # a file system without locks: write unlocked (a
+                return fd, temporary  # cleaner cannot lock ours either, so it leaves it alone)
+            os.close(fd)
+            _unlink_quietly(temporary)
+            raise
         except BaseException:
             os.close(fd)
             _unlink_quietly(temporary)

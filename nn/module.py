@@ -15,7 +15,8 @@ Save files are JSON, never pickle:
 The checksum is SHA-256 over one line per parameter, in sorted name order: the name as a JSON
 string, a space, `repr(float(value))`, a newline (UTF-8). It covers the numbers, not the text, so
 re-indenting or reordering the file keeps it valid, and a flipped bit in a number is caught.
-Version 1 files (stepgrad 0.1: no checksum) still load.
+"model" is free text for people (a version 2 file must have it; loading does not read it).
+Version 1 files (the first format: no checksum, no "model" needed) still load.
 """
 
 from __future__ import annotations

@@ -389,6 +389,7 @@ def test_saves_killed_at_random_moments_leave_at_most_one_temporary_after_the_ne
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "m.json"
+    MLP(2, [64, 64, 1], seed=3).save(path)  # a whole file even if a kill comes before any save
     loop = "import sys\nfrom nn import MLP\nm = MLP(2, [64, 64, 1], seed=3)\nwhile True:\n"
     loop += "    m.save(sys.argv[1])\n"
     for delay in (0.3, 0.35, 0.4, 0.45, 0.5):
@@ -449,3 +450,18 @@ def test_a_demo_creates_its_out_folder_itself(tmp_path: Path, monkeypatch, demo:
         monkeypatch.setattr(importlib.import_module("demos.rnn"), "pyplot", lambda: None)
     importlib.import_module(f"demos.{demo}").main([*argv, "--out", str(out)])
     assert out.is_dir() and any(out.iterdir())
+
+
+@posix_only
+def test_a_file_system_without_locks_still_gets_its_file_written(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import fcntl
+
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    write_atomically(tmp_path / "m.json", b"x")
+    write_atomically(tmp_path / "m.json", b"y")
+    assert (tmp_path / "m.json").read_bytes() == b"y" and os.listdir(tmp_path) == ["m.json"]

@@ -264,3 +264,11 @@ def test_the_save_file_keeps_its_permissions_when_saved_again(tmp_path: Path) ->
     os.chmod(path, 0o600)
     MLP(2, [3, 1], seed=2).save(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_the_load_benchmark_runs_and_loads_every_size_back_exactly(capsys) -> None:  # type: ignore[no-untyped-def]
+    from benchmarks.load import main
+
+    main(["--quick"])
+    rows = capsys.readouterr().out.strip().splitlines()[2:]
+    assert [row.split()[0] for row in rows] == ["501", "2,751"]
