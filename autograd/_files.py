@@ -121,6 +121,14 @@ def _inspect(path: str | os.PathLike[str]) -> tuple[Path, os.stat_result | None]
     given = os.fspath(path)
     if isinstance(given, bytes):
         given = os.fsdecode(given)
+    if not given:
+        raise FileNotFoundError(errno.ENOENT, "cannot write '': an empty path names no file")
+    if given.endswith(tuple(sep for sep in (os.sep, os.altsep) if sep)):
+        raise IsADirectoryError(
+            errno.EISDIR,
+            f"cannot write {given}: a path ending in {given[-1]!r} names a folder; "
+            "drop the trailing separator to name a file",
+        )
     real = Path(os.path.realpath(given))
     shown = given if os.path.abspath(given) == str(real) else f"{given} (a link to {real})"
     folder = real.parent

@@ -11,19 +11,20 @@ from __future__ import annotations
 import decimal
 import math
 import numbers
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 MAX_SIZE = 1_000_000  # inputs per neuron, neurons per layer
 MAX_PARAMETERS = 10_000_000  # in one Layer or MLP: about 2 GB of Values, minutes to build
 
-_BOOLS: tuple[type, ...] = (bool,)
-try:
-    import numpy
 
-    _BOOLS = (bool, numpy.bool_)
-except ImportError:  # pragma: no cover - numpy is a dependency
-    pass
+def _is_bool(x: object) -> bool:
+    """True for True/False and NumPy's bools (without importing NumPy when nothing has)."""
+    if isinstance(x, bool):
+        return True
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and isinstance(x, numpy.bool_)
 
 
 def describe(x: object) -> str:
@@ -42,7 +43,7 @@ def describe(x: object) -> str:
 
 def integer(who: str, x: object, *, low: int = 1, high: int | None = MAX_SIZE) -> int:
     """Return x as an int in [low, high]: TypeError for a non-integer, ValueError out of range."""
-    if isinstance(x, _BOOLS) or not isinstance(x, numbers.Integral):
+    if _is_bool(x) or not isinstance(x, numbers.Integral):
         raise TypeError(f"{who} must be an int, got {describe(x)}")
     n = int(x)
     if n < low:
@@ -65,7 +66,7 @@ def number(
     Accepted: int, float, NumPy real scalars, Fraction, Decimal. TypeError for anything else
     (None, str, bool, lists, arrays); ValueError for nan, ±inf and values out of range.
     """
-    if isinstance(x, _BOOLS) or not isinstance(x, (numbers.Real, decimal.Decimal)):
+    if _is_bool(x) or not isinstance(x, (numbers.Real, decimal.Decimal)):
         raise TypeError(f"{who} must be a real number, got {describe(x)}")
     try:
         value = float(x)
@@ -82,7 +83,7 @@ def number(
 
 def flag(who: str, x: object) -> bool:
     """Return x as a bool: only True and False (NumPy's too) are accepted."""
-    if not isinstance(x, _BOOLS):
+    if not _is_bool(x):
         raise TypeError(f"{who} must be True or False, got {describe(x)}")
     return bool(x)
 

@@ -126,6 +126,14 @@ def test_a_folder_is_refused(tmp_path: Path) -> None:
     assert (tmp_path / "m.json").is_dir() and leftovers(tmp_path) == []
 
 
+def test_an_empty_path_or_one_ending_in_a_separator_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="empty path"):
+        write_atomically("", b"x")
+    with pytest.raises(IsADirectoryError, match="names a folder"):
+        write_atomically(str(tmp_path / "m.json") + os.sep, b"x")
+    assert os.listdir(tmp_path) == []
+
+
 @posix_only
 def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"

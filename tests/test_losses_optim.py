@@ -278,6 +278,7 @@ def test_numpy_floats_work_as_hyperparameters_and_give_the_same_update() -> None
     sgd = SGD(vals([1.0]), lr=np.float32(0.1))
     assert isinstance(sgd.lr, float) and sgd.lr == float(np.float32(0.1))
     assert StepLR(sgd, np.int64(3), gamma=np.float64(0.5)).step_size == 3
+    assert SGD(vals([1.0]), 0.1, 0.9, np.bool_(True)).nesterov is True
 
 
 def test_numpy_integers_work_as_class_indices_and_numpy_targets_as_targets() -> None:
