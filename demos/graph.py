@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="out/graphs", help="folder (default out/graphs)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the weights (default 0)")
     args = parser.parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)  # draw() writes into a folder, it does not make one
 
     g = classic()
     g.backward()
