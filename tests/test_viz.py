@@ -340,3 +340,22 @@ def test_graph_demo_writes_drawings_and_a_page(tmp_path, capsys) -> None:  # typ
         "neuron.png",
         "neuron.svg",
     ]
+
+
+def test_a_bad_target_fails_before_any_layout_work(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import subprocess as sp
+
+    from autograd.viz import animate, draw
+
+    def no_layout(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("dot ran although the target was bad")
+
+    monkeypatch.setattr(sp, "run", no_layout)
+    _, _, c = small()
+    with pytest.raises(FileNotFoundError, match="missing"):
+        draw(c, tmp_path / "missing" / "g.svg")
+    with pytest.raises(FileNotFoundError, match="missing"):
+        animate(c, tmp_path / "missing" / "g.html")
+    (tmp_path / "g.svg").mkdir()
+    with pytest.raises(IsADirectoryError):
+        draw(c, tmp_path / "g.svg")

@@ -27,7 +27,7 @@ from typing import Any
 
 import graphviz
 
-from autograd._files import write_atomically
+from autograd._files import check_target, write_atomically
 from autograd.backward import topological_order
 from autograd.value import Value, to_float
 from autograd.viz.text import check_number_format, dot_text, namer, number, shown
@@ -367,8 +367,9 @@ def draw(
 
     .svg, .png and .pdf need Graphviz's `dot` program; .dot writes the source and needs nothing.
     Options are those of `to_dot`; `timeout` (seconds) bounds dot's layout. The file appears
-    whole or not at all: it is written beside `path` and renamed over it. Without `dot`,
-    GraphvizNotFoundError says how to install it.
+    whole or not at all: it is written beside `path` and renamed over it (a symlink's target is
+    replaced, its mode kept). The folder must exist; a read-only file, a folder or a device is
+    refused before any layout work. Without `dot`, GraphvizNotFoundError says how to install it.
 
     >>> draw(loss, "loss.svg", group=True)
     """
@@ -379,6 +380,7 @@ def draw(
             f"draw() writes {', '.join(FORMATS)}; got {str(target)!r} "
             f"(suffix {target.suffix or 'none'!r})"
         )
+    check_target(target)  # a missing folder or a read-only file fails now, not after the layout
     timeout = check_timeout(timeout)
     source = to_dot(root, **options).source
     if fmt == "dot":

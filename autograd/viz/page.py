@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, overload
 
-from autograd._files import write_atomically
+from autograd._files import check_target, write_atomically
 from autograd.value import Value
 from autograd.viz.dot import (
     COLORS,
@@ -206,6 +206,7 @@ def _html_path(path: object) -> Path:
     target = _checked_path("animate", path)
     if target.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"an animated page is written as .html, got {str(target)!r}")
+    check_target(target)  # before the layout: a bad path fails at once
     return target
 
 
