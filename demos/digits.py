@@ -176,31 +176,33 @@ def main(argv: list[str] | None = None) -> None:
     plt = pyplot()
     pictures = []
     if plt is not None:
-        fig, ax = plt.subplots(figsize=(6, 5.2))
-        shade = ax.imshow(counts, cmap="Blues")
-        for t in range(CLASSES):
-            for q in range(CLASSES):
-                if counts[t, q]:
-                    mistake = t != q
-                    ax.text(
-                        q,
-                        t,
-                        str(counts[t, q]),
-                        ha="center",
-                        va="center",
-                        fontsize=9,
-                        color="#b40426" if mistake else "white",
-                        fontweight="bold" if mistake else "normal",
-                    )
+        fig, ax = plt.subplots(figsize=(5.6, 5.2))
+        right = np.eye(CLASSES, dtype=bool)
+        # right answers (the diagonal) in blue, mistakes in red, each shade scaled to its own
+        # largest count; empty cells stay white, and every count is written in its cell
+        for cells, cmap in ((right, "Blues"), (~right, "Reds")):
+            top = max(int(counts[cells].max()), 1)
+            shown = np.ma.masked_where(~cells | (counts == 0), counts)
+            ax.imshow(shown, cmap=cmap, vmin=0, vmax=1.25 * top)
+            for t, q in zip(*np.nonzero(cells & (counts > 0))):
+                dark = counts[t, q] > 0.6 * top
+                ax.text(
+                    q,
+                    t,
+                    str(counts[t, q]),
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    color="white" if dark else "black",
+                )
         ax.set_xticks(range(CLASSES))
         ax.set_yticks(range(CLASSES))
         ax.set(
             xlabel="predicted digit",
             ylabel="true digit",
             title=f"digits: the {len(predicted)} test images, {run.test_accuracy:.1%} right\n"
-            "(mistakes, off the diagonal, in red)",
+            "(right: the blue diagonal; mistakes: red, off it)",
         )
-        fig.colorbar(shade, ax=ax, label="test images")
         pictures.append(save(fig, args.out, "digits_confusion.png"))
         wrong = np.flatnonzero(predicted != data.y_test)
         if len(wrong):
@@ -216,8 +218,10 @@ def main(argv: list[str] | None = None) -> None:
                 ax.set(xticks=[], yticks=[])
                 ax.set_title(f"true {data.y_test[i]}", fontsize=10)
                 ax.set_xlabel(f"predicted {predicted[i]}", fontsize=10, color="#b40426")
-            some = f"{len(drawn)} of " if len(drawn) < len(wrong) else ""
-            fig.suptitle(f"digits: {some}the {len(wrong)} test images it gets wrong", fontsize=11)
+            title = f"digits: the model gets {len(wrong)} of the {len(predicted)} test images wrong"
+            if len(drawn) < len(wrong):
+                title += f"; the first {len(drawn)}"
+            fig.suptitle(title, fontsize=11)
             pictures.append(save(fig, args.out, "digits_mistakes.png"))
     shown = f"; pictures: {', '.join(pictures)}" if pictures else ""
     print(
