@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import textwrap
 
 import numpy as np
 
@@ -61,7 +62,11 @@ def main(argv: list[str] | None = None) -> None:
     print("\n2. one neuron: tanh(w·x + b) with Neuron(3, 'tanh'), its parameters as params=")
     neuron = Neuron(3, "tanh", seed=0)
     params = neuron.parameters()
-    prog_n = trace(lambda x0, x1, x2: neuron([x0, x1, x2]), *INPUTS, params=params)
+
+    def one_neuron(x0: Value, x1: Value, x2: Value) -> Value:
+        return neuron([x0, x1, x2])
+
+    prog_n = trace(one_neuron, *INPUTS, params=params)
     print(prog_n.source)
     out, input_grads, param_grads = prog_n.grad(*INPUTS)
     leaves = [Value(v, f"x{k}") for k, v in enumerate(INPUTS)]
@@ -78,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"   x          = {np.array2string(xs, precision=4)}")
     print(f"   prog(x)    = {np.array2string(outs, precision=6)}")
     print(f"   d out/dx   = {np.array2string(dx, precision=6)}   (one per sample)")
-    print(f"   d out/dw   = {dw:.6f}   (summed over the batch, as for a parameter)")
+    print(f"   d out/dw   = {dw:.6f}   (w is one number for all 5 samples: their sum)")
     eager_outs = [expression(Value(v), Value(W), Value(B)).data for v in xs]
     batch_ok = all(agree(a, e) for a, e in zip(outs.tolist(), eager_outs))
     print(f"   each output {'agrees' if batch_ok else 'DIFFERS'} with the eager graph's")
@@ -94,7 +99,8 @@ def main(argv: list[str] | None = None) -> None:
         print("   -> no mismatch found (unexpected)")
         ok = False
     except TraceMismatchError as error:
-        print(f"   -> TraceMismatchError: {error}")
+        message = f"-> TraceMismatchError: {error}"
+        print(textwrap.fill(message, 96, initial_indent="   ", subsequent_indent="      "))
     print(
         "\ncompiled: the traced programs' gradients agree with backward() on every input and "
         "parameter"
