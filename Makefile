@@ -14,7 +14,7 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,demos,bench]'
+	$(PY) -m pip install -q -e '.[dev,demos,bench,notebook]'
 	@touch $(STAMP)
 
 graphviz:
@@ -45,7 +45,8 @@ gallery: $(STAMP) graphviz
 	$(PY) -m demos.digits --out $(GALLERY)
 	$(PY) -m demos.regression --out $(GALLERY)
 	$(PY) -m demos.rnn --out $(GALLERY)
+	$(PY) -m demos.recurrent_backprop --out $(GALLERY)
 	$(PY) -m demos.vanishing --out $(GALLERY)
 	$(PY) -m demos.optimizers --out $(GALLERY)
 	$(PY) -m demos.graph --out $(GALLERY)
-	$(PY) tools/screenshot_page.py $(GALLERY)/backprop.html $(GALLERY)/backprop_page.png 2
+	$(PY) tools/screenshot_page.py $(GALLERY)/backprop.html $(GALLERY)/backprop_page.png 7

@@ -41,8 +41,14 @@ Rule = Callable[..., tuple[Any, ...]]
 
 # ---- how an op is made: one mechanism for the built-in ops and for `autograd.custom_op` ----
 
-# rule -> its op function, so tools (trace, drawings) can find an op from a node's rule.
-OP_OF_RULE: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+def op_of(rule: Any) -> Any:
+    """Return the op function a node's rule belongs to (through a bound constant), or None.
+
+    Each rule carries it as `rule.op_function`, so tools (trace) find an op from a node, and an
+    op made and dropped at run time (a custom op in a loop) leaves nothing behind in a table.
+    """
+    return getattr(getattr(rule, "func", rule), "op_function", None)
 
 
 def define(
@@ -95,7 +101,7 @@ def define(
     made.__name__ = made.__qualname__ = name
     made.__doc__ = _formula_of(rule) or f"Return the op {op!r} of the inputs (rule {name})."
     made.op, made.forward, made.rule = op, forward, rule
-    OP_OF_RULE[rule] = made
+    rule.op_function = made  # type: ignore[attr-defined]
     return made
 
 
@@ -419,7 +425,7 @@ def leaky_relu(x: Any, slope: float = 0.01) -> Any:
 def _register(op: Any, rule: Rule, forward: Callable[..., Any]) -> None:
     """Make an op written by hand known to the tools, as `define` does for the others."""
     op.forward, op.rule = forward, rule
-    OP_OF_RULE[rule] = op
+    rule.op_function = op  # type: ignore[attr-defined]
 
 
 _register(pow_const, pow_const_backward, _pow_const)

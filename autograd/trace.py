@@ -447,7 +447,10 @@ def _generate(
         f"{_count(len(params), 'parameter')}, {_count(sum(1 for n in order if n.op), 'op')}"
     )
     arguments = [var[leaf] for leaf in leaves] + [var[p] for p in params]
-    lines = [f"def program({', '.join(arguments)}, seed=None):", f'    """{doc}."""']
+    header = f"def program({', '.join([*arguments, 'seed=None'])}):"
+    wrapped = _wrap(header)  # the first line indented 4, its continuations 8: keep those
+    lines = [header] if len(header) <= WIDTH else [wrapped[0][4:], *wrapped[1:]]
+    lines.append(f'    """{doc}."""')
     lines.append("    # ---- forward: one line per node, inputs before outputs ----")
     computed = [node for node in order if node.op and node not in constant]
     for node in computed:
@@ -521,7 +524,7 @@ def _rule_of(node: Value) -> tuple[Any, dict[str, Any]]:
 
 def _forward_expression(node: Value, ref: Callable[[Value], str], functions: _Functions) -> str:
     base, constants = _rule_of(node)
-    op = ops.OP_OF_RULE.get(base)
+    op = ops.op_of(base)
     if op is None:
         raise ValueError(f"trace does not know the op {node.op!r} (rule {brief(base)})")
     args = [ref(p) for p in node.parents]
@@ -583,13 +586,13 @@ class _Functions:
         return self._bind(op, op.__name__, kernel)
 
     def rule(self, node: Value, rule: Any) -> str:
-        if ops.OP_OF_RULE.get(rule) in self.each:
+        if ops.op_of(rule) in self.each:
             return self._bind(rule, rule.__name__, _elementwise(rule))
         return self._bind(rule, rule.__name__)
 
     def rule_comment(self, node: Value) -> str:
         base, _ = _rule_of(node)
-        op = ops.OP_OF_RULE.get(base)
+        op = ops.op_of(base)
         if op is not None and hasattr(op, "user_rule"):
             note = " (element by element)" if op in self.each else ""
             return f"{node.op}: your rule{note}"

@@ -1,5 +1,6 @@
 """Draw computation graphs: micrograd's classic expression, one neuron, and a small MLP grouped
-by module, as SVG and PNG, plus an animated page that plays the expression's backward pass.
+by module, as SVG and PNG, plus an animated page that plays one training step of a neuron:
+forward, error, backward and the gradient-descent update.
 
     $ python -m demos.graph --out out/graphs
     then open out/graphs/backprop.html in a browser (works from file://)
@@ -24,6 +25,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="out/graphs", help="folder (default out/graphs)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the weights (default 0)")
     args = parser.parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)  # draw() writes into a folder, it does not make one
 
     g = classic()
     g.backward()
@@ -37,6 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     loss.label = "loss"
     loss.backward()
 
+    os.makedirs(args.out, exist_ok=True)
     written = []
     try:
         for name, root, options in [
@@ -53,7 +56,10 @@ def main(argv: list[str] | None = None) -> None:
             animate(
                 z,
                 os.path.join(args.out, "backprop.html"),
-                title="z = tanh(x·w + b): the backward pass, step by step",
+                forward=True,
+                params=[w, b],
+                lr=0.1,
+                title="z = tanh(x·w + b): forward, error, backward, update",
             )
         )
     except GraphvizNotFoundError as error:

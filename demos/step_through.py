@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> None:
         z.backward()
         print(f"after backward: z.grad = {z.grad}")
         return
+    if args.out:
+        os.makedirs(args.out, exist_ok=True)  # draw() writes into a folder, it does not make one
     walk("expression", expression(), args.pause, args.out)
     walk("neuron", neuron(), args.pause, args.out)
     if args.out:

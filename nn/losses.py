@@ -9,12 +9,14 @@ per-sample loss must, see `nn.trace_loss`) and its data is checked like a number
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from typing import Union
 
 import autograd
 from autograd import Value
 from autograd.value import to_float
+from nn._checks import describe, number, sequence
 
 Target = Union[float, Value]
 
@@ -22,24 +24,25 @@ Target = Union[float, Value]
 def _pairs(
     name: str, preds: Sequence[Value] | Value, targets: object
 ) -> tuple[list[Value], list[Target]]:
-    """The predictions as a list, and the targets as floats, or as Values where they are
-    Values (kept in the graph). One bare prediction and one bare target count as lists of one."""
+    """Check a loss's inputs (a list of Values, a list of targets of the same length, or one of
+    each alone); return the predictions as a list and the targets as floats, or as Values where
+    they are Values (kept in the graph)."""
     if isinstance(preds, Value):
         preds = [preds]
-    if isinstance(targets, (int, float, Value)) and not isinstance(targets, bool):
+    if isinstance(targets, (numbers.Real, Value)) and not isinstance(targets, bool):
         targets = [targets]
-    if not isinstance(preds, Sequence) or not isinstance(targets, Sequence):
-        raise TypeError(
-            f"{name} takes a list of predictions and a list of targets, got "
-            f"{type(preds).__name__} and {type(targets).__name__}"
-        )
+    preds = sequence(f"{name} predictions", preds, "predictions (Values)")
+    targets = sequence(f"{name} targets", targets, "targets (numbers)")
     if len(preds) != len(targets):
         raise ValueError(f"{name} got {len(preds)} predictions but {len(targets)} targets")
     if not preds:
         raise ValueError(f"{name} needs at least one prediction, got an empty list")
     for k, p in enumerate(preds):
         if not isinstance(p, Value):
-            raise TypeError(f"{name}: prediction {k} must be a Value, got {type(p).__name__}")
+            raise TypeError(
+                f"{name}: prediction {k} must be a Value, got {describe(p)}; "
+                "predictions come from the model, targets are numbers (or Values)"
+            )
     ts = [
         t if isinstance(t, Value) else to_float(t, f"{name} target {k}")
         for k, t in enumerate(targets)
@@ -77,6 +80,12 @@ def binary_cross_entropy(probs: Sequence[Value], targets: Sequence[float]) -> Va
         if not 0.0 <= float(t) <= 1.0:
             raise ValueError(
                 f"binary_cross_entropy targets must lie in [0, 1], got {float(t)!r} at index {k}"
+            )
+    for k, p in enumerate(probs):
+        if not 0.0 <= p.data <= 1.0:  # as torch: "all elements of input should be between 0 and 1"
+            raise ValueError(
+                f"binary_cross_entropy takes probabilities in [0, 1], got {p.data!r} at index "
+                f"{k}; for scores (logits) use binary_cross_entropy_with_logits"
             )
     terms = [-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p)) for p, t in zip(probs, ts)]
     return _mean(terms)
@@ -127,10 +136,12 @@ def cross_entropy(logits: Sequence[Value], target: int | Sequence[Target]) -> Va
     choice the trace cannot follow.
     """
     xs = _logits("cross_entropy", logits)
-    if isinstance(target, Sequence) and not isinstance(target, str):
+    if not isinstance(target, (numbers.Integral, str, bytes)) and (
+        isinstance(target, Sequence) or getattr(target, "ndim", None) == 1
+    ):
         ts = [
             t if isinstance(t, Value) else to_float(t, f"cross_entropy target {k}")
-            for k, t in enumerate(target)
+            for k, t in enumerate(sequence("cross_entropy target", target, "probabilities"))
         ]
         if len(ts) != len(xs):
             raise ValueError(
@@ -145,11 +156,12 @@ def cross_entropy(logits: Sequence[Value], target: int | Sequence[Target]) -> Va
                 )
         lse = _logsumexp(xs)
         return autograd.sum([t * (lse - x) for t, x in zip(ts, xs)])
-    if isinstance(target, bool) or not isinstance(target, int):
+    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
         raise TypeError(
-            f"cross_entropy target must be an int class or a list of class probabilities, "
-            f"got {type(target).__name__}: {target!r}"
+            "cross_entropy target must be an int class or a list of class probabilities, "
+            f"got {describe(target)}"
         )
+    target = int(target)
     if not 0 <= target < len(xs):
         raise ValueError(
             f"cross_entropy target {target} is out of range for "
@@ -166,14 +178,26 @@ def _logsumexp(xs: list[Value]) -> Value:
 
 
 def _logits(name: str, logits: Sequence[Value]) -> list[Value]:
-    if isinstance(logits, Value) or not isinstance(logits, Sequence) or not logits:
-        raise ValueError(f"{name} needs a non-empty list of logits, got {logits!r:.60}")
-    return [x if isinstance(x, Value) else Value(x) for x in logits]
+    if isinstance(logits, Value):
+        raise TypeError(f"{name} needs a list of logits, got one Value; pass [v]")
+    xs = sequence(name, logits, "logits (Values or numbers)")
+    if not xs:
+        raise ValueError(f"{name} needs at least one logit, got an empty list")
+    return [
+        x if isinstance(x, Value) else Value(to_float(x, f"{name} logit {k}"))
+        for k, x in enumerate(xs)
+    ]
 
 
 def l2_penalty(parameters: Sequence[Value], weight: float = 1e-4) -> Value:
-    """Return weight · Σ p², the L2 regularisation term of micrograd's moons demo."""
-    params = list(parameters)
+    """Return weight · Σ p², the L2 regularisation term of micrograd's moons demo.
+
+    `parameters` is a list of Values (model.parameters()); `weight` a finite number >= 0.
+    """
+    params = sequence("l2_penalty", parameters, "parameters (Values)")
     if not params:
-        raise ValueError("l2_penalty needs at least one parameter")
-    return weight * autograd.dot(params, params)
+        raise ValueError("l2_penalty needs at least one parameter, got an empty list")
+    for k, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"l2_penalty parameter {k} must be a Value, got {describe(p)}")
+    return number("l2_penalty weight", weight) * autograd.dot(params, params)

@@ -6,34 +6,58 @@ by layer, neuron by neuron, weights then bias) and dotted names such as `layers.
 Each parameter's `label` is its name, so a drawing of a model's graph says which weight is which.
 
 Nothing here writes a derivative: a neuron is `act(w·x + b)` built from autograd ops.
+
+Save files are JSON, never pickle:
+
+    {"format": "stepgrad.state_dict", "version": 2, "model": "MLP(2, [16, 16, 1], 'relu')",
+     "checksum": "sha256:<64 hex digits>", "parameters": {"layers.0.neurons.0.w.0": 0.37, ...}}
+
+The checksum is SHA-256 over one line per parameter, in sorted name order: the name as a JSON
+string, a space, `repr(float(value))`, a newline (UTF-8). It covers the numbers, not the text, so
+re-indenting or reordering the file keeps it valid, and a flipped bit in a number is caught.
+"model" is free text for people (a version 2 file must have it; loading does not read it).
+Version 1 files (the first format: no checksum, no "model" needed) still load.
 """
 
 from __future__ import annotations
 
+import decimal
+import hashlib
 import json
 import math
+import numbers
 import os
 import random
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import autograd
 from autograd import Value
-from autograd._files import write_atomically
+from autograd._files import read_regular_file, write_atomically
+from nn._checks import MAX_PARAMETERS, choice, describe, integer, sequence
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 INITS = ("uniform", "xavier", "kaiming", "lecun")
 SAVE_FORMAT = "stepgrad.state_dict"
-SAVE_VERSION = 1
+SAVE_VERSION = 2
+READ_VERSIONS = (1, 2)
+_CHECKSUM = re.compile(r"sha256:[0-9a-f]{64}")
+_MAX_INT_DIGITS = 400  # 1.8e308 has 309 digits: a longer integer cannot be a float
 
 
 def make_rng(seed: int | random.Random | None) -> random.Random:
-    """Return a `random.Random`: the one given, one seeded with the int, or an unseeded one."""
+    """Return a `random.Random`: the one given, one seeded with the int, or an unseeded one.
+
+    NumPy integers count as ints. >>> make_rng(0).random()
+    """
     if isinstance(seed, random.Random):
         return seed
-    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):
-        return random.Random(seed)
-    raise TypeError(f"seed must be an int or a random.Random, got {type(seed).__name__}: {seed!r}")
+    if seed is None:
+        return random.Random()
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an int, a random.Random or None, got {describe(seed)}")
+    return random.Random(int(seed))
 
 
 class Module:
@@ -53,8 +77,20 @@ class Module:
         return self.forward(*args)
 
     def named_parameters(self, prefix: str = "") -> list[tuple[str, Value]]:
-        """Return (dotted name, parameter) pairs, in the order the attributes were set."""
-        return list(_walk(vars(self), prefix))
+        """Return (dotted name, parameter) pairs, in the order the attributes were set.
+
+        Each parameter comes once: a Value reachable under two names (a tied weight) is listed
+        under the first, as torch's named_parameters() does.
+        """
+        if not isinstance(prefix, str):
+            raise TypeError(f"named_parameters(prefix) must be a str, got {describe(prefix)}")
+        seen: set[Value] = set()
+        pairs = []
+        for name, p in _walk(vars(self), prefix):
+            if p not in seen:
+                seen.add(p)
+                pairs.append((name, p))
+        return pairs
 
     def parameters(self) -> list[Value]:
         """Return the parameters: layer by layer, neuron by neuron, weights then bias."""
@@ -79,17 +115,20 @@ class Module:
     def load_state_dict(self, state: Mapping[str, object]) -> None:
         """Set every parameter from `state`, or raise ValueError and change nothing.
 
-        Checked first: the same names (none missing, none extra), a real number for each, and no
-        nan/inf where the model has a finite value.
+        Checked first, in one pass over the names: the same names (none missing, none extra), a
+        real number for each (NumPy numbers count; bool, None, text and integers too large for a
+        float do not), and no nan/inf where the model has a finite value.
+
+        >>> model.load_state_dict(other.state_dict())
         """
         if not isinstance(state, Mapping):
             raise TypeError(
-                f"load_state_dict needs a mapping of name to number, got {type(state).__name__}"
+                f"load_state_dict needs a mapping of name to number, got {describe(state)}"
             )
         named = self.named_parameters()
-        expected = [name for name, _ in named]
-        missing = [n for n in expected if n not in state]
-        extra = [n for n in state if n not in set(expected)]
+        expected = {name for name, _ in named}
+        missing = [name for name, _ in named if name not in state]
+        extra = [name for name in state if name not in expected]
         if missing or extra:
             parts = []
             if missing:
@@ -99,16 +138,11 @@ class Module:
             raise ValueError(
                 f"state does not fit {self!r}: "
                 + "; ".join(parts)
-                + f" (the model has {len(expected)} parameters)"
+                + f" (the model has {len(named)} parameters)"
             )
         values = []
         for name, p in named:
-            x = state[name]
-            if isinstance(x, bool) or not isinstance(x, (int, float)):
-                raise ValueError(
-                    f"parameter {name!r} must be a number, got {type(x).__name__}: {x!r}"
-                )
-            x = float(x)
+            x = _parameter_number(name, state[name])
             if not math.isfinite(x) and math.isfinite(p.data):
                 raise ValueError(
                     f"parameter {name!r} is {x!r} in the state, where the model "
@@ -119,46 +153,181 @@ class Module:
             p.data = x
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the state dict to `path` as JSON, atomically.
+        """Write the state dict to `path` as JSON (format version 2, with a checksum), atomically.
 
         The text goes to a temporary file beside `path`, is flushed to disk, and then replaces
-        `path` in one step: a crash mid-save leaves the old file whole. No pickle.
+        `path` in one step: a crash mid-save leaves the old file whole. A symlink is followed
+        and stays a link; the old file's mode (and owner, where allowed) is kept; folders,
+        devices, FIFOs, read-only files and missing folders are refused with a clear OSError
+        (see autograd._files). No pickle.
+
+        >>> model.save("moons.json")
         """
-        path = os.fspath(path)
+        target = _path("save", path)
+        parameters = self.state_dict()
         document = {
             "format": SAVE_FORMAT,
             "version": SAVE_VERSION,
             "model": repr(self),
-            "parameters": self.state_dict(),
+            "checksum": parameters_checksum(parameters),
+            "parameters": parameters,
         }
-        write_atomically(path, json.dumps(document, indent=1).encode("utf-8"))
+        write_atomically(target, json.dumps(document, indent=1).encode("utf-8"))
 
     def load(self, path: str | os.PathLike[str]) -> None:
-        """Read a file written by `save` into this model, or raise ValueError and change nothing."""
-        path = os.fspath(path)
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        """Read a file written by `save` into this model, or raise ValueError and change nothing.
+
+        Every problem with the contents is a ValueError that names the file (and the parameter,
+        where there is one): text that is not UTF-8 or not JSON, JSON nested too deeply, a key
+        given twice, a format or version this stepgrad does not read, a number that is not a
+        float (true, null, a 5000-digit integer), a checksum that does not match, or names that
+        do not fit the model. A missing file is FileNotFoundError; a folder, device or FIFO is
+        refused without reading it.
+
+        >>> model.load("moons.json")
+        """
+        path = _path("load", path)
         try:
-            document = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ValueError(
-                f"{path} is not a stepgrad save file: not valid JSON ({error}); "
-                "was it cut short or written by something else?"
-            ) from None
-        if not isinstance(document, dict) or document.get("format") != SAVE_FORMAT:
-            raise ValueError(
-                f"{path} is not a stepgrad save file: expected a JSON object with "
-                f'"format": "{SAVE_FORMAT}"'
+            parameters = _read_save_file(read_regular_file(path))
+            self.load_state_dict(parameters)
+        except _FileError as error:
+            raise ValueError(f"cannot load {path}: {error}") from None
+        except ValueError as error:
+            if isinstance(error, OSError):  # NotRegularFileError: already names the file
+                raise
+            raise ValueError(f"cannot load {path}: {error}") from None
+
+
+def parameters_checksum(parameters: Mapping[str, float]) -> str:
+    """Return "sha256:<hex>" over the parameters, as a save file records it.
+
+    One line per parameter, names sorted: the name as a JSON string, a space, repr(float(value)),
+    a newline; the lines UTF-8 encoded and hashed with SHA-256. It depends on the numbers only,
+    not on how the file spells them.
+    """
+    lines = "".join(
+        f"{json.dumps(name)} {float(parameters[name])!r}\n" for name in sorted(parameters)
+    )
+    return "sha256:" + hashlib.sha256(lines.encode("utf-8")).hexdigest()
+
+
+# ---- reading save files ----
+
+
+class _FileError(ValueError):
+    """Something wrong with a save file's contents (the caller adds the file's name)."""
+
+
+class _HugeInteger:
+    """What the JSON reader makes of an integer too long to be a float (never converted: Python
+    refuses to parse more than 4300 digits, and parsing is quadratic before that)."""
+
+    def __init__(self, text: str) -> None:
+        self.digits = len(text.lstrip("-"))
+
+    def __repr__(self) -> str:
+        return f"<an integer of {self.digits:,} digits>"
+
+
+def _parse_int(text: str) -> int | _HugeInteger:
+    return _HugeInteger(text) if len(text) > _MAX_INT_DIGITS else int(text)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _FileError(
+                    f"the key {key!r} appears twice in one object; a save file gives each "
+                    "name once (was it edited by hand?)"
+                )
+            seen.add(key)
+    return result
+
+
+def _read_save_file(data: bytes) -> dict[str, float]:
+    """The parameters of a save file's bytes, checked; or _FileError saying what is wrong."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _FileError(
+            f"not UTF-8 text: byte 0x{data[error.start]:02x} at offset {error.start}; "
+            "a save file is UTF-8 JSON (was it damaged, or written by something else?)"
+        ) from None
+    try:
+        document = json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_parse_int)
+    except json.JSONDecodeError as error:
+        raise _FileError(
+            f"not valid JSON ({error}); was it cut short or written by something else?"
+        ) from None
+    except RecursionError:
+        raise _FileError(
+            "its JSON is nested too deeply to read; a save file is one flat object of numbers"
+        ) from None
+    if not isinstance(document, dict) or document.get("format") != SAVE_FORMAT:
+        raise _FileError(
+            f'not a stepgrad save file: expected a JSON object with "format": "{SAVE_FORMAT}"'
+        )
+    version = document.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise _FileError(
+            f'the "version" must be an integer, got {describe(version)}; '
+            f"this stepgrad reads versions {' and '.join(map(str, READ_VERSIONS))}"
+        )
+    if version not in READ_VERSIONS:
+        raise _FileError(
+            f"save format version {version}; this stepgrad reads versions "
+            f"{' and '.join(map(str, READ_VERSIONS))} (a newer stepgrad wrote it?)"
+        )
+    raw = document.get("parameters")
+    if not isinstance(raw, dict):
+        raise _FileError(f'no "parameters" object, got {describe(raw)}')
+    parameters = {name: _parameter_number(name, x) for name, x in raw.items()}
+    if version >= 2:
+        if not isinstance(document.get("model"), str):
+            raise _FileError(
+                f'no "model" description, which a version {version} file always has '
+                "(a damaged key?)"
             )
-        if document.get("version") != SAVE_VERSION:
-            raise ValueError(
-                f"{path} has save format version {document.get('version')!r}; "
-                f"this stepgrad reads version {SAVE_VERSION}"
+        recorded = document.get("checksum")
+        if not isinstance(recorded, str) or not _CHECKSUM.fullmatch(recorded):
+            raise _FileError(
+                f'no valid "checksum" (expected "sha256:" and 64 hex digits, got '
+                f"{describe(recorded)}); a version {version} file always has one"
             )
-        parameters = document.get("parameters")
-        if not isinstance(parameters, dict):
-            raise ValueError(f'{path} has no "parameters" object')
-        self.load_state_dict(parameters)
+        if parameters_checksum(parameters) != recorded:
+            raise _FileError(
+                "the parameters do not match the file's checksum: the file was changed or "
+                "damaged after it was saved"
+            )
+    return parameters
+
+
+def _parameter_number(name: str, x: object) -> float:
+    """x as a float, or ValueError naming the parameter."""
+    if type(x) is float:
+        return x
+    if isinstance(x, _HugeInteger):
+        raise ValueError(
+            f"parameter {name!r} is an integer of {x.digits:,} digits, too large for a float"
+        )
+    if isinstance(x, bool) or not isinstance(x, (numbers.Real, decimal.Decimal)):
+        raise ValueError(f"parameter {name!r} must be a number, got {describe(x)}")
+    try:
+        return float(x)
+    except OverflowError:
+        raise ValueError(f"parameter {name!r} is {describe(x)}, too large for a float") from None
+
+
+def _path(who: str, path: object) -> str:
+    if isinstance(path, bytes):
+        return os.fsdecode(path)
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{who}() needs a file path (str or os.PathLike), got {describe(path)}")
+    text = os.fspath(path)
+    return os.fsdecode(text) if isinstance(text, bytes) else text
 
 
 def _walk(attributes: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, Value]]:
@@ -179,12 +348,6 @@ def _walk_item(item: Any, name: str) -> Iterator[tuple[str, Value]]:
                 yield from _walk_item(element, f"{name}.{index}")
 
 
-def _check_choice(what: str, value: str, choices: Sequence[str]) -> str:
-    if value not in choices:
-        raise ValueError(f"{what} must be one of {', '.join(choices)}; got {value!r}")
-    return value
-
-
 def _activate(z: Value, activation: str) -> Value:
     if activation == "relu":
         return z.relu()
@@ -196,13 +359,24 @@ def _activate(z: Value, activation: str) -> Value:
 
 
 def initial_weight(rng: random.Random, init: str, fan_in: int, fan_out: int) -> float:
-    """Draw one weight.
+    """Return one weight drawn from `rng` by the rule `init` names.
 
     uniform   U(-1, 1)                                  micrograd's default
     xavier    U(-a, a),  a = √(6 / (fan_in + fan_out))  Glorot & Bengio, for tanh/sigmoid
     kaiming   N(0, √(2 / fan_in))                       He et al., for relu
     lecun     N(0, √(1 / fan_in))
+
+    >>> initial_weight(random.Random(0), "xavier", 2, 16)
     """
+    if not isinstance(rng, random.Random):
+        raise TypeError(f"initial_weight needs a random.Random, got {describe(rng)}")
+    init = choice("init", init, INITS)
+    fan_in = integer("fan_in", fan_in)
+    fan_out = integer("fan_out", fan_out)
+    return _draw(rng, init, fan_in, fan_out)
+
+
+def _draw(rng: random.Random, init: str, fan_in: int, fan_out: int) -> float:
     if init == "uniform":
         return rng.uniform(-1.0, 1.0)
     if init == "xavier":
@@ -216,18 +390,32 @@ def initial_weight(rng: random.Random, init: str, fan_in: int, fan_out: int) -> 
 def _as_inputs(x: Any, nin: int, who: str) -> list[Value]:
     if isinstance(x, (Value, int, float)):  # one input may come bare
         x = [x]
-    if not isinstance(x, Sequence) or isinstance(x, str):
-        raise TypeError(f"{who} needs a list of {nin} numbers or Values, got {type(x).__name__}")
+    elif isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+        if isinstance(x, numbers.Real):
+            x = [x]
+        elif getattr(x, "ndim", None) == 1:  # a NumPy row
+            x = list(x)
+        else:
+            raise TypeError(f"{who} needs a list of {nin} numbers or Values, got {describe(x)}")
     if len(x) != nin:
         raise ValueError(f"{who} expected {nin} inputs, got {len(x)}")
     return [v if isinstance(v, Value) else Value(v) for v in x]
+
+
+def _check_size(who: str, parameters: int) -> None:
+    if parameters > MAX_PARAMETERS:
+        raise ValueError(
+            f"{who} would have {parameters:,} parameters, more than the {MAX_PARAMETERS:,} "
+            "stepgrad builds in one module: a scalar engine holds one Python object per weight"
+        )
 
 
 class Neuron(Module):
     """Return act(w·x + b) for an input list x of length nin.
 
     Weights are drawn by `init` (see `initial_weight`; default U(-1, 1) as micrograd), bias 0.
-    `w·x` is one `dot` node with 2·nin parents, not a chain of 2·nin nodes.
+    `w·x` is one `dot` node with 2·nin parents, not a chain of 2·nin nodes. `nin` is an int
+    (NumPy's too) from 1 to 1,000,000; `fan_out` (the layer's width, for xavier) likewise.
 
     >>> Neuron(2, "tanh", seed=0)([1.0, -2.0])
     """
@@ -241,12 +429,12 @@ class Neuron(Module):
         init: str = "uniform",
         fan_out: int = 1,
     ) -> None:
-        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
-            raise ValueError(f"Neuron(nin) must be a positive int, got {nin!r}")
-        self.activation = _check_choice("activation", activation, ACTIVATIONS)
-        _check_choice("init", init, INITS)
+        nin = integer("Neuron(nin)", nin)
+        self.activation = choice("activation", activation, ACTIVATIONS)
+        init = choice("init", init, INITS)
+        fan_out = integer("Neuron(fan_out)", fan_out)
         rng = make_rng(seed)
-        self.w = [Value(initial_weight(rng, init, nin, fan_out)) for _ in range(nin)]
+        self.w = [Value(_draw(rng, init, nin, fan_out)) for _ in range(nin)]
         self.b = Value(0.0)
         self.relabel()
 
@@ -259,7 +447,11 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """Return [neuron(x) for each of nout neurons]; one output comes back as a Value."""
+    """Return [neuron(x) for each of nout neurons]; one output comes back as a Value.
+
+    `nin` and `nout` are ints from 1 to 1,000,000, and a layer has at most 10,000,000
+    parameters. >>> Layer(2, 3, "tanh", seed=0)([1.0, -2.0])
+    """
 
     def __init__(
         self,
@@ -270,8 +462,11 @@ class Layer(Module):
         seed: int | random.Random | None = None,
         init: str = "uniform",
     ) -> None:
-        if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
-            raise ValueError(f"Layer(nout) must be a positive int, got {nout!r}")
+        nin = integer("Layer(nin)", nin)
+        nout = integer("Layer(nout)", nout)
+        activation = choice("activation", activation, ACTIVATIONS)
+        init = choice("init", init, INITS)
+        _check_size(f"Layer({nin}, {nout})", nout * (nin + 1))
         rng = make_rng(seed)
         self.neurons = [
             Neuron(nin, activation, seed=rng, init=init, fan_out=nout) for _ in range(nout)
@@ -289,10 +484,16 @@ class Layer(Module):
 
 
 class MLP(Module):
-    """A multilayer perceptron: hidden layers with `activation`, a linear last layer.
+    """A multilayer perceptron: hidden layers with `activation`, the last with `output_activation`.
 
-    `MLP(2, [16, 16, 1])` is micrograd's moons classifier: 337 parameters. One output comes back
-    as a Value, several as a list. `seed` (an int or a random.Random) makes the weights repeatable.
+    Each is one of relu, tanh, sigmoid, linear. The last layer is linear by default, as
+    micrograd's `MLP(2, [16, 16, 1])` (the moons classifier: 337 parameters);
+    `MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh")` is the net of the
+    micrograd lecture. One output comes back as a Value, several as a list. `seed` (an int or a
+    random.Random) makes the weights repeatable. Sizes are ints from 1 to 1,000,000, and a
+    model has at most 10,000,000 parameters.
+
+    >>> MLP(3, [4, 4, 1], "tanh", "tanh", seed=0)([2.0, 3.0, -1.0])
     """
 
     def __init__(
@@ -300,24 +501,38 @@ class MLP(Module):
         nin: int,
         nouts: Sequence[int],
         activation: str = "relu",
+        output_activation: str = "linear",
         *,
         seed: int | random.Random | None = None,
         init: str = "uniform",
     ) -> None:
-        if isinstance(nouts, int) or not nouts:
-            raise ValueError(f"MLP(nouts) must be a non-empty list of layer sizes, got {nouts!r}")
-        _check_choice("activation", activation, ACTIVATIONS)
+        nin = integer("MLP(nin)", nin)
+        if isinstance(nouts, numbers.Integral) and not isinstance(nouts, bool):
+            raise TypeError(
+                f"MLP(nouts) must be a list of layer sizes, got the int {int(nouts)}; "
+                f"for one layer write [{int(nouts)}]"
+            )
+        sizes = sequence("MLP(nouts)", nouts, "layer sizes, e.g. [16, 16, 1]")
+        if not sizes:
+            raise ValueError("MLP(nouts) must name at least one layer, got an empty list")
+        sizes = [integer(f"MLP(nouts)[{k}]", n) for k, n in enumerate(sizes)]
+        self.activation = choice("activation", activation, ACTIVATIONS)
+        self.output_activation = choice("output_activation", output_activation, ACTIVATIONS)
+        init = choice("init", init, INITS)
+        widths = [nin, *sizes]
+        _check_size(
+            f"MLP({nin}, {sizes})", sum((widths[i] + 1) * widths[i + 1] for i in range(len(sizes)))
+        )
         rng = make_rng(seed)
-        sizes = [nin, *nouts]
         self.layers = [
             Layer(
-                sizes[i],
-                sizes[i + 1],
-                activation if i < len(nouts) - 1 else "linear",
+                widths[i],
+                widths[i + 1],
+                activation if i < len(sizes) - 1 else output_activation,
                 seed=rng,
                 init=init,
             )
-            for i in range(len(nouts))
+            for i in range(len(sizes))
         ]
         self.relabel()
 
@@ -330,5 +545,7 @@ class MLP(Module):
     def __repr__(self) -> str:
         sizes = [len(layer.neurons) for layer in self.layers]
         nin = len(self.layers[0].neurons[0].w)
-        act = self.layers[0].neurons[0].activation if len(self.layers) > 1 else "relu"
-        return f"MLP({nin}, {sizes}, {act!r})"
+        text = f"MLP({nin}, {sizes}, {self.activation!r}"
+        if self.output_activation != "linear":
+            text += f", output_activation={self.output_activation!r}"
+        return text + ")"

@@ -7,35 +7,71 @@ update and name the torch class it matches; the tests compare with torch to 1e-1
 
 from __future__ import annotations
 
+import decimal
 import math
-from collections.abc import Callable, Iterable, Sequence
+import numbers
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from autograd import Value
+from nn._checks import describe, flag, integer, number
+from nn.module import Module
+
+# Every hyperparameter is a finite real number (NumPy's count; bool does not), >= 0 unless said.
 
 
-def _positive(name: str, value: float, *, zero_ok: bool = True, below_one: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    if value < 0 or (value == 0 and not zero_ok) or (below_one and value >= 1):
-        span = "in [0, 1)" if below_one else (">= 0" if zero_ok else "> 0")
-        raise ValueError(f"{name} must be {span}, got {value!r}")
-    return float(value)
+def _parameters(who: str, params: object) -> list[Value]:
+    """The parameters as a list of distinct Values, or TypeError / ValueError saying why not."""
+    if isinstance(params, Value):
+        raise TypeError(f"{who} needs a list of parameters, got one Value; pass [p]")
+    if isinstance(params, Module):
+        raise TypeError(
+            f"{who} needs a list of parameters, got {params!r}; pass model.parameters()"
+        )
+    if isinstance(params, Mapping):
+        raise TypeError(
+            f"{who} needs a list of parameters, got a dict; pass list(d.values()) "
+            "or model.parameters()"
+        )
+    if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
+        raise TypeError(
+            f"{who} needs an iterable of Values such as model.parameters(), got {describe(params)}"
+        )
+    values = list(params)
+    first: dict[Value, int] = {}
+    for k, p in enumerate(values):
+        if not isinstance(p, Value):
+            raise TypeError(f"{who} parameter {k} must be a Value, got {describe(p)}")
+        if p in first:
+            raise ValueError(
+                f"{who} parameter at index {k} is the same Value as index {first[p]}; each "
+                "parameter must come once (it would be updated twice per step)"
+            )
+        first[p] = k
+    return values
+
+
+def _optimizer(who: str, optimizer: object) -> Optimizer:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"{who} needs an optimizer (SGD, Adam, AdamW, RMSprop), got {describe(optimizer)}"
+        )
+    return optimizer
 
 
 class Optimizer:
-    """Base class: holds the parameters and the learning rate; `zero_grad()` clears their grads."""
+    """Base class: holds the parameters and the learning rate; `zero_grad()` clears their grads.
+
+    `params` is an iterable of distinct Values (model.parameters()); `lr` a finite number >= 0.
+    """
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
-        self.params: list[Value] = list(params)
+        self.params: list[Value] = _parameters(type(self).__name__, params)
         if not self.params:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list")
-        for k, p in enumerate(self.params):
-            if not isinstance(p, Value):
-                raise TypeError(
-                    f"{type(self).__name__} parameters must be Values, got "
-                    f"{type(p).__name__} at index {k}"
-                )
-        self.lr = _positive("lr", lr)
+            raise ValueError(
+                f"{type(self).__name__} got an empty parameter list; pass model.parameters()"
+            )
+        self.lr = number("lr", lr)
         self.steps = 0
 
     def zero_grad(self) -> None:
@@ -67,15 +103,15 @@ class SGD(Optimizer):
         dampening: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        self.momentum = _positive("momentum", momentum)
-        self.dampening = _positive("dampening", dampening)
-        self.weight_decay = _positive("weight_decay", weight_decay)
-        if nesterov and (momentum <= 0 or dampening != 0):
+        self.momentum = number("momentum", momentum)
+        self.dampening = number("dampening", dampening)
+        self.weight_decay = number("weight_decay", weight_decay)
+        self.nesterov = flag("nesterov", nesterov)
+        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ValueError(
                 "nesterov=True needs momentum > 0 and dampening = 0, got "
-                f"momentum={momentum!r}, dampening={dampening!r}"
+                f"momentum={self.momentum!r}, dampening={self.dampening!r}"
             )
-        self.nesterov = bool(nesterov)
         self.buffers: list[float | None] = [None] * len(self.params)
 
     def step(self) -> None:
@@ -112,14 +148,18 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        if not isinstance(betas, Sequence) or len(betas) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        if isinstance(betas, (str, bytes)) or not isinstance(betas, Sequence):
+            raise TypeError(f"betas must be a pair (beta1, beta2), got {describe(betas)}")
+        if len(betas) != 2:
+            raise ValueError(
+                f"betas must be a pair (beta1, beta2), got {len(betas)} number(s): {betas!r}"
+            )
         self.betas = (
-            _positive("betas[0]", betas[0], below_one=True),
-            _positive("betas[1]", betas[1], below_one=True),
+            number("betas[0]", betas[0], below_one=True),
+            number("betas[1]", betas[1], below_one=True),
         )
-        self.eps = _positive("eps", eps)
-        self.weight_decay = _positive("weight_decay", weight_decay)
+        self.eps = number("eps", eps)
+        self.weight_decay = number("weight_decay", weight_decay)
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
@@ -180,11 +220,11 @@ class RMSprop(Optimizer):
         centered: bool = False,
     ) -> None:
         super().__init__(params, lr)
-        self.alpha = _positive("alpha", alpha)
-        self.eps = _positive("eps", eps)
-        self.momentum = _positive("momentum", momentum)
-        self.weight_decay = _positive("weight_decay", weight_decay)
-        self.centered = bool(centered)
+        self.alpha = number("alpha", alpha)
+        self.eps = number("eps", eps)
+        self.momentum = number("momentum", momentum)
+        self.weight_decay = number("weight_decay", weight_decay)
+        self.centered = flag("centered", centered)
         n = len(self.params)
         self.square_avg, self.grad_avg, self.buffers = [0.0] * n, [0.0] * n, [0.0] * n
 
@@ -219,25 +259,43 @@ class LambdaLR:
     """
 
     def __init__(self, optimizer: Optimizer, fn: Callable[[int], float]) -> None:
+        self.optimizer = _optimizer("LambdaLR", optimizer)
         if not callable(fn):
-            raise TypeError(f"LambdaLR needs a callable fn(step), got {type(fn).__name__}")
-        self.optimizer, self.fn, self.base_lr, self.count = optimizer, fn, optimizer.lr, 0
-        optimizer.lr = self.base_lr * fn(0)
+            raise TypeError(f"LambdaLR needs a callable fn(step), got {describe(fn)}")
+        self.fn, self.base_lr, self.count = fn, optimizer.lr, 0
+        optimizer.lr = self.base_lr * self._factor(0)
+
+    def _factor(self, k: int) -> float:
+        try:
+            factor: Any = self.fn(k)
+        except TypeError as error:
+            raise TypeError(f"LambdaLR fn({k}) failed: {error}; fn takes the step number") from None
+        if isinstance(factor, bool) or not isinstance(factor, (numbers.Real, decimal.Decimal)):
+            raise TypeError(
+                f"LambdaLR fn({k}) returned {describe(factor)}; it must return a number, "
+                "the factor for the base lr"
+            )
+        value = float(factor)
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(
+                f"LambdaLR fn({k}) returned {value!r}; it must return a finite number >= 0"
+            )
+        return value
 
     def step(self) -> None:
         """Advance one step and set the optimizer's lr."""
         self.count += 1
-        self.optimizer.lr = self.base_lr * self.fn(self.count)
+        self.optimizer.lr = self.base_lr * self._factor(self.count)
 
 
 class StepLR:
     """lr = base_lr · gamma^⌊k / step_size⌋, as torch.optim.lr_scheduler.StepLR."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"StepLR step_size must be a positive int, got {step_size!r}")
-        self.optimizer, self.step_size, self.gamma, self.count = optimizer, step_size, gamma, 0
-        self.gamma = _positive("gamma", gamma)
+        self.optimizer = _optimizer("StepLR", optimizer)
+        self.step_size = integer("StepLR step_size", step_size, high=None)
+        self.gamma = number("gamma", gamma)
+        self.count = 0
 
     def step(self) -> None:
         """Advance one step; every step_size steps, multiply the optimizer's lr by gamma."""
@@ -254,9 +312,9 @@ class CosineAnnealingLR:
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
-        if isinstance(T_max, bool) or not isinstance(T_max, int) or T_max < 1:
-            raise ValueError(f"CosineAnnealingLR T_max must be a positive int, got {T_max!r}")
-        self.optimizer, self.T_max, self.eta_min = optimizer, T_max, _positive("eta_min", eta_min)
+        self.optimizer = _optimizer("CosineAnnealingLR", optimizer)
+        self.T_max = integer("CosineAnnealingLR T_max", T_max, high=None)
+        self.eta_min = number("eta_min", eta_min)
         self.base_lr, self.count = optimizer.lr, 0
 
     def step(self) -> None:
@@ -275,10 +333,13 @@ class CosineAnnealingLR:
 def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
     """Scale all grads by min(1, max_norm / (‖g‖ + 1e-6)); return ‖g‖ before clipping.
 
-    ‖g‖ is the 2-norm over every parameter's grad, as torch.nn.utils.clip_grad_norm_.
+    ‖g‖ is the 2-norm over every parameter's grad, as torch.nn.utils.clip_grad_norm_. `params`
+    is an iterable of Values (one Value alone is fine, as in torch); an empty one gives 0.0.
+
+    >>> clip_grad_norm(model.parameters(), 1.0)
     """
-    params = list(params)
-    max_norm = _positive("max_norm", max_norm)
+    params = [params] if isinstance(params, Value) else _parameters("clip_grad_norm", params)
+    max_norm = number("max_norm", max_norm)
     total = math.sqrt(sum(p.grad * p.grad for p in params))
     coefficient = min(max_norm / (total + 1e-6), 1.0)
     for p in params:

@@ -108,3 +108,31 @@ def test_the_readme_tour_runs_as_written_and_prints_what_it_says(capsys) -> None
     )
     first = capsys.readouterr().out.splitlines()[0]
     assert first == "step 1/6  #6 = tanh(#5) = -0.604368   grad 1   -> #5 += 0.63474"
+
+
+def _readme_block(heading: str) -> str:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    return readme.split(heading)[1].split("```python")[1].split("```")[0]
+
+
+def test_the_readme_own_op_example_runs_and_prints_what_it_says(capsys) -> None:  # type: ignore[no-untyped-def]
+    exec(compile(_readme_block("## Writing your own op"), "README.md", "exec"), {})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "5.43656365691809" and float(lines[0]) == 2 * __import__("math").e
+    assert lines[1] == "True"
+    ours, closed_form = lines[2].split()
+    assert ours == closed_form
+
+
+def test_the_readme_several_outputs_example_is_torchs_vector_jacobian_product(capsys) -> None:  # type: ignore[no-untyped-def]
+    import math
+
+    exec(compile(_readme_block("## Several outputs"), "README.md", "exec"), {})
+    printed = eval(capsys.readouterr().out)
+    x, y = 0.3, -1.2
+    s = 1 - math.tanh(x * y) ** 2  # by hand: d tanh(xy) = s·(y dx + x dy)
+    e = math.exp(x - y)
+    expected = [s * y - 0.5 + 2 * e, s * x - 0.5 - 2 * e]
+    assert all(math.isclose(a, b, rel_tol=1e-14) for a, b in zip(printed, expected))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -163,7 +164,21 @@ def test_anomaly_mode_names_the_custom_op() -> None:
 
 def test_drawings_show_the_custom_op_by_name() -> None:
     y = xy_sin(Value(1.0, "a"), Value(2.0, "b"))
-    assert 'label="xy+sin"' in to_dot(y).source
+    assert "label=<xy+sin>" in to_dot(y).source  # an HTML-like label: text escaped, never markup
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_the_animated_page_plays_a_custom_op_with_its_rule() -> None:
+    from autograd.viz import animate
+
+    a, b = Value(1.0, "a"), Value(2.0, "b")
+    z = xy_sin(a, b)
+    z.label = "z"
+    page = animate(z, forward=True, params=[a, b], lr=0.1)
+    assert "xy+sin" in page.html and page.frames == 3 + 1 + 3 + 1  # forward, error, back, update
+    assert a.grad == 0.0 and b.grad == 0.0  # animate touches no .grad
+    (da,) = grad(z, [a])
+    assert f"{da:.4g}" in page.html  # dz/da = b + cos a, as the rule sends it
 
 
 def test_trace_runs_a_custom_op_on_batches_with_its_own_rule() -> None:
@@ -223,5 +238,19 @@ def test_a_forward_that_returns_no_number_is_caught_naming_the_op() -> None:
 def test_the_builtin_ops_are_made_by_the_same_mechanism() -> None:
     for name in ["add", "mul", "div", "pow", "tanh", "exp", "relu", "softplus"]:
         op = getattr(ops, name)
-        assert ops.OP_OF_RULE[op.rule] is op and op.__name__ == name
+        assert ops.op_of(op.rule) is op and op.__name__ == name
     assert ag.custom_op.__module__ == "autograd.custom"
+
+
+def test_custom_ops_made_and_dropped_in_a_loop_leave_nothing_behind() -> None:
+    import gc
+    import weakref
+
+    rules = []
+    for k in range(50):
+        op = custom_op(f"tmp{k}", lambda x: x * 2.0, lambda g, z, x: (g * 2.0,))
+        op(Value(1.0)).backward()
+        rules.append(weakref.ref(op.rule))
+        del op
+    gc.collect()
+    assert all(r() is None for r in rules)

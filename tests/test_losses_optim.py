@@ -11,6 +11,7 @@ import pytest
 
 from autograd import Value
 from nn import (
+    MLP,
     SGD,
     Adam,
     AdamW,
@@ -24,6 +25,7 @@ from nn import (
     cross_entropy,
     hinge_loss,
     l2_penalty,
+    log_softmax,
     mse_loss,
     softmax,
 )
@@ -91,6 +93,26 @@ def test_l2_penalty_by_hand() -> None:
         (lambda: cross_entropy(vals([1.0, 2.0]), 1.0), TypeError, "int class"),
         (lambda: mse_loss(vals([1.0]), ["a"]), TypeError, "str"),
         (lambda: binary_cross_entropy(vals([0.5]), [2.0]), ValueError, r"\[0, 1\]"),
+        (lambda: binary_cross_entropy(vals([1.5]), [1.0]), ValueError, "probabilities.*1.5"),
+        (lambda: mse_loss(None, [1.0]), TypeError, "list of predictions.*NoneType"),
+        (lambda: mse_loss(vals([1.0]), None), TypeError, "list of targets.*NoneType"),
+        (lambda: mse_loss([1.0], [1.0]), TypeError, "prediction 0 must be a Value, got float"),
+        (lambda: mse_loss(vals([1.0]), [10**400]), ValueError, "too large for a float64"),
+        (lambda: hinge_loss("ab", [1, 1]), TypeError, "list of predictions.*str"),
+        (lambda: cross_entropy(vals([1.0, 2.0]), True), TypeError, "int class.*bool"),
+        (lambda: cross_entropy(vals([1.0, 2.0]), None), TypeError, "int class.*NoneType"),
+        (lambda: cross_entropy(vals([1.0, 2.0]), -1), ValueError, "out of range for 2 classes"),
+        (lambda: cross_entropy(None, 0), TypeError, "list of logits.*NoneType"),
+        (lambda: cross_entropy([], 0), ValueError, "at least one logit"),
+        (lambda: softmax(Value(1.0)), TypeError, r"got one Value; pass \[v\]"),
+        (lambda: softmax(["a"]), TypeError, "softmax logit 0 needs a real number, got str"),
+        (lambda: log_softmax(7), TypeError, "list of logits.*int"),
+        (lambda: l2_penalty(vals([1.0]), None), TypeError, "weight must be a real number"),
+        (lambda: l2_penalty(vals([1.0]), -1.0), ValueError, "weight must be >= 0"),
+        (lambda: l2_penalty(vals([1.0]), math.nan), ValueError, "weight must be a finite"),
+        (lambda: l2_penalty([1.0], 0.1), TypeError, "parameter 0 must be a Value, got float"),
+        (lambda: l2_penalty(None, 0.1), TypeError, "list of parameters.*NoneType"),
+        (lambda: l2_penalty([], 0.1), ValueError, "at least one parameter"),
     ],
 )
 def test_losses_reject_bad_input(call, error, message) -> None:  # type: ignore[no-untyped-def]
@@ -296,6 +318,111 @@ def schedule_in_torch(torch: Any, name: str) -> list[float]:
         theirs_opt.step()
         theirs.step()
     return rates
+
+
+# ---- inputs: NumPy numbers accepted, every wrong one refused at the call ----
+
+
+def test_numpy_floats_work_as_hyperparameters_and_give_the_same_update() -> None:
+    np = pytest.importorskip("numpy")
+    for make in [
+        lambda ps, f: SGD(ps, lr=f(0.1), momentum=f(0.9), weight_decay=f(0.01)),
+        lambda ps, f: Adam(ps, lr=f(0.01), betas=(f(0.8), f(0.99)), eps=f(1e-6)),
+        lambda ps, f: RMSprop(ps, lr=f(0.01), alpha=f(0.9), momentum=f(0.5)),
+    ]:
+        ours, plain = vals([1.0, -2.0]), vals([1.0, -2.0])
+        a, b = make(ours, np.float32), make(plain, lambda x: float(np.float32(x)))
+        for step in range(3):
+            for p, q in zip(ours, plain):
+                p.grad = q.grad = 0.5 - step
+            a.step()
+            b.step()
+        assert [p.data for p in ours] == [p.data for p in plain]
+    sgd = SGD(vals([1.0]), lr=np.float32(0.1))
+    assert isinstance(sgd.lr, float) and sgd.lr == float(np.float32(0.1))
+    assert StepLR(sgd, np.int64(3), gamma=np.float64(0.5)).step_size == 3
+    assert SGD(vals([1.0]), 0.1, 0.9, np.bool_(True)).nesterov is True
+
+
+def test_numpy_integers_work_as_class_indices_and_numpy_targets_as_targets() -> None:
+    np = pytest.importorskip("numpy")
+    logits = vals([0.3, -1.2, 2.5])
+    assert cross_entropy(logits, np.int64(2)).data == cross_entropy(logits, 2).data
+    p = vals([0.5, 1.5])
+    assert mse_loss(p, np.array([1.0, 1.0])).data == mse_loss(p, [1.0, 1.0]).data == 0.25
+    assert mse_loss(p[0], np.float32(1.0)).data == 0.25
+
+
+def _optimizer() -> SGD:
+    return SGD([Value(1.0)], lr=0.1)
+
+
+SHARED = Value(1.0)
+OPTIM_INPUTS = [
+    # (call, error, what the message must say)
+    (lambda: SGD(vals([1.0]), None), TypeError, "lr must be a real number, got NoneType"),
+    (lambda: SGD(vals([1.0]), "0.1"), TypeError, "lr must be a real number, got str"),
+    (lambda: SGD(vals([1.0]), True), TypeError, "lr must be a real number, got bool"),
+    (lambda: SGD(vals([1.0]), math.nan), ValueError, "lr must be a finite number, got nan"),
+    (lambda: SGD(vals([1.0]), math.inf), ValueError, "lr must be a finite number, got inf"),
+    (lambda: SGD(vals([1.0]), 10**400), ValueError, "lr is too large for a float"),
+    (lambda: SGD(vals([1.0]), -1), ValueError, "lr must be >= 0, got -1.0"),
+    (lambda: SGD(vals([1.0]), 0.1, momentum=None), TypeError, "momentum must be a real"),
+    (lambda: SGD(vals([1.0]), 0.1, momentum=-0.5), ValueError, "momentum must be >= 0"),
+    (lambda: SGD(vals([1.0]), 0.1, nesterov="yes"), TypeError, "nesterov must be True or False"),
+    (lambda: SGD(vals([1.0]), 0.1, nesterov=True), ValueError, "needs momentum > 0"),
+    (lambda: SGD(vals([1.0]), 0.1, weight_decay=math.nan), ValueError, "weight_decay must be"),
+    (lambda: SGD(vals([1.0]), 0.1, dampening=True), TypeError, "dampening must be a real"),
+    (lambda: SGD(None, 0.1), TypeError, "SGD needs an iterable of Values.*NoneType"),
+    (lambda: SGD(Value(1.0), 0.1), TypeError, r"got one Value; pass \[p\]"),
+    (lambda: SGD(MLP(2, [1], seed=0), 0.1), TypeError, r"pass model.parameters\(\)"),
+    (lambda: SGD({"w": Value(1.0)}, 0.1), TypeError, "got a dict"),
+    (lambda: SGD("ab", 0.1), TypeError, "iterable of Values.*str"),
+    (lambda: SGD([1.0, 2.0], 0.1), TypeError, "parameter 0 must be a Value, got float"),
+    (lambda: SGD([], 0.1), ValueError, "empty parameter list"),
+    (lambda: SGD([SHARED, Value(2.0), SHARED], 0.1), ValueError, "index 2 is the same Value as"),
+    (lambda: Adam(vals([1.0]), betas=0.9), TypeError, "betas must be a pair.*float"),
+    (lambda: Adam(vals([1.0]), betas=(0.9,)), ValueError, "betas must be a pair.*1 number"),
+    (lambda: Adam(vals([1.0]), betas=(0.9, None)), TypeError, r"betas\[1\] must be a real"),
+    (lambda: Adam(vals([1.0]), betas=(1.0, 0.9)), ValueError, r"betas\[0\] must be in \[0, 1\)"),
+    (lambda: Adam(vals([1.0]), eps=math.inf), ValueError, "eps must be a finite number"),
+    (lambda: AdamW(vals([1.0]), weight_decay=-0.1), ValueError, "weight_decay must be >= 0"),
+    (lambda: RMSprop(vals([1.0]), centered=1), TypeError, "centered must be True or False"),
+    (lambda: RMSprop(vals([1.0]), alpha="0.9"), TypeError, "alpha must be a real number"),
+    (lambda: StepLR(None, 3), TypeError, "StepLR needs an optimizer .*got NoneType"),
+    (lambda: StepLR(_optimizer(), 2.5), TypeError, "step_size must be an int, got float"),
+    (lambda: StepLR(_optimizer(), 0), ValueError, "step_size must be a positive int"),
+    (lambda: StepLR(_optimizer(), 3, gamma=None), TypeError, "gamma must be a real number"),
+    (lambda: StepLR(_optimizer(), 3, gamma=math.nan), ValueError, "gamma must be a finite"),
+    (lambda: LambdaLR(None, lambda k: 1.0), TypeError, "LambdaLR needs an optimizer"),
+    (lambda: LambdaLR(_optimizer(), 0.5), TypeError, "LambdaLR needs a callable"),
+    (lambda: LambdaLR(_optimizer(), lambda k: "x"), TypeError, r"fn\(0\) returned str"),
+    (lambda: LambdaLR(_optimizer(), lambda k: math.nan), ValueError, r"fn\(0\) returned nan"),
+    (lambda: LambdaLR(_optimizer(), lambda: 1.0), TypeError, r"fn\(0\) failed"),
+    (lambda: CosineAnnealingLR("opt", 10), TypeError, "CosineAnnealingLR needs an optimizer"),
+    (lambda: CosineAnnealingLR(_optimizer(), 0), ValueError, "T_max must be a positive int"),
+    (lambda: CosineAnnealingLR(_optimizer(), None), TypeError, "T_max must be an int"),
+    (lambda: CosineAnnealingLR(_optimizer(), 9, math.inf), ValueError, "eta_min must be"),
+    (lambda: clip_grad_norm(None, 1.0), TypeError, "clip_grad_norm needs .*NoneType"),
+    (lambda: clip_grad_norm([1.0, 2.0], 1.0), TypeError, "parameter 0 must be a Value, got float"),
+    (lambda: clip_grad_norm(vals([1.0]), None), TypeError, "max_norm must be a real number"),
+    (lambda: clip_grad_norm(vals([1.0]), True), TypeError, "max_norm must be a real number"),
+    (lambda: clip_grad_norm(vals([1.0]), math.nan), ValueError, "max_norm must be a finite"),
+    (lambda: clip_grad_norm(vals([1.0]), -1.0), ValueError, "max_norm must be >= 0"),
+]
+
+
+@pytest.mark.parametrize("call,error,message", OPTIM_INPUTS)
+def test_every_wrong_input_to_an_optimizer_fails_at_the_call(call, error, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_a_lambda_schedule_that_returns_a_non_number_later_fails_at_that_step() -> None:
+    schedule = LambdaLR(_optimizer(), lambda k: 1.0 if k < 2 else None)
+    schedule.step()
+    with pytest.raises(TypeError, match=r"fn\(2\) returned NoneType"):
+        schedule.step()
 
 
 def test_schedules_match_torch() -> None:

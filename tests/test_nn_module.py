@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import subprocess
@@ -11,7 +12,8 @@ import sys
 import pytest
 
 from autograd import Value
-from nn import MLP, Layer, Neuron, initial_weight
+from nn import MLP, SGD, Layer, Neuron, initial_weight, mse_loss
+from nn.module import parameters_checksum
 
 
 def test_micrograd_moons_mlp_has_337_parameters_and_a_linear_last_layer() -> None:
@@ -72,6 +74,154 @@ def test_wrong_input_size_says_expected_and_got() -> None:
         Neuron(2, seed="abc")  # type: ignore[arg-type]
 
 
+# ---- the output layer's activation ----
+
+
+def test_a_one_layer_mlp_with_a_tanh_output_gives_tanh_of_the_weighted_sum() -> None:
+    model = MLP(3, [1], output_activation="tanh", seed=0)
+    neuron = model.layers[0].neurons[0]
+    for p, x in zip([*neuron.w, neuron.b], [0.5, -0.25, 2.0, 0.1]):
+        p.data = x
+    out = model([1.0, 2.0, -0.5])
+    assert out.data == pytest.approx(math.tanh(0.5 - 0.5 - 1.0 + 0.1), rel=1e-15)
+
+
+def test_the_output_activation_applies_to_the_last_layer_only() -> None:
+    model = MLP(2, [2, 1], "tanh", "sigmoid", seed=0)
+    hidden, last = model.layers[0].neurons, model.layers[1].neurons[0]
+    numbers = iter([0.3, -0.7, 0.2, 1.1, 0.4, -0.1, 0.9, -1.3, 0.05])
+    for p in model.parameters():
+        p.data = next(numbers)
+    x = [1.5, -2.0]
+    h = [math.tanh(0.3 * 1.5 - 0.7 * -2.0 + 0.2), math.tanh(1.1 * 1.5 + 0.4 * -2.0 - 0.1)]
+    expected = 1 / (1 + math.exp(-(0.9 * h[0] - 1.3 * h[1] + 0.05)))
+    assert [n.activation for n in hidden] == ["tanh", "tanh"] and last.activation == "sigmoid"
+    assert model(x).data == pytest.approx(expected, rel=1e-14)
+
+
+@pytest.mark.parametrize("output", ["relu", "tanh", "sigmoid", "linear"])
+def test_every_output_activation_is_built_and_shown_in_the_repr(output: str) -> None:
+    model = MLP(2, [3, 1], output_activation=output, seed=0)
+    assert model.layers[-1].neurons[0].activation == output
+    assert model.layers[0].neurons[0].activation == "relu"
+    shown = "" if output == "linear" else f", output_activation={output!r}"
+    assert repr(model) == f"MLP(2, [3, 1], 'relu'{shown})"
+
+
+def test_output_activation_changes_nothing_about_saving_and_loading(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lecture = MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", seed=1)
+    lecture.save(tmp_path / "m.json")
+    names = [name for name, _ in MLP(3, [4, 4, 1], seed=0).named_parameters()]
+    assert [name for name, _ in lecture.named_parameters()] == names
+    copy = MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", seed=2)
+    copy.load(tmp_path / "m.json")
+    x = [2.0, 3.0, -1.0]
+    assert copy.state_dict() == lecture.state_dict() and copy(x).data == lecture(x).data
+
+
+LECTURE_XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+LECTURE_YS = [1.0, -1.0, -1.0, 1.0]
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_the_micrograd_lecture_net_trains_on_its_four_samples(seed: int, reduction: str) -> None:
+    # The lecture: MLP(3, [4, 4, 1]) with tanh everywhere, squared error, plain gradient descent.
+    # (With relu hidden layers and a linear output, 4 of 5 seeds stuck at a sum loss of 4.0.)
+    model = MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", seed=seed)
+    opt = SGD(model.parameters(), lr=0.05 if reduction == "sum" else 0.2)
+    for _ in range(100):
+        preds = [model(x) for x in LECTURE_XS]
+        loss = mse_loss(preds, LECTURE_YS)
+        if reduction == "sum":
+            loss = loss * len(LECTURE_YS)
+        model.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.data < (0.02 if reduction == "sum" else 0.005)
+    assert [math.copysign(1.0, model(x).data) for x in LECTURE_XS] == LECTURE_YS
+    assert all(-1 < model(x).data < 1 for x in LECTURE_XS)  # a tanh output
+
+
+# ---- inputs: NumPy numbers accepted, every wrong one refused at the call ----
+
+
+def test_numpy_integers_work_as_sizes_and_seeds_and_give_the_same_weights() -> None:
+    np = pytest.importorskip("numpy")
+    assert Neuron(np.int64(3), seed=np.int64(5)).state_dict() == Neuron(3, seed=5).state_dict()
+    a = MLP(np.int64(2), [np.int64(4), 1], seed=np.int32(7))
+    assert a.state_dict() == MLP(2, [4, 1], seed=7).state_dict()
+    assert MLP(2, np.array([4, 1]), seed=1).state_dict() == MLP(2, [4, 1], seed=1).state_dict()
+    assert Layer(np.uint8(2), np.int16(3), seed=0).state_dict() == Layer(2, 3, seed=0).state_dict()
+    assert isinstance(Neuron(3, fan_out=np.int64(4), init="xavier", seed=0)([1, 2, 3]), Value)
+
+
+def test_a_numpy_row_and_numpy_scalars_work_as_inputs() -> None:
+    np = pytest.importorskip("numpy")
+    model = MLP(2, [3, 1], seed=0)
+    expected = model([0.5, -1.5]).data
+    assert model(np.array([0.5, -1.5])).data == expected
+    assert model([np.float32(0.5), np.float64(-1.5)]).data == expected
+    assert (
+        Neuron(1, "linear", seed=0)(np.float32(2.0)).data == Neuron(1, "linear", seed=0)(2.0).data
+    )
+
+
+MODULE_INPUTS = [
+    # (call, error, what the message must say)
+    (lambda: Neuron("3"), TypeError, r"Neuron\(nin\) must be an int, got str: '3'"),
+    (lambda: Neuron(None), TypeError, r"Neuron\(nin\) must be an int, got NoneType"),
+    (lambda: Neuron(3.0), TypeError, "must be an int, got float: 3.0"),
+    (lambda: Neuron(True), TypeError, "must be an int, got bool"),
+    (lambda: Neuron(0), ValueError, "must be a positive int, got 0"),
+    (lambda: Neuron(-2), ValueError, "must be a positive int, got -2"),
+    (lambda: Neuron(10**400), ValueError, "about 401 digits, more than the 1,000,000"),
+    (lambda: Neuron(1_000_001), ValueError, "1,000,001, more than the 1,000,000"),
+    (lambda: Neuron(3, None), TypeError, "activation must be a str.*got NoneType"),
+    (lambda: Neuron(3, "ReLU"), ValueError, "did you mean 'relu'"),
+    (lambda: Neuron(3, init="glorot"), ValueError, "init must be one of uniform, xavier"),
+    (lambda: Neuron(3, fan_out=-3, init="xavier"), ValueError, r"fan_out\) must be a positive"),
+    (lambda: Neuron(3, fan_out=2.5), TypeError, "fan_out.*got float"),
+    (lambda: Neuron(3, seed=1.5), TypeError, "seed must be an int, a random.Random or None"),
+    (lambda: Neuron(3, seed=True), TypeError, "seed must be .*got bool"),
+    (lambda: Neuron(3, seed="abc"), TypeError, "seed must be .*got str"),
+    (lambda: Layer(2, None), TypeError, r"Layer\(nout\) must be an int, got NoneType"),
+    (lambda: Layer(None, 2), TypeError, r"Layer\(nin\) must be an int"),
+    (lambda: Layer(2, 0), ValueError, r"Layer\(nout\) must be a positive int"),
+    (lambda: Layer(2, 2, activation="swish"), ValueError, "activation must be one of"),
+    (lambda: Layer(10**6, 10**6), ValueError, "1,000,001,000,000 parameters.*10,000,000"),
+    (lambda: MLP(2, None), TypeError, "list of layer sizes.*got NoneType"),
+    (lambda: MLP(2, 3), TypeError, r"got the int 3; for one layer write \[3\]"),
+    (lambda: MLP(2, "16"), TypeError, "list of layer sizes.*got str"),
+    (lambda: MLP(2, {4, 1}), TypeError, "list of layer sizes.*got set"),
+    (lambda: MLP(2, []), ValueError, "at least one layer"),
+    (lambda: MLP(2, [4, 0]), ValueError, r"MLP\(nouts\)\[1\] must be a positive int"),
+    (lambda: MLP(2, [4, "1"]), TypeError, r"MLP\(nouts\)\[1\] must be an int, got str"),
+    (lambda: MLP(None, [4]), TypeError, r"MLP\(nin\) must be an int"),
+    (lambda: MLP(1000, [5000] * 3), ValueError, "55,015,000 parameters"),
+    (lambda: MLP(2, [1], output_activation="softmax"), ValueError, "output_activation must be"),
+    (lambda: MLP(2, [1], output_activation=None), TypeError, "output_activation must be a str"),
+    (lambda: MLP(2, [1], init=0), TypeError, "init must be a str"),
+    (lambda: MLP(2, [3, 1], seed=0)(None), TypeError, "needs a list of 2 numbers.*NoneType"),
+    (lambda: MLP(2, [3, 1], seed=0)("ab"), TypeError, "needs a list of 2 numbers.*str"),
+    (lambda: MLP(2, [3, 1], seed=0)([1.0]), ValueError, "expected 2 inputs, got 1"),
+    (lambda: MLP(2, [3, 1], seed=0)(["a", 1.0]), TypeError, "real number, got str"),
+    (lambda: MLP(2, [3, 1], seed=0).load_state_dict([1, 2]), TypeError, "mapping.*got list"),
+    (lambda: MLP(2, [3, 1], seed=0).save(None), TypeError, "file path.*NoneType"),
+    (lambda: MLP(2, [3, 1], seed=0).load(3), TypeError, "file path.*int"),
+    (lambda: MLP(2, [3, 1], seed=0).named_parameters(3), TypeError, r"prefix\) must be a str"),
+    (lambda: initial_weight(None, "uniform", 2, 2), TypeError, "random.Random, got NoneType"),
+    (lambda: initial_weight(random.Random(0), "xavier", 0, 2), ValueError, "fan_in must be"),
+    (lambda: initial_weight(random.Random(0), "he", 2, 2), ValueError, "init must be one of"),
+]
+
+
+@pytest.mark.parametrize("call,error,message", MODULE_INPUTS)
+def test_every_wrong_input_to_a_module_fails_at_the_call(call, error, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error, match=message):
+        call()
+
+
 def test_zero_grad_clears_parameter_grads() -> None:
     model = MLP(2, [3, 1], seed=0)
     model([1.0, 2.0]).backward()
@@ -108,6 +258,8 @@ def _damage(path, how):  # type: ignore[no-untyped-def]
         params[first] = float("nan")
     elif how == "format":
         document["format"] = "something else"
+    if how in ("missing", "extra", "nan"):  # reseal: these test the checks behind the checksum
+        document["checksum"] = parameters_checksum(params)
     path.write_text(json.dumps(document))
     if how == "truncated":
         path.write_text(path.read_text()[:40])

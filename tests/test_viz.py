@@ -1,8 +1,10 @@
-"""Drawing: DOT content, every format, missing dot, the size guard, the animated page."""
+"""Drawing: DOT content, names, colours and legend, every format, missing dot, the size guard,
+options checked at the call. (The animated page: test_page.py; hostile text: test_viz_text.py.)"""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,19 +15,18 @@ import pytest
 
 from autograd import Value, backward_steps, topological_order
 from autograd.viz import (
+    COLORS,
     GraphTooLargeError,
     GraphvizNotFoundError,
     animate,
     draw,
-    frames,
+    playback,
     to_dot,
 )
-from nn import MLP, hinge_loss, l2_penalty
+from nn import MLP, Neuron, hinge_loss, l2_penalty
+from tests.browser import needs_dot
 
 ROOT = Path(__file__).resolve().parent.parent
-needs_dot = pytest.mark.skipif(
-    shutil.which("dot") is None, reason="Graphviz's dot is not installed (apt-get install graphviz)"
-)
 
 
 def small() -> tuple[Value, Value, Value]:
@@ -36,6 +37,13 @@ def small() -> tuple[Value, Value, Value]:
     c.label = "c"
     c.backward()
     return a, b, c
+
+
+def record(source: str, k: int) -> str:
+    """The DOT line of the value node at place k."""
+    match = re.search(rf"\bv{k} \[id=\"v{k}\"[^\n]*", source)
+    assert match, f"no record v{k} in the DOT source"
+    return match.group(0)
 
 
 def test_dot_source_shows_every_nodes_label_data_and_grad() -> None:
@@ -49,23 +57,18 @@ def test_dot_source_shows_every_nodes_label_data_and_grad() -> None:
 def test_a_node_used_twice_has_two_edges_into_its_op() -> None:
     a, b, c = small()
     source = to_dot(b).source
-    assert source.count("v0 -> o1") == 2
-    assert 'label="*" shape=circle' in source
+    assert source.count("v1 -> o2") == 2
+    assert 'o2 [id="o2" label=<*> shape=circle' in source
 
 
 def test_options_grads_highlight_format_and_direction() -> None:
     a, b, c = small()
     source = to_dot(c, show_grad=False, number_format=".2f", rankdir="TB", highlight=[b]).source
     assert "grad" not in source and "data 9.00" in source and "rankdir=TB" in source
-    assert source.count("#fde68a") == 1  # one highlighted node
+    assert COLORS["highlight"] in record(source, 2)  # b, and only b, is filled yellow
+    assert sum(COLORS["highlight"] in record(source, k) for k in (1, 2, 3, 4)) == 1
     partial = to_dot(c, grads={c: 1.0}).source
     assert partial.count("grad ?") == 3 and "grad 1" in partial
-    with pytest.raises(ValueError, match="rankdir"):
-        to_dot(c, rankdir="UP")
-    with pytest.raises(ValueError, match="number_format"):
-        to_dot(c, number_format="%d")
-    with pytest.raises(TypeError, match="needs a Value"):
-        to_dot(3.0)  # type: ignore[arg-type]
 
 
 def test_model_graph_is_labelled_and_grouped_by_module() -> None:
@@ -74,7 +77,123 @@ def test_model_graph_is_labelled_and_grouped_by_module() -> None:
     source = to_dot(out, group=True).source
     assert "<B>layers.0.neurons.1.w.0</B>" in source
     assert source.count("subgraph cluster_") == 2 + 2 + 1  # layers.0, layers.1, 3 neurons
-    assert 'label="layers.0.neurons.1"' in source and 'label="layers.1"' in source
+    assert "label=<layers.0.neurons.1>" in source and "label=<layers.1>" in source
+
+
+# ---- one name per node ----
+
+
+def test_an_unlabelled_node_has_one_name_in_the_drawing_the_steps_and_the_page() -> None:
+    x, w = Value(0.5, "x"), Value(-2.0, "w")
+    z = (x * w + 1.0).tanh()  # unlabelled: x*w, the constant 1, the sum, the tanh
+    source = to_dot(z).source
+    steps = list(backward_steps(z))
+    order = topological_order(z)
+    unlabelled = [node for node in order if not node.label]
+    assert len(unlabelled) == 4
+    texts = "\n".join(frame.text for frame in playback(z, forward=True).frames)
+    for k, node in enumerate(order, 1):
+        if node.label:
+            continue
+        name = f"#{k}"
+        assert steps[0].name(node) == name  # the engine's own namer
+        assert f">{name}</FONT>" in record(source, k)  # the drawing's name cell
+        assert name in texts  # the page's panel text
+    step = next(s for s in steps if s.node is order[2])  # x * w
+    assert str(step).startswith(f"step {step.index}/6  #3 = x * w")
+    assert "#3 = x * w" in texts
+
+
+@needs_dot
+def test_the_rendered_svg_shows_each_name_in_its_own_node(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import xml.etree.ElementTree as ET
+
+    x = Value(2.0, "x")
+    z = x * 3.0 + 1.0
+    svg = ET.parse(draw(z, tmp_path / "g.svg")).getroot()
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    for k, node in enumerate(topological_order(z), 1):
+        group = svg.find(f".//s:g[@id='v{k}']", ns)
+        assert group is not None
+        first = group.find("s:text", ns)
+        assert first is not None and first.text == (node.label or f"#{k}")
+
+
+# ---- colours and legend ----
+
+
+def test_roles_are_coloured_and_named_in_a_legend() -> None:
+    neuron = Neuron(2, "tanh", seed=0)
+    out = neuron([Value(1.0, "x0"), Value(-2.0, "x1")])
+    source = to_dot(out).source
+    place = {node: k for k, node in enumerate(topological_order(out), 1)}
+    assert COLORS["parameter"] in record(source, place[neuron.b])  # the bias "b" is a parameter
+    for w in neuron.w:
+        assert COLORS["parameter"] in record(source, place[w])
+    x0 = next(node for node in place if node.label == "x0")
+    assert COLORS["input"] in record(source, place[x0])
+    assert COLORS["output"] in record(source, place[out])
+    legend = source.split("label=<<TABLE", 1)[1].split("</TABLE>>", 1)[0]
+    for role in ("input", "parameter", "intermediate", "output"):
+        assert f">{role}</FONT>" in legend
+
+
+def test_a_plain_expressions_b_is_an_input_and_params_override_the_default() -> None:
+    a, b = Value(2.0, "a"), Value(-3.0, "b")
+    e = a * b
+    assert COLORS["input"] in record(to_dot(e).source, 2)  # micrograd's b is just a number
+    chosen = to_dot(e, params=[b]).source
+    assert COLORS["parameter"] in record(chosen, 2) and COLORS["input"] in record(chosen, 1)
+    model = MLP(2, [1], seed=0)
+    out = model([1.0, 1.0])
+    source = to_dot(out, params=model, legend=False).source  # a Module gives its parameters
+    assert "parameter" not in source.split("node [", 1)[0]  # no legend
+    assert source.count(COLORS["parameter"]) == 3
+
+
+# ---- options checked at the call ----
+
+
+@pytest.mark.parametrize(
+    "options,error,match",
+    [
+        ({"max_nodes": -1}, ValueError, "max_nodes must be at least 1"),
+        ({"max_nodes": 2.5}, TypeError, "max_nodes must be an int"),
+        ({"max_nodes": True}, TypeError, "max_nodes must be an int"),
+        ({"number_format": "q"}, ValueError, "number_format"),
+        ({"number_format": "%d"}, ValueError, "number_format"),
+        ({"number_format": 4}, TypeError, "number_format must be a str"),
+        ({"number_format": "500.3f"}, ValueError, "characters wide"),
+        ({"grads": [1.0, 2.0]}, TypeError, "grads must be a mapping"),
+        ({"grads": {1: 1.0}}, TypeError, "grads' keys must be Values"),
+        ({"grads": "abc"}, TypeError, "grads must be a mapping"),
+        ({"highlight": 3}, TypeError, "highlight must be a list of Values"),
+        ({"highlight": [1.0]}, TypeError, "highlight must hold only Values"),
+        ({"params": [2.0]}, TypeError, "params must hold only Values"),
+        ({"rankdir": "UP"}, ValueError, "rankdir must be one of"),
+        ({"show_grad": "yes"}, TypeError, "show_grad must be True or False"),
+        ({"summary": 1}, TypeError, "summary must be True or False"),
+        ({"group": 3}, TypeError, "group must be"),
+        ({"title": 3}, TypeError, "title must be a str"),
+    ],
+)
+def test_bad_drawing_options_are_refused_at_the_call(options, error, match) -> None:  # type: ignore[no-untyped-def]
+    _, _, c = small()
+    with pytest.raises(error, match=match):
+        to_dot(c, **options)
+
+
+def test_bad_draw_arguments_are_refused_before_any_work(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _, _, c = small()
+    with pytest.raises(ValueError, match="timeout must be more than 0"):
+        draw(c, tmp_path / "g.svg", timeout=-1)
+    with pytest.raises(TypeError, match="timeout must be a number"):
+        draw(c, tmp_path / "g.svg", timeout="soon")
+    with pytest.raises(TypeError, match="needs a file path"):
+        draw(c, 3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="to_dot needs a Value, got float"):
+        to_dot(3.0)  # type: ignore[arg-type]
+    assert not list(tmp_path.iterdir())
 
 
 @needs_dot
@@ -97,9 +216,23 @@ def test_dot_output_needs_no_graphviz_and_missing_dot_says_how_to_install(
     assert path.read_text().startswith("digraph")
     with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz"):
         draw(c, tmp_path / "g.png")
-    with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz"):
-        animate(c, tmp_path / "g.html")
+    target = tmp_path / "g.html"
+    with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz") as missing:
+        animate(c, target)
+    message = str(missing.value)
+    assert message.startswith(f"cannot write {target}: animate() needs a layout")
+    assert message.count(str(tmp_path)) == 1  # the user's file, no temporary one
+    with pytest.raises(GraphvizNotFoundError, match="^animate\\(\\) needs a layout: Graphviz"):
+        animate(c)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.dot"]  # nothing half-written
+
+
+def test_inline_drawing_without_dot_shows_an_install_hint(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _, _, c = small()
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    bundle = to_dot(c)._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"]
+    assert "apt-get install graphviz" in bundle["text/plain"] and ".source" in bundle["text/plain"]
 
 
 def test_unknown_suffix_is_a_value_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -122,6 +255,8 @@ def test_size_guard_answers_a_moons_sized_graph_in_seconds(tmp_path) -> None:  #
     start = time.perf_counter()
     with pytest.raises(GraphTooLargeError, match=f"{count:,} nodes.*summary=True"):
         draw(loss, tmp_path / "big.svg")
+    with pytest.raises(GraphTooLargeError, match=f"{count:,} nodes.*max_nodes=300"):
+        animate(loss, tmp_path / "big.html")
     assert time.perf_counter() - start < 5.0
     assert not list(tmp_path.iterdir())
     start = time.perf_counter()
@@ -129,6 +264,8 @@ def test_size_guard_answers_a_moons_sized_graph_in_seconds(tmp_path) -> None:  #
     assert time.perf_counter() - start < 5.0
     text = (tmp_path / "big.dot").read_text()
     assert f"… {count - 300:,} more nodes" in text
+    assert f'v{count} [id="v{count}"' in text  # names by place in the whole graph
+    assert f"v{count - 300} [id=" not in text and f"v{count - 299} [id=" in text
 
 
 @needs_dot
@@ -145,81 +282,6 @@ def test_digraph_shows_inline_in_jupyter() -> None:
     if shutil.which("dot"):
         bundle = d._repr_mimebundle_()
         assert "image/svg+xml" in bundle and "<svg" in bundle["image/svg+xml"]
-
-
-# ---- the animated page ----
-
-
-def test_frames_follow_the_backward_steps_without_touching_grads() -> None:
-    x, w = Value(2.0, "x"), Value(3.0, "w")
-    z = x * w
-    z.label = "z"
-    records = frames(z)
-    assert x.grad == 0.0 and len(records) == 3
-    assert "d z/d x" not in records[0]["text"]
-    assert "x: dz/dx = 3  ->  sends 1 × 3 = 3" in records[0]["text"]
-    assert [len(r["known"]) for r in records] == [1, 2, 3]
-
-
-@needs_dot
-def test_animated_page_has_one_frame_per_step_each_marking_its_node(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    x, w, b = Value(0.5, "x"), Value(-2.0, "w"), Value(0.3, "b")
-    z = (x * w + b).tanh()
-    page = animate(z, tmp_path / "bp.html").read_text()
-    steps = list(backward_steps(z))
-    assert page.count('<div class="frame" hidden>') == len(steps) == 6
-    assert page.count('class="node current"') == 6  # one per frame
-    assert page.count("grad ?") > 0 and "http" not in page.split("<script>")[1]
-    assert "<script src" not in page and "<link" not in page  # self-contained
-
-
-def _browser():  # type: ignore[no-untyped-def]
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed (pip install -e '.[browser]')")
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        pytest.skip("no Chromium installed (apt-get install chromium)")
-    return sync_playwright, executable
-
-
-@needs_dot
-def test_page_works_in_a_real_browser_from_file_url(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    sync_playwright, executable = _browser()
-    x, w, b = Value(0.5, "x"), Value(-2.0, "w"), Value(0.3, "b")
-    z = (x * w + b).tanh()
-    path = animate(z, tmp_path / "bp.html")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
-        )
-        page = browser.new_page()
-        page.goto(path.resolve().as_uri())
-
-        def state():  # type: ignore[no-untyped-def]
-            current = page.locator(".frame:not([hidden]) g.current")
-            return (
-                current.get_attribute("id"),
-                page.inner_text("#panel"),
-                page.inner_text("#counter"),
-            )
-
-        first = state()
-        assert first[2] == "1 / 6" and first[1].startswith("Step 1 of 6")
-        page.click("#next")
-        second = state()
-        assert second[0] != first[0] and second[1].startswith("Step 2 of 6")
-        page.keyboard.press("ArrowRight")
-        assert state()[2] == "3 / 6"
-        page.keyboard.press("ArrowLeft")
-        page.click("#prev")
-        assert state() == first
-        page.fill("#slider", "6")
-        page.dispatch_event("#slider", "input")
-        assert state()[1].startswith("Step 6 of 6")
-        assert page.locator(".frame:not([hidden])").count() == 1
-        browser.close()
 
 
 # ---- the step-through demo and the README's pdb session ----

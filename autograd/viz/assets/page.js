@@ -1,0 +1,347 @@
+/* stepgrad's animated page: plays the frames of a training step on one drawing.
+
+   The page holds the drawing once (an SVG laid out by Graphviz) and, as JSON, one small record
+   per frame: its phase, its node, the panel text, and the cells it changes as
+   [node, 0 for data | 1 for grad, new text, old text]. Going forward applies the changes,
+   going back restores the old texts, so one step touches a handful of elements whatever the
+   size of the graph.
+
+   This script runs once per page, finds the .stepgrad element around it and touches nothing
+   outside it: several pages can live in one document. It needs no network. */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  var root = script && script.closest(".stepgrad");
+  if (!root || root.hasAttribute("data-sg-started")) return;
+  root.setAttribute("data-sg-started", "");
+
+  var data = JSON.parse(root.querySelector("script.sg-data").textContent);
+  var frames = data.frames;
+  var view = root.querySelector(".sg-view");
+  var svg = view.querySelector("svg");
+  var slider = root.querySelector(".sg-slider");
+  var counter = root.querySelector(".sg-counter");
+  var panel = root.querySelector(".sg-text");
+  var embedded = window.self !== window.top;
+
+  // ---- the drawing's parts, found once: v<k> a value's record, o<k> its op, e<k>_<j> edges ----
+
+  var parts = new Map();
+  svg.querySelectorAll("[data-sg]").forEach(function (element) {
+    parts.set(element.getAttribute("data-sg"), element);
+  });
+  var cells = data.nodes.map(function (node, index) {
+    var group = parts.get("v" + (index + 1));
+    var texts = group.querySelectorAll("text");
+    return {
+      group: group,
+      op: parts.get("o" + (index + 1)) || null,
+      data: texts[texts.length - 2],
+      grad: texts[texts.length - 1],
+      parents: node[1],
+    };
+  });
+
+  function setCell(place, field, value) {
+    var cell = cells[place - 1];
+    if (field === 0) {
+      cell.data.textContent = "data " + value;
+      var pending = value === "?";
+      cell.group.classList.toggle("sg-pending", pending);
+      if (cell.op) cell.op.classList.toggle("sg-pending", pending);
+    } else {
+      cell.grad.textContent = "grad " + value;
+    }
+  }
+
+  data.start.forEach(function (texts, index) {
+    setCell(index + 1, 0, texts[0]);
+    setCell(index + 1, 1, texts[1]);
+  });
+
+  // ---- the panel: phases, legend ----
+
+  var pills = data.phases.map(function (phase) {
+    var pill = document.createElement("span");
+    pill.className = "sg-phase";
+    pill.setAttribute("data-phase", phase);
+    pill.textContent = phase;
+    root.querySelector(".sg-phases").appendChild(pill);
+    return pill;
+  });
+  function addKey(name, color) {
+    var key = document.createElement("span");
+    key.className = "sg-key";
+    var swatch = document.createElement("i");
+    swatch.style.background = color;
+    key.appendChild(swatch);
+    key.appendChild(document.createTextNode(name));
+    root.querySelector(".sg-legend").appendChild(key);
+  }
+  data.roles.forEach(function (role) { addKey(role, data.colors[role]); });
+  addKey("current", data.colors.current);
+  if (embedded) root.querySelector(".sg-wheel").textContent = "Ctrl+wheel";
+
+  // ---- frames ----
+
+  var current = -1;
+  var lit = [];
+
+  function go(target) {
+    target = Math.max(0, Math.min(frames.length - 1, target));
+    var changes, j;
+    while (current < target) {
+      current += 1;
+      changes = frames[current][3];
+      for (j = 0; j < changes.length; j++) setCell(changes[j][0], changes[j][1], changes[j][2]);
+    }
+    while (current > target) {
+      changes = frames[current][3];
+      for (j = changes.length - 1; j >= 0; j--) {
+        setCell(changes[j][0], changes[j][1], changes[j][3]);
+      }
+      current -= 1;
+    }
+    show();
+  }
+
+  function mark(element, name) {
+    if (!element) return;
+    element.classList.add(name);
+    lit.push([element, name]);
+  }
+
+  function show() {
+    var frame = frames[current];
+    var phase = frame[0];
+    var place = frame[1];
+    lit.forEach(function (pair) { pair[0].classList.remove(pair[1]); });
+    lit = [];
+    if (place) {
+      var cell = cells[place - 1];
+      mark(cell.group, "sg-current");
+      if (phase === "forward" || phase === "backward") {
+        var flow = "sg-flow-" + phase;
+        mark(cell.op, "sg-current");
+        mark(parts.get("e" + place), flow);
+        for (var j = 0; j < cell.parents; j++) mark(parts.get("e" + place + "_" + j), flow);
+      }
+    }
+    panel.textContent = frame[2];
+    pills.forEach(function (pill) {
+      pill.classList.toggle("sg-on", pill.getAttribute("data-phase") === phase);
+    });
+    counter.textContent = current + 1 + " / " + frames.length;
+    slider.value = String(current + 1);
+    if (place) follow(place);
+  }
+
+  // ---- zoom and pan: a CSS transform on the SVG is the camera, so moving it lays nothing out
+  // again. camera.x, camera.y: the SVG point at the view's top-left; scale: px per SVG unit ----
+
+  var box = svg.viewBox.baseVal;
+  var whole = { x: box.x, y: box.y, width: box.width, height: box.height };
+  svg.setAttribute("width", whole.width);  // at scale 1, one SVG unit is one pixel
+  svg.setAttribute("height", whole.height);
+  var camera = { scale: 1, x: whole.x, y: whole.y };  // screen px per SVG unit; top-left corner
+
+  function size() {
+    return { width: view.clientWidth || 1, height: view.clientHeight || 1 };
+  }
+
+  function aim() {  // no panning off the graph: center what fits, clamp what does not
+    var s = size();
+    var margin = 20 / camera.scale;
+    var width = s.width / camera.scale;
+    var height = s.height / camera.scale;
+    camera.x = width >= whole.width + 2 * margin
+      ? whole.x - (width - whole.width) / 2
+      : clamp(camera.x, whole.x - margin, whole.x + whole.width + margin - width);
+    camera.y = height >= whole.height + 2 * margin
+      ? whole.y - (height - whole.height) / 2
+      : clamp(camera.y, whole.y - margin, whole.y + whole.height + margin - height);
+    svg.style.transform = "translate(" + -camera.scale * (camera.x - whole.x) + "px, " +
+      -camera.scale * (camera.y - whole.y) + "px) scale(" + camera.scale + ")";
+  }
+
+  function clamp(x, low, high) {
+    return Math.max(low, Math.min(high, x));
+  }
+
+  function fitScale() {
+    var s = size();
+    return Math.min(s.width / whole.width, s.height / whole.height) * 0.97;
+  }
+
+  function fit() {
+    var s = size();
+    camera.scale = Math.min(fitScale(), 1.6);
+    camera.x = whole.x - (s.width / camera.scale - whole.width) / 2;
+    camera.y = whole.y - (s.height / camera.scale - whole.height) / 2;
+    aim();
+  }
+
+  function zoom(factor, px, py) {
+    var s = size();
+    if (px === undefined) { px = s.width / 2; py = s.height / 2; }
+    var scale = Math.max(Math.min(fitScale(), 1) * 0.5, Math.min(8, camera.scale * factor));
+    camera.x += px / camera.scale - px / scale;
+    camera.y += py / camera.scale - py / scale;
+    camera.scale = scale;
+    aim();
+  }
+
+  function pan(dx, dy) {
+    camera.x -= dx / camera.scale;
+    camera.y -= dy / camera.scale;
+    aim();
+  }
+
+  // Where each record sits, in the SVG's units: measured once, so that following the current
+  // node is arithmetic and a frame forces no layout.
+  var boxes = null;
+
+  function measure() {
+    var v = view.getBoundingClientRect();
+    boxes = cells.map(function (cell) {
+      var r = cell.group.getBoundingClientRect();
+      return {
+        x: camera.x + (r.left - v.left - view.clientLeft) / camera.scale,
+        y: camera.y + (r.top - v.top - view.clientTop) / camera.scale,
+        width: r.width / camera.scale,
+        height: r.height / camera.scale,
+      };
+    });
+  }
+
+  function follow(place) {  // bring the current node into view when zoomed in
+    if (!boxes) return;
+    var box = boxes[place - 1];
+    var s = size();
+    var width = s.width / camera.scale;
+    var height = s.height / camera.scale;
+    if (box.x >= camera.x && box.x + box.width <= camera.x + width &&
+        box.y >= camera.y && box.y + box.height <= camera.y + height) return;
+    camera.x = box.x + box.width / 2 - width / 2;
+    camera.y = box.y + box.height / 2 - height / 2;
+    aim();
+  }
+
+  // The first view: the whole graph if it is readable so; else readable, from the end where
+  // the first frame's node is (the inputs' side for a forward pass, the output's for backward).
+  function start() {
+    fit();
+    measure();
+    if (camera.scale >= 0.75) return;
+    var box = boxes[(frames[0][1] || (frames[1] && frames[1][1]) || 1) - 1];
+    var s = size();
+    camera.scale = 1;
+    camera.x = box.x + box.width / 2 < whole.x + whole.width / 2
+      ? whole.x : whole.x + whole.width - s.width;
+    camera.y = box.y + box.height / 2 - s.height / 2;
+    aim();
+  }
+
+  var drag = null;
+  view.addEventListener("pointerdown", function (event) {
+    if (event.button !== 0) return;
+    drag = { x: event.clientX, y: event.clientY };
+    view.setPointerCapture(event.pointerId);
+    view.classList.add("sg-dragging");
+  });
+  view.addEventListener("pointermove", function (event) {
+    if (!drag) return;
+    pan(event.clientX - drag.x, event.clientY - drag.y);
+    drag = { x: event.clientX, y: event.clientY };
+  });
+  function endDrag() {
+    drag = null;
+    view.classList.remove("sg-dragging");
+  }
+  view.addEventListener("pointerup", endDrag);
+  view.addEventListener("pointercancel", endDrag);
+  view.addEventListener("wheel", function (event) {
+    if (embedded && !event.ctrlKey && !event.metaKey) return;  // let a notebook scroll
+    event.preventDefault();
+    var v = view.getBoundingClientRect();
+    var pixels = event.deltaMode === 1 ? event.deltaY * 16 : event.deltaY;
+    zoom(Math.exp(-pixels * 0.002), event.clientX - v.left - view.clientLeft,
+      event.clientY - v.top - view.clientTop);  // from the inside of the view's border
+  }, { passive: false });
+  var started = false;
+  function resized() {  // a page first shown hidden (a collapsed output) starts when it shows
+    if (!view.clientWidth) return;
+    if (started) {
+      aim();
+    } else {
+      started = true;
+      start();
+    }
+  }
+  if (window.ResizeObserver) new ResizeObserver(resized).observe(view);
+
+  // ---- buttons, slider, keys: one frame per press, whatever has the focus ----
+
+  root.querySelector(".sg-prev").addEventListener("click", function () { go(current - 1); });
+  root.querySelector(".sg-next").addEventListener("click", function () { go(current + 1); });
+  root.querySelector(".sg-zoom-in").addEventListener("click", function () { zoom(1.25); });
+  root.querySelector(".sg-zoom-out").addEventListener("click", function () { zoom(0.8); });
+  root.querySelector(".sg-fit").addEventListener("click", fit);
+  slider.addEventListener("input", function () { go(Number(slider.value) - 1); });
+
+  function activate() {  // this page answers keys pressed outside any page
+    document.querySelectorAll(".stepgrad.sg-active").forEach(function (page) {
+      page.classList.remove("sg-active");
+    });
+    root.classList.add("sg-active");
+  }
+  root.addEventListener("pointerdown", activate);
+  root.addEventListener("focusin", activate);
+
+  function answers(target) {
+    var page = target && target.closest ? target.closest(".stepgrad") : null;
+    if (page) return page === root;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) {
+      return false;
+    }
+    var active = document.querySelector(".stepgrad.sg-active");
+    return active ? active === root : document.querySelector(".stepgrad") === root;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (!answers(event.target)) return;
+    var key = event.key;
+    var onSlider = event.target === slider;
+    if (event.shiftKey && key.indexOf("Arrow") === 0) {
+      pan(key === "ArrowLeft" ? 60 : key === "ArrowRight" ? -60 : 0,
+        key === "ArrowUp" ? 60 : key === "ArrowDown" ? -60 : 0);
+    } else if (key === "ArrowRight" || (onSlider && key === "ArrowUp")) {
+      go(current + 1);
+    } else if (key === "ArrowLeft" || (onSlider && key === "ArrowDown")) {
+      go(current - 1);
+    } else if (key === "PageDown") {
+      go(current + 10);
+    } else if (key === "PageUp") {
+      go(current - 10);
+    } else if (key === "Home") {
+      go(0);
+    } else if (key === "End") {
+      go(frames.length - 1);
+    } else if (key === "+" || key === "=") {
+      zoom(1.25);
+    } else if (key === "-" || key === "_") {
+      zoom(0.8);
+    } else if (key === "0") {
+      fit();
+    } else {
+      return;
+    }
+    event.preventDefault();  // the slider must not take a second step of its own
+  });
+
+  go(0);
+  resized();
+  root.setAttribute("data-sg-ready", "");  // for tests and tools: the page answers now
+})();
