@@ -42,6 +42,7 @@ GALLERY := docs/gallery
 gallery: $(STAMP) graphviz
 	$(PY) -m demos.moons --out $(GALLERY)
 	$(PY) -m demos.spiral --out $(GALLERY)
+	$(PY) -m demos.digits --out $(GALLERY)
 	$(PY) -m demos.regression --out $(GALLERY)
 	$(PY) -m demos.rnn --out $(GALLERY)
 	$(PY) -m demos.recurrent_backprop --out $(GALLERY)

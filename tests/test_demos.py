@@ -50,7 +50,8 @@ def test_moons_last_progress_line_and_summary_report_the_trained_model(
     summary = re.search(r"then loss (\S+) and training accuracy (\d+)%", lines[-1])
     assert last is not None and summary is not None and last.group(1, 2) == ("7", "7")
     # the oracle: the returned model, evaluated afresh, after its 7th (last) update
-    model, X, y, losses, accuracy = train(steps=7, seed=2)
+    run = train(steps=7, seed=2)
+    model, X, y, losses, accuracy = run.model, run.X, run.y, run.losses, run.accuracy
     loss, fresh = loss_and_accuracy(model, X, y)
     assert len(losses) == 8 and losses[-1] == loss.data and accuracy == fresh
     assert float(last.group(3)) == pytest.approx(loss.data, abs=1e-6)
@@ -237,11 +238,16 @@ def test_vanishing_demo_runs_with_tiny_settings(tmp_path: Path, capsys: Any) -> 
     assert lines[-1].startswith("vanishing: 6 networks of 3 layers")
 
 
-def test_moons_reaches_full_training_accuracy_with_the_demo_settings() -> None:
+def test_moons_reaches_full_accuracy_with_the_demo_settings_eager_and_compiled_alike() -> None:
     from demos.moons import train
 
-    model, X, y, losses, accuracy = train(steps=100, seed=0)
-    assert accuracy == 1.0 and losses[-1] < losses[0] / 10
+    eager = train(steps=100, seed=0)
+    assert eager.accuracy == 1.0 and eager.losses[-1] < eager.losses[0] / 10
+    # --compiled: the same run step for step (traced hinge replayed on NumPy; the oracle is the
+    # eager engine building every point's graph), so the same accuracy and the same losses
+    compiled = train(steps=100, seed=0, compiled=True)
+    assert compiled.accuracy == eager.accuracy
+    assert compiled.losses == pytest.approx(eager.losses, rel=1e-10, abs=0)
 
 
 def test_a_demo_without_matplotlib_still_trains_and_says_how_to_get_pictures(
