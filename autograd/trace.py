@@ -45,13 +45,8 @@ _data_of = attrgetter("_data")
 
 # How the forward pass writes the ops that have an operator: the very kernels the ops use.
 _OPERATORS = {ops.add: "{} + {}", ops.sub: "{} - {}", ops.mul: "{} * {}", ops.neg: "-{}"}
-_RESERVED = set(keyword.kwlist) | {
-    "seed",
-    "inf",
-    "nan",
-    "program",
-    "_",
-}  # op names may shadow builtins
+# Names the program uses itself; op names may shadow builtins (`sum`, `abs`, `pow`).
+_RESERVED = set(keyword.kwlist) | {"grad_out", "inf", "nan", "program", "_"}
 
 
 class TraceMismatchError(ValueError):
@@ -167,7 +162,8 @@ class Program:
     prog.source                     the code that runs: read it, it is the chain rule
 
     `source` is the code that actually runs: it is generated once, compiled with `compile()`,
-    and called with the inputs, the parameters' current data and a seed. Its op names (`tanh`,
+    and called with the inputs, the parameters' current data and `grad_out`, the gradient fed
+    in at the output. Its op names (`tanh`,
     `dot`, ...) are bound to the ops' kernels, what `autograd.ops.tanh` computes for numbers
     and arrays, and its rules are the ops' own rules. A custom op whose
     forward or rule cannot take arrays runs element by element (its line says so).
@@ -186,6 +182,7 @@ class Program:
         self._leaves = leaves
         order = topological_order(out)
         self._signature = _structure(order, leaves, params)
+        self._formulas = _formulas(order)
         self.source, namespace = _generate(fn, out, order, leaves, params)
         code = compile(self.source, f"<autograd.trace of {_fn_name(fn)}>", "exec")
         exec(code, namespace)
@@ -244,7 +241,7 @@ class Program:
     def _replay(self, xs: list[Any], seed: Any) -> tuple[Any, tuple[Any, ...], tuple[Any, ...]]:
         with np.errstate(all="ignore"):
             result: tuple[Any, tuple[Any, ...], tuple[Any, ...]] = self._run(
-                *xs, *map(_data_of, self.params), seed=seed
+                *xs, *map(_data_of, self.params), grad_out=seed
             )
         return result
 
@@ -309,7 +306,12 @@ class Program:
             if not isinstance(eager, Value):
                 raise TraceMismatchError(f"at {where}, fn returned {type(eager).__name__}")
             order = topological_order(eager)
-            differs = _first_difference(self._signature, _structure(order, leaves, self.params))
+            differs = _first_difference(
+                self._signature,
+                _structure(order, leaves, self.params),
+                self._formulas,
+                _formulas(order),
+            )
             if differs:
                 raise TraceMismatchError(
                     f"at {where}, fn builds another graph than the traced one: {differs}. A "
@@ -393,23 +395,38 @@ def _structure(
     ]
 
 
-def _first_difference(traced: list[tuple[Any, ...]], eager: list[tuple[Any, ...]]) -> str:
+def _formulas(order: list[Value]) -> list[str]:
+    """Each node as the step text writes it: `#5 = relu(#4)`, `x (leaf)`."""
+    name = node_namer(order)
+    return [name(node) + formula(node, name) for node in order]
+
+
+def _first_difference(
+    traced: list[tuple[Any, ...]],
+    eager: list[tuple[Any, ...]],
+    traced_text: list[str],
+    eager_text: list[str],
+) -> str:
     for k, (a, b) in enumerate(zip(traced, eager)):
         if a != b:
-            return f"node {k + 1} is {_describe(a)} in the trace but {_describe(b)} now"
+            return (
+                f"the trace computes {traced_text[k]}{_describe(a)}, the graph now "
+                f"{eager_text[k]}{_describe(b)}"
+            )
     if len(traced) != len(eager):
         return f"the trace has {len(traced)} nodes, the graph now {len(eager)}"
     return ""
 
 
 def _describe(entry: tuple[Any, ...]) -> str:
+    """What kind of leaf a node is, " (input 0)"; "" for an op (its formula says it)."""
     if entry[0] == "input":
-        return f"input {entry[1]}"
+        return f" (input {entry[1]})"
     if entry[0] == "param":
-        return f"params[{entry[1]}]"
+        return f" (params[{entry[1]}])"
     if entry[0] == "const":
-        return "a constant"
-    return f"{entry[0]!r} of nodes {', '.join(str(k + 1) for k in entry[1:])}"
+        return " (a constant)"
+    return ""
 
 
 # ---- generating the source ----
@@ -423,48 +440,59 @@ def _generate(
     params: tuple[Value, ...],
 ) -> tuple[str, dict[str, Any]]:
     """Return (source, namespace): the program as readable Python, and what its names mean."""
-    name = node_namer(order)  # `#k` as drawings and step text call the node
     inputs, parameters = set(leaves), set(params)
     constant = _constants(order, inputs, parameters)
+    computed = [node for node in order if node.op and node not in constant]
     names = _Names()
     var: dict[Value, str] = {}
     for leaf in leaves:
         var[leaf] = names.take(leaf._label)
     for j, p in enumerate(params):
         var[p] = names.take(_identifier(p._label) if p._label else f"p{j}")
-    for k, node in enumerate(order, 1):
-        if node in var or node in constant:
+    hoisted = _hoisted(computed, constant)
+    same_number: dict[str, str] = {}  # one name for one number (logsumexp's m, used thrice)
+    for k, node in enumerate(order, 1):  # t<k> and k<k>: node #k of drawings and steps
+        if node in var or (node in constant and node not in hoisted):
             continue
-        var[node] = names.take(_identifier(node._label) if node._label else f"t{k}")
+        if node in constant and not node._label and _literal(constant[node]) in same_number:
+            var[node] = same_number[_literal(constant[node])]
+            continue
+        default = f"k{k}" if node in constant else f"t{k}"
+        var[node] = names.take(_identifier(node._label) if node._label else default)
+        if node in constant and not node._label:
+            same_number[_literal(constant[node])] = var[node]
     namespace: dict[str, Any] = {"inf": math.inf, "nan": math.nan}
     functions = _Functions(namespace, names)
 
     def ref(node: Value) -> str:
         return var[node] if node in var else _literal(constant[node])
 
-    doc = (
-        f"{_fn_name(fn)} traced by autograd.trace: {_count(len(leaves), 'input')}, "
-        f"{_count(len(params), 'parameter')}, {_count(sum(1 for n in order if n.op), 'op')}"
-    )
     arguments = [var[leaf] for leaf in leaves] + [var[p] for p in params]
-    header = f"def program({', '.join([*arguments, 'seed=None'])}):"
+    header = f"def program({', '.join([*arguments, 'grad_out=None'])}):"
     wrapped = _wrap(header)  # the first line indented 4, its continuations 8: keep those
     lines = [header] if len(header) <= WIDTH else [wrapped[0][4:], *wrapped[1:]]
-    lines.append(f'    """{doc}."""')
+    lines += [
+        f'    """{_fn_name(fn)} traced by autograd.trace: {_count(len(leaves), "input")}, '
+        f"{_count(len(params), 'parameter')}, {_count(len(computed), 'op')}.",
+        "",
+        "    t<k> is node #k of the drawings and of backward_steps; g_<v> is d out/d<v> times",
+        '    grad_out (1 gives the gradient itself). Parameters are named by their labels."""',
+    ]
+    if hoisted:
+        lines.append("    # ---- constants captured at trace time ----")
+        for name in dict.fromkeys(var[node] for node in hoisted):
+            node = next(n for n in hoisted if var[n] == name)
+            lines.append(f"    {name} = {_literal(constant[node])}")
     lines.append("    # ---- forward: one line per node, inputs before outputs ----")
-    computed = [node for node in order if node.op and node not in constant]
     for node in computed:
-        statement = f"{var[node]} = {_forward_expression(node, ref, functions)}"
-        lines += _statement(statement, _shorten(name(node) + formula(node, name)))
-    lines.append("    if seed is None:")
+        lines += _statement(f"{var[node]} = {_forward_expression(node, ref, functions)}", "")
+    lines.append("    if grad_out is None:")
     lines.append(f"        return {ref(out)}")
-    lines.append(
-        "    # ---- backward: the chain rule of this graph, outputs first; g_v = d out/dv · seed"
-    )
+    lines.append("    # ---- backward: the chain rule of this graph, outputs first ----")
     gvar = {node: f"g_{var[node]}" for node in var}
     has_grad: set[Value] = set()
     if out in var:
-        lines.append(f"    {gvar[out]} = seed")
+        lines.append(f"    {gvar[out]} = grad_out")
         has_grad.add(out)
     for node in reversed(computed):
         if node not in has_grad:  # nothing flows here: the output does not depend on it
@@ -474,20 +502,42 @@ def _generate(
         for k, parent in enumerate(node.parents):
             if parent in constant:
                 targets.append("_")
-            elif parent not in has_grad and parent not in [p for p, _ in after]:
+            elif parent not in has_grad:
                 targets.append(gvar[parent])
                 has_grad.add(parent)
-            else:
+            else:  # a second path to this parent: its contributions add (the chain rule)
                 targets.append(f"c{k}")
                 after.append((parent, f"c{k}"))
         call = _rule_call(node, gvar[node], ref, functions)
-        left = f"({targets[0]},)" if len(targets) == 1 else ", ".join(targets)
-        lines += _statement(f"{left} = {call}", functions.rule_comment(node))
-        lines += [f"    {gvar[p]} = {gvar[p]} + {c}" for p, c in after]
+        comment = functions.rule_comment(node, [ref(n) for n in (node, *node.parents)])
+        if len(targets) == 1:
+            lines += _statement(f"{targets[0]} = {call}[0]", comment)
+        else:
+            lines += _statement(f"{', '.join(targets)} = {call}", comment)
+        for p, c in after:
+            lines += _statement(f"{gvar[p]} = {gvar[p]} + {c}", f"{var[p]} is used again: add")
     grads_in = [gvar[leaf] if leaf in has_grad else "0.0" for leaf in leaves]
     grads_p = [gvar[p] if p in has_grad else "0.0" for p in params]
     lines += _statement(f"return {ref(out)}, ({_tuple(grads_in)}), ({_tuple(grads_p)})", "")
     return "\n".join(lines) + "\n", namespace
+
+
+def _hoisted(computed: list[Value], constant: dict[Value, float]) -> list[Value]:
+    """The constants worth a name of their own: labelled ones, ones used more than once, and
+    numbers too long to read inline (a captured 0.18964920976086663); in creation order."""
+    uses: dict[Value, int] = {}
+    for node in computed:
+        for parent in node.parents:
+            if parent in constant:
+                uses[parent] = uses.get(parent, 0) + 1
+    return sorted(
+        (
+            node
+            for node, count in uses.items()
+            if node._label or count > 1 or len(_literal(constant[node])) > 6
+        ),
+        key=lambda node: node._order,
+    )
 
 
 def _constants(order: list[Value], inputs: set[Value], params: set[Value]) -> dict[Value, float]:
@@ -532,7 +582,7 @@ def _forward_expression(node: Value, ref: Callable[[Value], str], functions: _Fu
         return _OPERATORS[op].format(*args)
     fn = functions.forward(node, op)
     if op is ops.sum:
-        return f"{fn}(({_tuple(args)}))"
+        return f"{fn}([{', '.join(args)}])"
     if op is ops.dot:
         half = len(args) // 2
         return f"{fn}(({_tuple(args[:half])}), ({_tuple(args[half:])}))"
@@ -590,15 +640,35 @@ class _Functions:
             return self._bind(rule, rule.__name__, _elementwise(rule))
         return self._bind(rule, rule.__name__)
 
-    def rule_comment(self, node: Value) -> str:
+    def rule_comment(self, node: Value, names: list[str]) -> str:
+        """The rule's formula, with what its letters stand for here: `*: dz/dx = y, dz/dy = x
+        (z = t4, x = x, y = w)`. `names` are the node's and its parents' names in the code."""
         base, _ = _rule_of(node)
         op = ops.op_of(base)
+        rule = getattr(op, "user_rule", base)
         if op is not None and hasattr(op, "user_rule"):
-            note = " (element by element)" if op in self.each else ""
-            return f"{node.op}: your rule{note}"
-        text = ops._formula_of(base).splitlines()[0] if ops._formula_of(base) else ""
-        derivative = "   ".join(part for part in re.split(r"\s{3,}", text)[1:] if part)
-        return _shorten(f"{node.op}: {derivative}" if derivative else node.op)
+            note = ", element by element" if op in self.each else ""
+            formula = f"{node.op}: your rule{note}"
+        else:
+            text = ops._formula_of(base).splitlines()[0] if ops._formula_of(base) else ""
+            derivative = ", ".join(part for part in re.split(r"\s{3,}", text)[1:] if part)
+            formula = f"{node.op}: {derivative}" if derivative else node.op
+        letters = _letters(rule)
+        if letters and len(letters) == len(names):
+            formula += f"  ({', '.join(f'{a} = {b}' for a, b in zip(letters, names))})"
+        return formula
+
+
+def _letters(rule: Callable[..., Any]) -> list[str]:
+    """What a rule calls the output and the inputs, (z, x, y) for mul_backward(g, z, x, y);
+    [] for a rule of any number of inputs (sum, dot)."""
+    try:
+        parameters = list(inspect.signature(rule).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return []
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return []
+    return [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
 
 
 def _takes_arrays(node: Value, op: Any) -> bool:
@@ -641,8 +711,8 @@ def _elementwise(fn: Callable[..., Any]) -> Callable[..., Any]:
 def _statement(statement: str, comment: str) -> list[str]:
     """One statement, indented, with its comment; wrapped inside its brackets when long."""
     line = f"    {statement}"
-    if comment and len(line) + 3 + len(comment) <= WIDTH:
-        return [f"{line.ljust(min(WIDTH - len(comment) - 3, 56))} # {comment}"]
+    if comment and len(line) + 4 + len(comment) <= WIDTH:
+        return [f"{line.ljust(min(WIDTH - len(comment) - 4, 52))}  # {comment}"]
     head = [f"    # {comment}"] if comment else []
     if len(line) <= WIDTH:
         return head + [line]
