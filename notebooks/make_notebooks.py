@@ -1,0 +1,702 @@
+"""Writes the notebooks in this folder from the cells below, without outputs.
+
+    $ python notebooks/make_notebooks.py           # rewrite micrograd_lecture.ipynb, stepper.ipynb
+    $ python notebooks/make_notebooks.py --check   # exit 1 if a notebook differs from this script
+
+Edit the cells here, not in Jupyter, then run the script: every cell's source stays reviewable
+as text, the notebooks are committed without outputs, and tests/test_notebooks.py executes them
+(it finds the cells it checks by their tags). Needs nbformat (the `notebook` extra).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+
+Cell = tuple[str, str, tuple[str, ...]]  # (kind, source, tags)
+
+
+def md(source: str) -> Cell:
+    return ("markdown", source.strip("\n"), ())
+
+
+def code(source: str, *tags: str) -> Cell:
+    return ("code", source.strip("\n"), tags)
+
+
+# ---- micrograd_lecture.ipynb ----
+
+LECTURE = [
+    md("""
+# The micrograd lecture, the stepgrad way
+
+This notebook follows the path of Andrej Karpathy's lecture
+[*The spelled-out intro to neural networks and backpropagation:
+building micrograd*](https://www.youtube.com/watch?v=VMj-3S1tku0),
+with stepgrad's `Value` in place of the one the lecture writes line by line. Watch the lecture
+for the story; run this beside it to try each step, look at each graph and check each gradient.
+
+Run it top to bottom (*Run All*). It needs stepgrad with the `notebook` extra
+(`make test` installs it, or `pip install -e '.[notebook]'`) and Graphviz's `dot` for the
+drawings. PyTorch and matplotlib are optional: without them one cell each says it skipped.
+"""),
+    md("""
+## The lecture's names in stepgrad
+
+| in the lecture | in stepgrad | what differs |
+| --- | --- | --- |
+| `Value(data, _children=(), _op='', label='')` | `Value(data, label="")` | ops record their parents themselves: you never pass children |
+| `v._prev` (a set) | `v.parents` (a tuple) | in order, and `a * a` has parents `(a, a)` |
+| `v._op` | `v.op` | `""` for a leaf |
+| `draw_dot(root)` | `to_dot(root)` | also `draw(root, "g.svg")` for a file and `animate(root)` for a page that plays the passes (see `stepper.ipynb`) |
+| `build_topo(v)`, the list `topo` | `topological_order(v)` | a loop, no recursion: a million-node chain works |
+| `o._backward()`, called by hand | `o.local_grads(o.grad)` | returns each parent's contribution and leaves `.grad` alone: you add it |
+| calling `_backward()` node by node | `backward_steps(o)` | a generator: one step per node, printable |
+| `o.backward()` | `o.backward()` | the same; it adds, so `a + a` gives `a.grad == 2` |
+| `Neuron`, `Layer`, `MLP` | `nn.Neuron`, `nn.Layer`, `nn.MLP` | `MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh")` is the lecture's net; `seed=` repeats a run |
+| `n.parameters()` | `model.parameters()` | the same order: layer by layer, neuron by neuron, weights then bias |
+| `p.data += -0.01 * p.grad` | the same | or `nn.SGD(model.parameters(), lr=0.01).step()` |
+| `p.grad = 0.0` for every parameter (the forgotten zero_grad) | `model.zero_grad()` | |
+"""),  # noqa: E501 (a markdown table's rows are one line each)
+    md("""
+## 1. A derivative, numerically
+
+Before any autodiff: a derivative is a slope. Nudge the input by a small `h`, see how much the
+output moves, divide by `h`. For `f(x) = 3x² - 4x + 5` the exact slope is `6x - 4`.
+"""),
+    code(
+        """
+import math
+
+import numpy as np
+
+
+def f(x):
+    return 3 * x**2 - 4 * x + 5
+
+
+print(f(3.0))
+""",
+        "f",
+    ),
+    code("""
+try:
+    import matplotlib.pyplot as plt
+except ImportError:
+    print("matplotlib is not installed: no plot (pip install matplotlib)")
+else:
+    xs = np.arange(-5, 5, 0.25)
+    plt.figure(figsize=(4.5, 2.8))
+    plt.plot(xs, f(xs))
+    plt.xlabel("x")
+    plt.ylabel("f(x)")
+    plt.show()
+"""),
+    code(
+        """
+h = 0.0001
+for x in (3.0, -3.0, 2 / 3):
+    slope = (f(x + h) - f(x)) / h
+    print(f"x = {x:.4f}   slope = {slope:.4f}   exact 6x - 4 = {6 * x - 4:.4f}")
+""",
+        "slopes",
+    ),
+    md("""
+With three inputs, nudge one at a time. In `d = a*b + c`, the slope with respect to `a` is `b`,
+with respect to `b` it is `a`, and with respect to `c` it is 1:
+"""),
+    code(
+        """
+a, b, c = 2.0, -3.0, 10.0
+d = a * b + c
+print(f"d = {d}")
+for name in ("a", "b", "c"):
+    bumped = {"a": a, "b": b, "c": c}
+    bumped[name] += h
+    d2 = bumped["a"] * bumped["b"] + bumped["c"]
+    print(f"dd/d{name} = {(d2 - d) / h:.4f}")
+""",
+        "slopes-abc",
+    ),
+    md("""
+## 2. Expressions that remember how they were made
+
+A stepgrad `Value` holds one number. Each operation on Values returns a new `Value` that
+records its `op` and its `parents` (the lecture's `_op` and `_prev`), so the whole expression
+becomes a graph. Labels are optional: an unlabelled node is called `#k`, its place in the graph.
+"""),
+    code(
+        """
+from autograd import Value, to_dot
+
+a = Value(2.0, "a")
+b = Value(-3.0, "b")
+c = Value(10.0, "c")
+e = a * b
+e.label = "e"
+d = e + c
+d.label = "d"
+f = Value(-2.0, "f")
+L = d * f
+L.label = "L"
+print(L)
+print("L.op =", repr(L.op), "  L.parents =", [p.label for p in L.parents])
+""",
+        "expression",
+    ),
+    md("""
+`to_dot` returns a Graphviz drawing, which Jupyter shows inline: each value is a record (name,
+data, grad), each op a small circle, and data flows left to right. All gradients are still 0.
+"""),
+    code("to_dot(L)", "draw"),
+    md("""
+## 3. Backpropagation by hand
+
+Start at the output: `dL/dL = 1`. Then walk backwards. Every op knows only its own local
+derivative, and the chain rule says: the gradient arriving at an op's output, times the op's
+local derivative, is what flows to each input. For `*` the local derivative with respect to one
+input is the other input; `+` passes the gradient through unchanged.
+
+Where the lecture calls `node._backward()`, stepgrad's `node.local_grads(g)` gives the same
+contributions, one per parent, for an arriving gradient `g`. It writes nothing; here each node
+has one consumer, so we simply assign.
+"""),
+    code(
+        """
+L.grad = 1.0
+d.grad, f.grad = L.local_grads(L.grad)  # L = d * f: (f, d) times 1
+e.grad, c.grad = d.local_grads(d.grad)  # d = e + c: passes -2 to both
+a.grad, b.grad = e.local_grads(e.grad)  # e = a * b: (b, a) times -2
+for v in (L, d, f, e, c, a, b):
+    print(f"{v.label}.grad = {v.grad:g}")
+""",
+        "manual-L",
+    ),
+    code("to_dot(L)", "draw"),
+    md("""
+Check against the numbers, as the lecture does: nudge each leaf by `h` and watch `L` move.
+`gradcheck` does exactly this (with central differences) for every input at once, and returns
+`True` or raises an error naming the input whose gradient is wrong.
+"""),
+    code(
+        """
+from autograd import gradcheck
+
+
+def L_of(a, b, c, f):
+    return (a * b + c) * f
+
+
+point = {"a": 2.0, "b": -3.0, "c": 10.0, "f": -2.0}
+for name in point:
+    bumped = {**point, name: point[name] + h}
+    print(f"dL/d{name} ≈ {(L_of(**bumped) - L_of(**point)) / h:.4f}")
+print("gradcheck:", gradcheck(L_of, list(point.values())))
+""",
+        "numeric-L",
+    ),
+    md("""
+The same walk, done by the engine: `backward_steps` runs the backward pass one node at a time
+and yields a step per node (the gradient arriving and what it sends to each parent), and
+`backward()` runs it all at once. Both *add* to `.grad`, so clear the hand-made gradients first
+with `zero_grad`.
+"""),
+    code(
+        """
+from autograd import backward_steps, zero_grad
+
+zero_grad(L)
+for step in backward_steps(L):
+    print(step)
+""",
+        "steps-L",
+    ),
+    code(
+        """
+zero_grad(L)
+L.backward()
+print({v.label: v.grad for v in (a, b, c, d, e, f, L)})
+""",
+        "backward-L",
+    ),
+    md("""
+A gradient says which way to move an input to make the output grow. Move every leaf a little
+along its gradient and run the forward pass again: `L` goes up from -8.
+"""),
+    code(
+        """
+for leaf in (a, b, c, f):
+    leaf.data += 0.01 * leaf.grad
+L = (a * b + c) * f
+print(f"L = {L.data:.6f}")
+""",
+        "nudge",
+    ),
+    md("""
+## 4. A neuron
+
+Two inputs `x1, x2`, two weights `w1, w2` and a bias `b`: `n = x1*w1 + x2*w2 + b`, and the
+output squashed by tanh, `o = tanh(n)`. The bias is the lecture's, chosen so that
+`n = 0.8814` and `o = 1/√2 = 0.7071`, which makes the numbers easy to follow by hand.
+
+This graph is drawn top to bottom (`rankdir="TB"`): left to right it would be too wide for the
+page.
+"""),
+    code(
+        """
+x1 = Value(2.0, "x1")
+x2 = Value(0.0, "x2")
+w1 = Value(-3.0, "w1")
+w2 = Value(1.0, "w2")
+b = Value(6.8813735870195432, "b")
+x1w1 = x1 * w1
+x1w1.label = "x1*w1"
+x2w2 = x2 * w2
+x2w2.label = "x2*w2"
+x1w1x2w2 = x1w1 + x2w2
+x1w1x2w2.label = "x1*w1 + x2*w2"
+n = x1w1x2w2 + b
+n.label = "n"
+o = n.tanh()
+o.label = "o"
+to_dot(o, rankdir="TB")
+""",
+        "draw",
+    ),
+    md("""
+By hand again, now node by node as the lecture calls `_backward()`. `backward_one` is the
+lecture's `_backward`: it sends the node's gradient on to its parents, times the local
+derivative, and *adds* it there (a value used twice collects from both uses). The local
+derivative of tanh is `1 - o²`, so `n` receives `1 - 0.5 = 0.5`.
+"""),
+    code(
+        """
+def backward_one(node):
+    for parent, contribution in zip(node.parents, node.local_grads(node.grad)):
+        parent.grad += contribution
+
+
+o.grad = 1.0
+for node in (o, n, x1w1x2w2, x2w2, x1w1):  # outputs first
+    backward_one(node)
+print(f"o = {o.data:.4f}")
+for v in (n, b, x1w1, x2w2, x1, w1, x2, w2):
+    print(f"{v.label}.grad = {v.grad:g}")
+""",
+        "manual-neuron",
+    ),
+    code('to_dot(o, rankdir="TB")', "draw"),
+    md("""
+Calling nodes in the right order by hand does not scale. The order is a *topological* one:
+every node after everything it depends on; the backward pass walks it in reverse.
+`topological_order` computes it (with a loop, not the lecture's recursion), `backward()` uses it,
+and `gradcheck` confirms the result numerically:
+"""),
+    code(
+        """
+from autograd import topological_order
+
+print([v.label for v in topological_order(o)])
+zero_grad(o)
+o.backward()
+print({v.label: round(v.grad, 6) for v in (x1, w1, x2, w2, b)})
+
+
+def neuron_of(x1, w1, x2, w2, b):
+    return (x1 * w1 + x2 * w2 + b).tanh()
+
+
+print("gradcheck:", gradcheck(neuron_of, [2.0, -3.0, 0.0, 1.0, 6.8813735870195432]))
+""",
+        "backward-neuron",
+    ),
+    md("""
+The lecture's bug: when a value is used twice, its gradient must be the *sum* of what both uses
+send back. `b = a + a` has `db/da = 2`. A `_backward` that *sets* `.grad` instead of adding to
+it gets 1. stepgrad adds, and its graph keeps both edges (`parents` is `(a, a)`):
+"""),
+    code(
+        """
+a = Value(3.0, "a")
+b = a + a
+b.label = "b"
+b.backward()
+print("b.parents:", [p.label for p in b.parents], "  a.grad =", a.grad)
+to_dot(b)
+""",
+        "twice",
+    ),
+    md("""
+## 5. tanh, written yourself
+
+The lecture adds `tanh` to its `Value` class by hand: the forward formula and the local
+derivative `1 - tanh²`. In stepgrad that is `custom_op(name, forward, rule)`: `forward` computes
+the number, `rule(g, z, x)` returns the contribution for the input (`g` arrives from above, `z`
+is the op's output). The result is an op like the built-in ones: it draws, steps and checks.
+"""),
+    code("""
+from autograd import custom_op
+
+
+# z = tanh x        dz/dx = 1 - z²
+def tanh_rule(g, z, x):
+    return (g * (1 - z * z),)
+
+
+my_tanh = custom_op("my_tanh", math.tanh, tanh_rule)
+print(my_tanh(Value(0.5, "x")))
+print("gradcheck:", gradcheck(my_tanh, [0.5]))
+"""),
+    md("""
+The lecture then builds tanh out of smaller ops instead, `tanh n = (e²ⁿ - 1) / (e²ⁿ + 1)`, to
+show that the level of an op is our choice: as long as each op knows its local derivative, the
+chain rule gives the same gradients. Three neurons, three tanhs, the same numbers:
+"""),
+    code(
+        """
+def tanh_from_exp(n):
+    e = (2 * n).exp()
+    return (e - 1) / (e + 1)
+
+
+def lecture_neuron(activation):
+    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
+    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
+    b = Value(6.8813735870195432, "b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = activation(n)
+    o.label = "o"
+    o.backward()
+    return o, [x1, w1, x2, w2, b]
+
+
+versions = {
+    "built-in tanh": lecture_neuron(Value.tanh),
+    "my_tanh": lecture_neuron(my_tanh),
+    "tanh from exp": lecture_neuron(tanh_from_exp),
+}
+print(f"{'':14}{'o':>10}" + "".join(f"{v.label + '.grad':>10}" for v in versions["my_tanh"][1]))
+for name, (o, leaves) in versions.items():
+    print(f"{name:14}{o.data:10.6f}" + "".join(f"{v.grad:10.6f}" for v in leaves))
+""",
+        "tanh-compare",
+    ),
+    md("""
+The version from `exp` has more nodes, and each one's gradient is on show:
+"""),
+    code('to_dot(versions["tanh from exp"][0], rankdir="TB")', "draw"),
+    md("""
+## 6. The same numbers from PyTorch
+
+PyTorch does the same on tensors. Its numbers, in float64, match ours (this cell skips itself
+when PyTorch is not installed):
+"""),
+    code(
+        """
+try:
+    import torch
+except ImportError:
+    print("PyTorch is not installed: comparison skipped (pip install torch to run it)")
+else:
+    start = {"x1": 2.0, "w1": -3.0, "x2": 0.0, "w2": 1.0, "b": 6.8813735870195432}
+    t = {k: torch.tensor(v, dtype=torch.double, requires_grad=True) for k, v in start.items()}
+    t_o = torch.tanh(t["x1"] * t["w1"] + t["x2"] * t["w2"] + t["b"])
+    t_o.backward()
+    o, leaves = versions["built-in tanh"]
+    print(f"o         torch {t_o.item(): .6f}   stepgrad {o.data: .6f}")
+    for v in leaves:
+        print(f"{v.label + '.grad':9} torch {t[v.label].grad.item(): .6f}   stepgrad {v.grad: .6f}")
+""",
+        "torch",
+    ),
+    md("""
+## 7. A multilayer perceptron
+
+`nn` builds networks out of Values the way the lecture does: a `Neuron` computes
+`act(w·x + b)`, a `Layer` is a list of neurons, an `MLP` a list of layers. The lecture's net has
+3 inputs, two hidden layers of 4 and one output, tanh throughout. Hidden activations default to
+relu and the last layer to linear, as in micrograd's later demos, so name them here. `seed=`
+fixes the random weights so every run prints the same numbers.
+
+Each parameter is labelled by its place (`layers.0.neurons.0.w.0`), and a neuron's weighted sum
+is one `dot` node.
+"""),
+    code(
+        """
+from nn import MLP
+
+model = MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", seed=0)
+print(model, "with", len(model.parameters()), "parameters")
+x = [2.0, 3.0, -1.0]
+print(model(x))
+""",
+        "mlp",
+    ),
+    md("""
+The graph of one prediction already has 71 nodes, too many for a picture in a notebook. `draw`
+writes it to a file instead (`.svg`, `.png` or `.pdf`); open `mlp.svg` from the file browser and
+zoom in. `group=True` puts a box around each layer and each neuron.
+"""),
+    code(
+        """
+from autograd import draw
+
+path = draw(model(x), "mlp.svg", group=True)
+print(f"wrote {path}: {len(topological_order(model(x)))} nodes")
+""",
+        "draw-mlp",
+    ),
+    md("""
+Four samples and their targets, and the loss the lecture uses: the sum of squared errors. It is
+0 only when every prediction equals its target.
+"""),
+    code(
+        """
+xs = [
+    [2.0, 3.0, -1.0],
+    [3.0, -1.0, 0.5],
+    [0.5, 1.0, 1.0],
+    [1.0, 1.0, -1.0],
+]
+ys = [1.0, -1.0, -1.0, 1.0]  # the targets
+ypred = [model(x) for x in xs]
+loss = sum((yout - ygt) ** 2 for ygt, yout in zip(ys, ypred))
+print(f"loss = {loss.data:.4f}", "  predictions:", [round(y.data, 4) for y in ypred])
+""",
+        "loss",
+    ),
+    md("""
+`loss.backward()` fills the gradient of every parameter. The lecture's famous bug comes next:
+gradients *add up*, so a second backward pass without zeroing doubles them, and a training loop
+that never zeroes keeps adding old gradients to new ones. `model.zero_grad()` resets them.
+"""),
+    code(
+        """
+loss.backward()
+w = model.layers[0].neurons[0].w[0]
+first = w.grad
+print(f"{w.label}: data {w.data:.4f}, grad {first:.6f}")
+loss.backward()  # again, without zeroing
+print(f"after a second backward: grad {w.grad:.6f} (= 2 × {first:.6f})")
+model.zero_grad()
+print(f"after model.zero_grad(): grad {w.grad}")
+""",
+        "zero-grad",
+    ),
+    md("""
+## 8. Training: forward, zero_grad, backward, update
+
+Gradient descent repeats four steps: predict (forward), clear the old gradients, backpropagate
+the loss, and move every parameter a little *against* its gradient, since we want the loss to
+go down. With a step of 0.05 the loss falls at every step; try 0.5, and the first step
+overshoots so far that the tanh units saturate and the loss stalls near 8.
+"""),
+    code(
+        """
+for k in range(30):
+    ypred = [model(x) for x in xs]  # forward
+    loss = sum((yout - ygt) ** 2 for ygt, yout in zip(ys, ypred))
+    model.zero_grad()  # the line the lecture first forgot
+    loss.backward()  # backward
+    for p in model.parameters():  # update
+        p.data += -0.05 * p.grad
+    if k % 5 == 0 or k == 29:
+        print(f"step {k:2d}   loss {loss.data:.4f}")
+""",
+        "train",
+    ),
+    code(
+        """
+ypred = [model(x) for x in xs]
+for x, ygt, yout in zip(xs, ys, ypred):
+    print(f"{str(x):18} target {ygt:+.0f}   prediction {yout.data:+.4f}")
+loss = sum((yout - ygt) ** 2 for ygt, yout in zip(ys, ypred))
+print(f"loss = {loss.data:.4f}")
+""",
+        "predictions",
+    ),
+    md("""
+`nn.SGD` is the same update, `p ← p - lr·grad`, with PyTorch's options (momentum, weight decay)
+when you want them. Trained from the same seed, it ends with exactly the same weights:
+"""),
+    code(
+        """
+from nn import SGD
+
+twin = MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", seed=0)
+optimizer = SGD(twin.parameters(), lr=0.05)
+for _ in range(30):
+    loss = sum((yout - ygt) ** 2 for ygt, yout in zip(ys, [twin(x) for x in xs]))
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+gap = max(abs(p.data - q.data) for p, q in zip(model.parameters(), twin.parameters()))
+print(f"largest difference between the two models' weights: {gap}")
+""",
+        "sgd",
+    ),
+    md("""
+## Where next
+
+- `stepper.ipynb` plays a neuron's and a small MLP's training step frame by frame: forward,
+  error, backward, update.
+- `python -m demos.moons` trains micrograd's two-moons classifier; the README lists the others.
+"""),
+]
+
+
+# ---- stepper.ipynb ----
+
+STEPPER = [
+    md("""
+# Stepping through a training step
+
+A training step is four phases, and each is easiest to follow one node at a time:
+
+| phase | what its frames show |
+| --- | --- |
+| **forward** | the inputs' and parameters' numbers, then each op computing its value, in order |
+| **error** | the output (here the loss) and the gradient that starts the backward pass, `dloss/dloss = 1` |
+| **backward** | each node in turn: the gradient arriving, the chain rule for each input, what it sends on (the edges it sends along turn red) |
+| **update** | each parameter: `w ← w - lr · grad`, its old and new value |
+
+`animate(loss, forward=True, params=..., lr=...)` builds a page that plays them. Without a path
+it returns an `Animation`, which a notebook shows inline in a frame of its own (its script
+cannot touch the notebook, and several pages in one notebook play independently);
+`.save("page.html")` writes the same page to a file that opens in any browser. `animate` only
+shows: it changes no `.data` and no `.grad`.
+
+**Using a page.** *Next ▶* and *◀ Prev*, or the slider, move through the frames. Click the
+graph, then **←/→** move one frame and **Home/End** jump to the first or last. **+** and **-**
+zoom, **0** fits the whole graph, **Shift+arrows** pan, and so does dragging; **Ctrl+wheel**
+zooms (the plain wheel scrolls the notebook). The panel above the graph names the phase and
+spells out the arithmetic of the frame; the current node is yellow, and the legend under the
+graph names the other colours.
+
+Needs stepgrad with the `notebook` extra and Graphviz's `dot`.
+"""),  # noqa: E501 (a markdown table's rows are one line each)
+    md("""
+## One neuron
+
+A tanh neuron with inputs `x1, x2`, and the squared error against a target `y = 1`. The loss is
+the root: its graph holds the neuron's parameters `w.0`, `w.1` and `b` (green), the inputs and
+the target (blue). The nodes in between have no labels, so they go by their number, `#k`.
+"""),
+    code(
+        """
+from autograd import Value, animate, backward_steps
+from nn import MLP, Neuron, mse_loss
+
+neuron = Neuron(2, "tanh", seed=0)
+print({p.label: p.data for p in neuron.parameters()})
+x = [Value(1.0, "x1"), Value(-2.0, "x2")]
+y = Value(1.0, "y")
+o = neuron(x)
+o.label = "o"
+loss = (o - y) ** 2
+loss.label = "loss"
+print(loss)
+""",
+        "neuron",
+    ),
+    code(
+        "animate(loss, forward=True, params=neuron.parameters(), lr=0.1)",
+        "animate-neuron",
+    ),
+    md("""
+The backward frames as text: `backward_steps` runs the same pass one node at a time (and,
+unlike the page, it does fill `.grad`). Each line is one node: its value, the gradient that
+arrived, and what it sends to each input.
+"""),
+    code(
+        """
+for step in backward_steps(loss):
+    print(step)
+""",
+        "neuron-steps",
+    ),
+    md("""
+## A small MLP
+
+`MLP(2, [3, 1])`: three relu neurons, then one linear output, and the mean squared error over
+two samples. Both samples go through the same parameters, so each parameter's gradient is the
+sum of two contributions, one from each sample; in the backward phase a parameter's frame comes
+after both have arrived. The page opens zoomed in to a readable size and follows the current
+node; press **0** (or *fit*) to see the whole graph.
+"""),
+    code(
+        """
+model = MLP(2, [3, 1], seed=0)
+xs, ys = [[1.0, -1.0], [0.5, 2.0]], [1.0, -1.0]
+mlp_loss = mse_loss([model(x) for x in xs], ys)
+mlp_loss.label = "loss"
+page = animate(mlp_loss, forward=True, params=model.parameters(), lr=0.1)
+page
+""",
+        "animate-mlp",
+    ),
+    md("""
+The same page as a file of its own, which opens from disk in any browser, no network needed:
+"""),
+    code(
+        """
+saved = page.save("mlp_step.html")
+print(f"wrote {saved} ({saved.stat().st_size:,} bytes, {page.frames} frames)")
+""",
+        "save",
+    ),
+]
+
+
+NOTEBOOKS = {"micrograd_lecture.ipynb": LECTURE, "stepper.ipynb": STEPPER}
+
+
+def build(cells: list[Cell], prefix: str) -> nbformat.NotebookNode:
+    """Return the notebook of `cells`, with stable cell ids (`prefix-01`, ...) and no outputs."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {
+        "kernelspec": {
+            "name": "python3",
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
+        },
+        "language_info": {"name": "python"},
+    }
+    for k, (kind, source, tags) in enumerate(cells, 1):
+        make = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
+        cell = make(source, id=f"{prefix}-{k:02d}")
+        if tags:
+            cell.metadata["tags"] = list(tags)
+        nb.cells.append(cell)
+    nbformat.validate(nb)
+    return nb
+
+
+def main(argv: list[str]) -> int:
+    check = argv == ["--check"]
+    if argv and not check:
+        print(__doc__)
+        return 2
+    stale = []
+    for name, cells in NOTEBOOKS.items():
+        text = nbformat.writes(build(cells, Path(name).stem.split("_")[0])) + "\n"
+        path = HERE / name
+        if check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(name)
+        else:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
+    if stale:
+        print(f"out of date: {', '.join(stale)}; run python notebooks/make_notebooks.py")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
