@@ -446,6 +446,14 @@ def dot_backward(g: Any, z: Any, *wx: Any) -> tuple[Any, ...]:
     return tuple([g * v for v in wx[n:] + wx[:n]])  # (x₁ … xₙ, w₁ … wₙ): the halves swapped
 
 
+# z = max(x₁ … xₙ), held constant (0 where it is not finite)        dz/dxᵢ = 0
+# The shift that keeps log-sum-exp and softmax from overflowing: ln Σ eˣⁱ = m + ln Σ eˣⁱ⁻ᵐ for any
+# m, so no gradient flows through m (torch's logsumexp does not differentiate its max either).
+# It sends -0.0, the additive identity: every other contribution passes through bit for bit.
+def shift_backward(g: Any, z: Any, *xs: Any) -> tuple[Any, ...]:
+    return (-0.0,) * len(xs)
+
+
 def sum(xs: Any) -> Any:
     """Return x₁ + … + xₙ as one node with n parents (numbers mix in); numbers give a number.
 
@@ -482,8 +490,34 @@ def _dot(ws: Any, xs: Any) -> Any:
     return builtins.sum(map(operator.mul, ws, xs), 0.0)
 
 
+def _shift(xs: Any) -> Any:
+    m = xs[0]  # the first largest (so ±0 keep their sign), skipping nan; 0 if not finite
+    if builtins.any(type(x) is ndarray for x in xs):
+        for x in xs[1:]:
+            m = np.where((x > m) | (m != m), x, m)
+        return np.where(np.isfinite(m), m, 0.0)
+    for x in xs[1:]:
+        if x > m or m != m:
+            m = x
+    return m if math.isfinite(m) else 0.0
+
+
+def shift(xs: Any) -> Any:
+    """Return max(x₁ … xₙ) as one node that sends no gradient back (0 where not finite): the
+    shift a stable log-sum-exp subtracts. In the graph, so a traced Program recomputes it for
+    every sample instead of freezing the example's."""
+    xs = tuple(xs)
+    if not xs:
+        raise ValueError("shift needs at least one number")
+    if Value not in map(type, xs):
+        return _shift(xs)
+    xs = tuple([lift(x, "shift") for x in xs])
+    return _record("shift", _shift([x._data for x in xs]), xs, shift_backward)
+
+
 _register(sum, sum_backward, _sum)
 _register(dot, dot_backward, _dot)
+_register(shift, shift_backward, _shift)
 
 
 # The ops with a row in the test table (tests/test_ops.py fails when one here lacks a row).
@@ -509,4 +543,5 @@ OPS = (
     "softplus",
     "sum",
     "dot",
+    "shift",
 )

@@ -27,6 +27,7 @@ import inspect
 import keyword
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from functools import partial
 from operator import attrgetter
@@ -472,7 +473,7 @@ def _generate(
     wrapped = _wrap(header)  # the first line indented 4, its continuations 8: keep those
     lines = [header] if len(header) <= WIDTH else [wrapped[0][4:], *wrapped[1:]]
     lines += [
-        f'    """{_fn_name(fn)} traced by autograd.trace: {_count(len(leaves), "input")}, '
+        f'    """{_plain(_fn_name(fn))} traced by autograd.trace: {_count(len(leaves), "input")}, '
         f"{_count(len(params), 'parameter')}, {_count(len(computed), 'op')}.",
         "",
         "    t<k> is node #k of the drawings and of backward_steps; g_<v> is d out/d<v> times",
@@ -489,7 +490,14 @@ def _generate(
     lines.append("    if grad_out is None:")
     lines.append(f"        return {ref(out)}")
     lines.append("    # ---- backward: the chain rule of this graph, outputs first ----")
-    gvar = {node: f"g_{var[node]}" for node in var}
+    gvar = {node: names.take(f"g_{var[node]}") for node in var}  # unique, as every name here
+    temps: dict[int, str] = {}
+
+    def temp(k: int) -> str:
+        if k not in temps:
+            temps[k] = names.take(f"c{k}")
+        return temps[k]
+
     has_grad: set[Value] = set()
     if out in var:
         lines.append(f"    {gvar[out]} = grad_out")
@@ -506,8 +514,8 @@ def _generate(
                 targets.append(gvar[parent])
                 has_grad.add(parent)
             else:  # a second path to this parent: its contributions add (the chain rule)
-                targets.append(f"c{k}")
-                after.append((parent, f"c{k}"))
+                targets.append(temp(k))
+                after.append((parent, temp(k)))
         call = _rule_call(node, gvar[node], ref, functions)
         comment = functions.rule_comment(node, [ref(n) for n in (node, *node.parents)])
         if len(targets) == 1:
@@ -581,7 +589,7 @@ def _forward_expression(node: Value, ref: Callable[[Value], str], functions: _Fu
     if op in _OPERATORS:
         return _OPERATORS[op].format(*args)
     fn = functions.forward(node, op)
-    if op is ops.sum:
+    if op is ops.sum or op is ops.shift:
         return f"{fn}([{', '.join(args)}])"
     if op is ops.dot:
         half = len(args) // 2
@@ -648,11 +656,11 @@ class _Functions:
         rule = getattr(op, "user_rule", base)
         if op is not None and hasattr(op, "user_rule"):
             note = ", element by element" if op in self.each else ""
-            formula = f"{node.op}: your rule{note}"
+            formula = f"{_plain(node.op)}: your rule{note}"
         else:
             text = ops._formula_of(base).splitlines()[0] if ops._formula_of(base) else ""
             derivative = ", ".join(part for part in re.split(r"\s{3,}", text)[1:] if part)
-            formula = f"{node.op}: {derivative}" if derivative else node.op
+            formula = f"{node.op}: {derivative}" if derivative else _plain(node.op)
         letters = _letters(rule)
         if letters and len(letters) == len(names):
             formula += f"  ({', '.join(f'{a} = {b}' for a, b in zip(letters, names))})"
@@ -754,13 +762,21 @@ def _literal(x: float) -> str:
     return repr(float(x))  # inf, -inf and nan are names in the namespace; -0.0 stays -0.0
 
 
-def _shorten(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def _identifier(text: str) -> str:
-    ident = re.sub(r"\W+", "_", text).strip("_") or "v"
-    return f"v_{ident}" if ident[0].isdigit() else ident
+    """A valid Python name made from a label: "w₁" -> "w1", "layers.0.w" -> "layers_0_w".
+
+    NFKC first, as Python itself normalises identifiers (so "𝑥" is "x", which `_Names` then
+    keeps apart from a real x); any character a name cannot hold becomes "_"."""
+    normal = unicodedata.normalize("NFKC", text)
+    chars = [c if ("a" + c).isidentifier() else "_" for c in normal]
+    ident = re.sub(r"_+", "_", "".join(chars)).strip("_") or "v"
+    return ident if ident[0].isidentifier() else f"v_{ident}"
+
+
+def _plain(text: str) -> str:
+    """Text safe inside a comment or the docstring: one line, no quotes that end it."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return shown.replace(chr(34) * 3, chr(39) * 3)
 
 
 def _count(n: int, what: str) -> str:

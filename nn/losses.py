@@ -110,9 +110,10 @@ def binary_cross_entropy_with_logits(logits: Sequence[Value], targets: Sequence[
 
 
 def softmax(logits: Sequence[Value]) -> list[Value]:
-    """Return [e^(xᵢ - m) / Σⱼ e^(xⱼ - m)], m = max x (a constant, so large logits are safe)."""
+    """Return [e^(xᵢ - m) / Σⱼ e^(xⱼ - m)], m = max x (`autograd.ops.shift`: no gradient flows
+    through it, so large logits are safe, also inside a traced function)."""
     xs = _logits("softmax", logits)
-    m = max(x.data for x in xs)
+    m = autograd.ops.shift(xs)
     exps = [(x - m).exp() for x in xs]
     total = autograd.sum(exps)
     return [e / total for e in exps]
@@ -171,9 +172,9 @@ def cross_entropy(logits: Sequence[Value], target: int | Sequence[Target]) -> Va
 
 
 def _logsumexp(xs: list[Value]) -> Value:
-    m = max(x.data for x in xs)
-    if not math.isfinite(m):
-        m = 0.0
+    """m + ln Σ e^(xᵢ - m), m = max x as a node of the graph (`autograd.ops.shift`), so a traced
+    program shifts each sample by its own max and stays stable for logits of any size."""
+    m = autograd.ops.shift(xs)
     return autograd.sum([(x - m).exp() for x in xs]).log() + m
 
 

@@ -6,6 +6,7 @@ and backpropagated), hand-derived gradients, and torch's cross-entropy with clas
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import numpy as np
@@ -207,3 +208,15 @@ def test_traced_loss_is_exported_with_its_program() -> None:
     model = MLP(2, [1], seed=0)
     step = trace_loss(model, lambda s, t: mse_loss([s], [t]), [1.0, 2.0], 0.5)
     assert isinstance(step, TracedLoss) and step.program.params == tuple(model.parameters())
+
+
+def test_a_traced_cross_entropy_stays_stable_far_from_the_example_logits() -> None:
+    # found by review: the shift m was frozen at the example, so logits of 800 gave nan
+    prog = ag.trace(lambda a, b: cross_entropy([a, b], [1.0, 0.0]), 0.1, -0.2)
+    for logits in ([800.0, 0.0], [1000.0, 999.0], [-800.0, -801.0], [0.1, -0.2]):
+        xs = [Value(v) for v in logits]
+        eager = cross_entropy(xs, [1.0, 0.0])
+        out, grads, _ = prog.grad(*logits)
+        assert same(out, eager.data, rel=1e-15) and math.isfinite(out), (logits, out)
+        assert all(same(a, b, rel=1e-15) for a, b in zip(grads, grad(eager, xs)))
+    assert "shift([a, b])" in prog.source

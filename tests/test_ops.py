@@ -94,6 +94,8 @@ NARY = {
         lambda xs: xs[0] * xs[2] + xs[1] * xs[3],
         lambda xs: [xs[2], xs[3], xs[0], xs[1]],
     ),
+    # the max that logsumexp subtracts, sending no gradient (0 where it is not finite)
+    "shift": (lambda vs: ops.shift(vs), lambda xs: _finite_max(xs), lambda xs: [0.0] * len(xs)),
 }
 NARY_POINTS = [[0.5, -1.5, 2.0, 3.0], [1.0, 0.0, -0.0, 4.0], [inf, 1.0, 2.0, nan]]
 
@@ -228,11 +230,24 @@ def test_nary_op_matches_closed_form_and_torch(name: str, xs: list[float]) -> No
 
 
 def nary_in_torch(torch: Any, name: str, xs: list[float]) -> list[Any]:
-    """torch's [output, [gradient per input]] of sum or dot at xs."""
+    """torch's [output, [gradient per input]] of sum, dot, or the detached max torch's
+    logsumexp shifts by (nan skipped, 0 where it is not finite) at xs."""
     ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
+    if name == "shift":
+        stacked = torch.stack(ts).detach()
+        kept = stacked[~torch.isnan(stacked)]
+        m = kept.max() if len(kept) else torch.tensor(0.0, dtype=torch.float64)
+        m = m if torch.isfinite(m) else torch.tensor(0.0, dtype=torch.float64)
+        return [m.item(), [0.0 if t.grad is None else t.grad.item() for t in ts]]
     tout = torch.stack(ts).sum() if name == "sum" else ts[0] * ts[2] + ts[1] * ts[3]
     tout.backward()
     return [tout.item(), [t.grad.item() for t in ts]]
+
+
+def _finite_max(xs: list[float]) -> float:
+    kept = [x for x in xs if x == x]
+    m = max(kept) if kept else 0.0
+    return m if math.isfinite(m) else 0.0
 
 
 def test_sum_and_dot_mix_numbers_and_values() -> None:

@@ -45,6 +45,7 @@ STEPS = [
     ("softplus", lambda a, b: a.softplus()),
     ("sum", lambda a, b: ag.sum([a, b, a, 1.5])),
     ("dot", lambda a, b: ag.dot([a, b], [b, 2.0])),
+    ("shift", lambda a, b: ops.shift([a, b, -1.0]) * a + b),
     ("square_by_mul", lambda a, b: a * a),
 ]
 STEP_OPS = {name.split("_by_")[0].removesuffix("_half").removesuffix("_neg") for name, _ in STEPS}
@@ -343,3 +344,43 @@ def test_program_repr_and_inputs() -> None:
     prog = trace(lambda x, y: (x * y).relu(), 1.0, 2.0)
     assert isinstance(prog, Program) and prog.inputs == ("x", "y")
     assert repr(prog) == "<Program <lambda>(x, y): 2 ops, 0 parameters>"
+
+
+def test_labels_that_look_like_generated_names_do_not_clash() -> None:
+    # found by review: a label c1 was overwritten by a temporary, g_x by a gradient, and 𝑥 by x
+    c0, c1, c2 = Value(0.5, "c0"), Value(-1.0, "c1"), Value(2.0, "c2")
+
+    def poly(x: Value, y: Value) -> Value:
+        return (c0 + c1 * x + c2 * x * x - y) ** 2
+
+    prog = trace(poly, 1.5, 2.0, params=[c0, c1, c2])
+    out, inputs, params = prog.grad(1.5, 2.0)
+    x, y = Value(1.5), Value(2.0)
+    assert [*inputs, *params] == grad(poly(x, y), [x, y, c0, c1, c2])
+    assert inputs[0] == 2 * (0.5 - 1.5 + 4.5 - 2.0) * (-1.0 + 2 * 2.0 * 1.5)  # by hand: 15
+
+    def named(x: Value) -> Value:
+        t = x.tanh()
+        t.label = "g_x"
+        u = x * 2.0
+        u.label = "𝑥"  # NFKC makes this the name x
+        return 3 * (t * x) + u
+
+    prog = trace(named, 0.7)
+    v = Value(0.7)
+    assert prog(0.7) == named(Value(0.7)).data and prog.grad(0.7)[1] == grad(named(v), [v])
+
+
+@pytest.mark.parametrize("label", ["w₁", "θ₀", "x²", "½", "hidden\nunit", "if", '"""', "a b", ""])
+def test_any_label_gives_a_program_that_compiles_and_agrees(label: str) -> None:
+    w = Value(0.5, label)
+    prog = trace(lambda x: (x * w).tanh() + w, 1.0, params=[w])
+    v = Value(1.0)
+    assert prog.grad(1.0)[2] == grad((v * w).tanh() + w, [w])
+    ast.parse(prog.source)
+
+
+def test_a_custom_op_name_with_a_newline_stays_inside_its_comment() -> None:
+    odd = custom_op("a\nb", lambda x: 2.0 * x, lambda g, z, x: (2.0 * g,))
+    prog = trace(lambda x: odd(x) + x, 1.0)
+    assert prog.grad(3.0) == (9.0, [3.0], []) and "a\\nb" in prog.source
