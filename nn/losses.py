@@ -8,7 +8,6 @@ per-sample loss must, see `nn.trace_loss`) and its data is checked like a number
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Sequence
 from typing import Union
