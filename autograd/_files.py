@@ -116,6 +116,24 @@ def read_regular_file(path: str | os.PathLike[str]) -> bytes:
 # ---- checks made before anything is written ----
 
 
+def _through_file_descriptor(given: str) -> bool:
+    """Whether a path reaches a file through /proc/<pid>/fd (as /dev/stdout and /dev/fd/1 do):
+    its folder resolves there, or a link on the way points there."""
+    path = os.path.abspath(given)
+    if os.path.realpath(os.path.dirname(path)).startswith("/proc/"):
+        return True
+    for _ in range(40):  # a link chain, step by step (realpath would jump to its end)
+        if path.startswith("/proc/"):
+            return True
+        if not os.path.islink(path):
+            return False
+        target = os.readlink(path)
+        path = os.path.normpath(os.path.join(os.path.dirname(path), target))
+        if os.path.realpath(os.path.dirname(path)).startswith("/proc/"):
+            return True
+    return False
+
+
 def _inspect(path: str | os.PathLike[str]) -> tuple[Path, os.stat_result | None]:
     """The real target and its stat (None when it does not exist yet), or the error to raise."""
     given = os.fspath(path)
@@ -128,6 +146,13 @@ def _inspect(path: str | os.PathLike[str]) -> tuple[Path, os.stat_result | None]
             errno.EISDIR,
             f"cannot write {given}: a path ending in {given[-1]!r} names a folder; "
             "drop the trailing separator to name a file",
+        )
+    if _through_file_descriptor(given):
+        raise NotRegularFileError(
+            errno.EINVAL,
+            f"cannot write {given}: it names an open file descriptor (/proc/*/fd, /dev/stdout, "
+            "/dev/fd/N), and replacing the file behind it would cut the stream off; stepgrad "
+            "writes regular files only: name the file itself",
         )
     real = Path(os.path.realpath(given))
     shown = given if os.path.abspath(given) == str(real) else f"{given} (a link to {real})"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 import keyword
+import numbers
 import re
 import types
 from collections.abc import Callable
@@ -67,7 +68,7 @@ def custom_op(
         if type(z) is float:
             return z
         if isinstance(z, np.ndarray) and any(isinstance(x, np.ndarray) for x in xs):
-            return z  # a batch in, a batch out (a traced Program)
+            return z.astype(np.float64, copy=False)  # a batch in, a batch out (a Program)
         if isinstance(z, Value):
             raise TypeError(
                 f"custom op {name!r}: forward returned a Value; it gets the inputs' numbers "
@@ -92,7 +93,7 @@ def custom_op(
                 f"custom op {name!r}: its rule returned {len(sent)} contribution(s) for "
                 f"{len(xs)} input(s); return one per input, in order, e.g. (g * dz_dx,)"
             )
-        return sent
+        return tuple([_contribution(name, k, c, g) for k, c in enumerate(sent)])
 
     ident = _identifier(name)
     checked_forward.__name__ = checked_forward.__qualname__ = f"{ident}_forward"
@@ -104,6 +105,30 @@ def custom_op(
     apply.user_forward = forward  # type: ignore[attr-defined]
     apply.user_rule = rule  # type: ignore[attr-defined]
     return apply
+
+
+def _contribution(name: str, k: int, c: Any, g: Any) -> Any:
+    """One contribution of a custom rule, checked: a real number (a float from here on), a
+    Value under create_graph, an array in a traced Program; anything else names the op."""
+    if type(c) is float or type(c) is np.ndarray:
+        return c
+    if isinstance(c, Value):
+        if isinstance(g, Value):
+            return c
+        problem = "a Value in a plain backward pass (it gets numbers: compute with them)"
+    elif isinstance(c, numbers.Real) and not isinstance(c, bool):
+        return c if isinstance(g, np.ndarray) else float(c)
+    elif isinstance(c, numbers.Complex):
+        problem = (
+            f"the complex number {c!r} (in Python a negative number to a fractional power is "
+            "complex: use autograd.ops.pow, which gives nan as torch does)"
+        )
+    else:
+        problem = f"{type(c).__name__}: {brief(c)}"
+    raise TypeError(
+        f"custom op {name!r}: its rule's contribution {k} is {problem}; each contribution "
+        "must be a real number, g times dz/dx of that input"
+    )
 
 
 def _inputs_of(forward: Callable[..., Any]) -> int:

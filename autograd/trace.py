@@ -209,11 +209,13 @@ class Program:
         xs, n = self._prepare(inputs)
         seed = 1.0 if n is None else np.ones(n)
         out, input_grads, param_grads = self._replay(xs, seed)
-        shaped = [
-            _per_sample(g, n) if n is not None and type(x) is np.ndarray else _total(g, n)
-            for g, x in zip(input_grads, xs)
-        ]
-        return _per_sample(out, n), shaped, _totals(param_grads, n)
+        with np.errstate(all="ignore"):  # sums over the batch: inf + -inf is nan, quietly
+            shaped = [
+                _per_sample(g, n) if n is not None and type(x) is np.ndarray else _total(g, n)
+                for g, x in zip(input_grads, xs)
+            ]
+            totals = _totals(param_grads, n)
+        return _per_sample(out, n), shaped, totals
 
     def backward(self, *inputs: Any, reduce: str = "mean") -> float:
         """Return the mean (or sum) of the outputs; add its gradient to each parameter's .grad.
@@ -233,7 +235,9 @@ class Program:
         weight = ops.div(1.0, float(count)) if reduce == "mean" else 1.0
         seed = weight if n is None else np.full(n, weight)
         out, _, param_grads = self._replay(xs, seed)
-        for p, g in zip(self.params, _totals(param_grads, n)):
+        with np.errstate(all="ignore"):  # sums over the batch: inf + -inf is nan, quietly
+            totals = _totals(param_grads, n)
+        for p, g in zip(self.params, totals):
             p.grad += g
         outputs = [float(out)] * count if np.ndim(out) == 0 else out.tolist()
         total = builtins.sum(outputs, 0.0)
@@ -261,8 +265,16 @@ class Program:
                     f"input {name!r} is a Value; a Program computes on numbers: pass its "
                     ".data, or call fn itself to build a graph"
                 )
-            if isinstance(x, (np.ndarray, list, tuple)):
-                array = np.asarray(x)
+            if isinstance(x, (np.ndarray, list, tuple)) or hasattr(x, "__array__"):
+                try:
+                    array = np.asarray(x)  # a list, a NumPy array, a CPU tensor
+                except (ValueError, TypeError) as error:
+                    raise ValueError(
+                        f"input {name!r} is not a 1-D array of numbers: {error}"
+                    ) from None
+                if array.ndim == 0 and not isinstance(x, (list, tuple)):
+                    xs.append(to_float(x, f"Program input {name!r}"))  # 0-d: one number
+                    continue
                 if array.dtype.kind not in "biuf":
                     raise TypeError(
                         f"input {name!r} must be a real array, got dtype {array.dtype}; "

@@ -38,7 +38,8 @@ NO_GRAD = 1  # inside no_grad(): ops make leaves
 ANOMALY = 2  # inside detect_anomaly(): ops check their output and note where they were made
 
 _mode: contextvars.ContextVar[int] = contextvars.ContextVar("stepgrad_mode", default=0)
-_saved_modes: contextvars.ContextVar[tuple[int, ...]] = contextvars.ContextVar(
+# What each switch found on entry, innermost last: (its bits, their previous state).
+_saved_modes: contextvars.ContextVar[tuple[tuple[int, int], ...]] = contextvars.ContextVar(
     "stepgrad_saved_modes", default=()
 )
 _get_mode = _mode.get  # read by `_record` on every op
@@ -46,26 +47,31 @@ _get_mode = _mode.get  # read by `_record` on every op
 
 class ModeSwitch:
     """Base of `no_grad` and `detect_anomaly`: a context manager that turns mode bits on or off
-    for the current thread or task and restores the previous mode on exit.
+    for the current thread or task and, on exit, puts back the state of its own bits only.
 
-    The previous modes are kept in a context variable, not on the instance, so one instance
-    shared by several threads (or entered twice) still restores each thread's own mode.
+    The previous states are kept in a context variable, not on the instance, so one instance
+    shared by several threads (or entered twice) still restores each thread's own mode; and a
+    no_grad closed while a detect_anomaly opened after it is still on leaves anomaly mode on.
     """
 
     set_bits = 0
     clear_bits = 0
 
     def __enter__(self) -> ModeSwitch:
+        mine = self.set_bits | self.clear_bits
         mode = _mode.get()
-        _saved_modes.set((*_saved_modes.get(), mode))
+        _saved_modes.set((*_saved_modes.get(), (mine, mode & mine)))
         _mode.set((mode | self.set_bits) & ~self.clear_bits)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        mine = self.set_bits | self.clear_bits
         saved = _saved_modes.get()
-        if saved:
-            _saved_modes.set(saved[:-1])
-            _mode.set(saved[-1])
+        for k in range(len(saved) - 1, -1, -1):  # the innermost entry of a switch like this one
+            if saved[k][0] == mine:
+                _saved_modes.set(saved[:k] + saved[k + 1 :])
+                _mode.set((_mode.get() & ~mine) | saved[k][1])
+                return
 
 
 class _recording(ModeSwitch):

@@ -254,3 +254,31 @@ def test_custom_ops_made_and_dropped_in_a_loop_leave_nothing_behind() -> None:
         del op
     gc.collect()
     assert all(r() is None for r in rules)
+
+
+@pytest.mark.parametrize(
+    "rule,message",
+    [
+        (lambda g, z, x: (g / (3 * x ** (2 / 3)),), "the complex number"),
+        (lambda g, z, x: ("a",), "str: 'a'"),
+        (lambda g, z, x: (None,), "NoneType"),
+        (lambda g, z, x: (Value(1.0),), "a Value in a plain backward pass"),
+    ],
+)
+def test_a_contribution_that_is_not_a_real_number_names_the_op(rule, message) -> None:  # type: ignore[no-untyped-def]
+    # found by review: a textbook cube root sent a complex number into .grad
+    op = custom_op("cbrt", lambda x: math.copysign(abs(x) ** (1 / 3), x), rule)
+    x = Value(-8.0)
+    with pytest.raises(
+        TypeError, match=f"custom op 'cbrt': its rule's contribution 0 is.*{message}"
+    ):
+        op(x).backward()
+
+
+def test_numpy_contributions_become_floats_in_a_plain_pass() -> None:
+    import numpy as np
+
+    op = custom_op("f32", lambda x: 2.0 * x, lambda g, z, x: (np.float32(2.0) * np.float32(g),))
+    x = Value(1.0)
+    op(x).backward()
+    assert type(x.grad) is float and x.grad == 2.0

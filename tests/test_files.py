@@ -473,3 +473,27 @@ def test_a_file_system_without_locks_still_gets_its_file_written(
     write_atomically(tmp_path / "m.json", b"x")
     write_atomically(tmp_path / "m.json", b"y")
     assert (tmp_path / "m.json").read_bytes() == b"y" and os.listdir(tmp_path) == ["m.json"]
+
+
+def test_a_path_through_an_open_file_descriptor_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # found by review: save("/dev/stdout") with stdout redirected replaced the log file
+    import subprocess
+    import sys
+
+    log = tmp_path / "log.txt"
+    script = (
+        "from nn import MLP\n"
+        "print('before', flush=True)\n"
+        "try:\n"
+        "    MLP(1, [1], seed=0).save('/dev/stdout')\n"
+        "except ValueError as error:\n"
+        "    print('refused:', type(error).__name__, flush=True)\n"
+        "print('after', flush=True)\n"
+    )
+    with open(log, "w") as out:
+        subprocess.run([sys.executable, "-c", script], stdout=out, check=True, timeout=60)
+    assert log.read_text().splitlines() == ["before", "refused: NotRegularFileError", "after"]
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )  # stdout a pipe
+    assert "refused: NotRegularFileError" in done.stdout

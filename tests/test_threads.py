@@ -222,3 +222,20 @@ def test_a_graph_made_in_anomaly_mode_is_freed_when_dropped() -> None:
             del x, y
         still_inside = live_values()  # today's bug kept every node alive until the mode ended
     assert still_inside - before < 10
+
+
+def test_closing_no_grad_before_an_anomaly_mode_opened_inside_it_keeps_each_mode_right() -> None:
+    # found by review: generators closed out of order mixed up the two modes
+    def holding(switch):  # type: ignore[no-untyped-def]
+        with switch:
+            yield
+
+    from autograd import value
+
+    a, b = holding(no_grad()), holding(detect_anomaly())
+    next(a)
+    next(b)
+    a.close()  # no_grad ends first; detect_anomaly is still open
+    assert is_grad_enabled() and value._get_mode() & value.ANOMALY
+    b.close()
+    assert is_grad_enabled() and not value._get_mode() & value.ANOMALY

@@ -384,3 +384,24 @@ def test_a_custom_op_name_with_a_newline_stays_inside_its_comment() -> None:
     odd = custom_op("a\nb", lambda x: 2.0 * x, lambda g, z, x: (2.0 * g,))
     prog = trace(lambda x: odd(x) + x, 1.0)
     assert prog.grad(3.0) == (9.0, [3.0], []) and "a\\nb" in prog.source
+
+
+def test_sums_over_the_batch_print_no_warning_at_infinities() -> None:
+    w = Value(2.0)
+    prog = trace(lambda x: x * w, 1.0, params=[w])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert math.isnan(prog.grad(np.array([np.inf, -np.inf]))[2][0])
+        assert prog.grad(np.array([1e308, 1e308]))[2][0] == math.inf
+        prog.backward(np.array([np.inf, -np.inf]), reduce="sum")
+    assert math.isnan(w.grad)
+
+
+def test_zero_d_arrays_tensors_and_lists_are_taken_as_a_program_takes_numbers() -> None:
+    prog = trace(lambda x, y: x * y, 1.0, 2.0)
+    assert prog(np.array(3.0), np.float32(2.0)) == 6.0
+    assert prog([1.0, 2.0], 3.0).tolist() == [3.0, 6.0]
+    with pytest.raises(ValueError, match="'x' is not a 1-D array of numbers"):
+        prog([[1.0], [2.0, 3.0]], 1.0)
+    torch = pytest.importorskip("torch")
+    assert prog(torch.tensor([1.0, 2.0]), torch.tensor(2.0)).tolist() == [2.0, 4.0]

@@ -359,3 +359,13 @@ def test_a_bad_target_fails_before_any_layout_work(tmp_path, monkeypatch) -> Non
     (tmp_path / "g.svg").mkdir()
     with pytest.raises(IsADirectoryError):
         draw(c, tmp_path / "g.svg")
+
+
+def test_numpy_integers_work_as_drawing_options() -> None:
+    import numpy as np
+
+    _, _, c = small()
+    assert "digraph" in to_dot(c, max_nodes=np.int64(10)).source
+    if shutil.which("dot"):
+        page = animate(c, max_nodes=np.int64(10), height=np.int64(600))
+        assert page.height == 600 and type(page.height) is int

@@ -17,6 +17,7 @@ for Graphviz, never passed through as markup.
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import re
 import shutil
@@ -128,7 +129,7 @@ def to_dot(
     _check_bool("show_grad", show_grad)
     _check_bool("summary", summary)
     _check_bool("legend", legend)
-    _check_count("max_nodes", max_nodes)
+    max_nodes = _check_count("max_nodes", max_nodes)
     check_number_format(number_format)
     title = shown(title, "title")
     known = _checked_grads(grads)
@@ -462,22 +463,23 @@ def _check_group(group: object) -> None:
 
 
 def _check_count(what: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{what} must be an int, got {type(value).__name__}: {value!r}")
     if value < 1:
         raise ValueError(f"{what} must be at least 1, got {value}")
-    return value
+    return int(value)
 
 
 def check_timeout(timeout: object) -> float:
     """Return `timeout` as positive seconds (inf: no limit), or raise TypeError/ValueError."""
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
         raise TypeError(
             f"timeout must be a number of seconds, got {type(timeout).__name__}: {timeout!r}"
         )
-    if not timeout > 0:
+    seconds = float(timeout)
+    if not seconds > 0:
         raise ValueError(f"timeout must be more than 0 seconds, got {timeout!r}")
-    return float(timeout) if math.isfinite(timeout) else 1e9
+    return seconds if math.isfinite(seconds) else 1e9
 
 
 def _checked_values(what: str, items: object, modules: bool = False) -> list[Value]:

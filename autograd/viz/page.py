@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import html
+import numbers
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -153,17 +154,20 @@ def animate(
     """
     order = _checked_order(root, "animate")
     target = None if path is None else _html_path(path)
-    _check_count("max_nodes", max_nodes)
+    max_nodes = _check_count("max_nodes", max_nodes)
     _check_choice("rankdir", rankdir, ("LR", "TB", "RL", "BT"))
     check_number_format(number_format)
     title = shown(title, "title")
     timeout = check_timeout(timeout)
-    if height is not None and (isinstance(height, bool) or not isinstance(height, int)):
+    if height is not None and (
+        isinstance(height, bool) or not isinstance(height, numbers.Integral)
+    ):
         raise TypeError(
             f"height must be an int (pixels) or None, got {type(height).__name__}: {height!r}"
         )
     if height is not None and not 200 <= height <= 5000:
         raise ValueError(f"height must be 200 to 5000 pixels, got {height}")
+    height = None if height is None else int(height)
     _check_group(group)
     if len(order) > max_nodes:
         raise GraphTooLargeError(
