@@ -487,6 +487,14 @@ def _sum(xs: Any) -> Any:
 
 
 def _dot(ws: Any, xs: Any) -> Any:
+    if len(ws) > 2 and type(xs[0]) is ndarray and xs[0].ndim == 1:
+        shape = xs[0].shape  # a batch: a neuron's weights (numbers) against samples (arrays)
+        if all([type(x) is ndarray and x.shape == shape for x in xs]) and not any(
+            [type(w) is ndarray and w.shape for w in ws]
+        ):
+            # the same products, added in the same order from 0.0: np.add.reduce runs down
+            # axis 0 row by row, so this is the line below in 3 NumPy calls instead of 2n
+            return np.add.reduce(np.array(ws)[:, None] * np.array(xs), axis=0, initial=0.0)
     return builtins.sum(map(operator.mul, ws, xs), 0.0)
 
 

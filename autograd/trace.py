@@ -201,7 +201,7 @@ class Program:
     def __call__(self, *inputs: Any) -> Any:
         xs, n = self._prepare(inputs)
         with np.errstate(all="ignore"):
-            out = self._run(*xs, *map(_data_of, self.params))
+            out = self._run(*xs, *self._param_data(n))
         return _per_sample(out, n)
 
     def grad(self, *inputs: Any) -> tuple[Any, list[Any], list[float]]:
@@ -246,9 +246,16 @@ class Program:
     def _replay(self, xs: list[Any], seed: Any) -> tuple[Any, tuple[Any, ...], tuple[Any, ...]]:
         with np.errstate(all="ignore"):
             result: tuple[Any, tuple[Any, ...], tuple[Any, ...]] = self._run(
-                *xs, *map(_data_of, self.params), grad_out=seed
+                *xs, *self._param_data(None if np.ndim(seed) == 0 else len(seed)), grad_out=seed
             )
         return result
+
+    def _param_data(self, n: int | None) -> list[Any]:
+        """The parameters' data now: floats for one sample; for a batch, 0-d arrays, which
+        NumPy multiplies with an array faster than a Python float (the same numbers)."""
+        if n is None:
+            return list(map(_data_of, self.params))
+        return [np.array(p._data) for p in self.params]
 
     def _prepare(self, inputs: tuple[Any, ...]) -> tuple[list[Any], int | None]:
         """Numbers as floats, batches as float64 arrays of one length n; n (None: no batch)."""
@@ -375,7 +382,7 @@ def _totals(grads: tuple[Any, ...], n: int | None) -> list[float]:
     arrays = [k for k, g in enumerate(grads) if type(g) is np.ndarray]
     totals = [0.0 if type(g) is np.ndarray else _total(g, n) for g in grads]
     if arrays:
-        for k, s in zip(arrays, np.stack([grads[k] for k in arrays]).sum(axis=1).tolist()):
+        for k, s in zip(arrays, np.array([grads[k] for k in arrays]).sum(axis=1).tolist()):
             totals[k] = s
     return totals
 

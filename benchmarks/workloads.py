@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import random
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -85,18 +85,17 @@ def moons_step(engine: str, check: dict[str, Any] | None = None) -> Callable[[],
 
         model = _with_weights(MLP(2, [16, 16, 1]), weights)
         params = model.parameters()
-        # the per-sample hinge loss traced once; the L2 term (parameters only) built eagerly
+        # the per-sample hinge loss traced once, and the L2 term (parameters only) as a program
+        # with no inputs: both replayed each step
         traced = trace_loss(model, lambda score, t: (1 - t * score).relu(), X[0], y[0])
+        penalty = autograd.trace(lambda: l2_penalty(params, ALPHA), params=params)
         X_array, y_array = np.array(X), np.array(y)
 
         def compiled_step() -> float:
             for p in params:
                 p.grad = 0.0
-            loss = traced.backward(X_array, y_array)
-            penalty = l2_penalty(params, ALPHA)
-            autograd.backward(penalty)
-            loss += penalty.data
-            _record(check, loss, [p.grad for p in params])
+            loss = traced.backward(X_array, y_array) + penalty.backward()
+            _record(check, loss, (p.grad for p in params))
             for p in params:
                 p.data -= LR * p.grad
             return loss
@@ -142,7 +141,7 @@ def moons_step(engine: str, check: dict[str, Any] | None = None) -> Callable[[],
             for p in flat:
                 p.grad = None
             loss.backward()
-            _record(check, loss.item(), [p.grad.item() for p in flat])
+            _record(check, loss.item(), (p.grad.item() for p in flat))
             with torch.no_grad():
                 for p in flat:
                     p -= LR * p.grad
@@ -198,13 +197,15 @@ def _backward_and_update(
     numbers kept for the agreement check, and plain SGD, p ← p - LR·grad (the same for both)."""
     model.zero_grad()
     loss.backward()
-    _record(check, loss.data, [p.grad for p in params])
+    _record(check, loss.data, (p.grad for p in params))
     for p in params:
         p.data -= LR * p.grad
     return float(loss.data)
 
 
-def _record(check: dict[str, Any] | None, loss: float, grads: list[float]) -> None:
+def _record(check: dict[str, Any] | None, loss: float, grads: Iterable[float]) -> None:
+    """Keep the first step's loss and gradients for the agreement check (a generator: nothing
+    is read when there is no check, so timed steps pay nothing for it)."""
     if check is not None and "loss" not in check:
         check["loss"], check["grads"] = loss, list(grads)
 

@@ -77,15 +77,16 @@ def compiled_step(model: MLP, X: np.ndarray, y: np.ndarray) -> Callable[[], tupl
     """Return a step that replays traced programs on all points at once: the same numbers."""
     # One point's hinge loss max(0, 1 - y·model(x)), traced once; replayed on every row of X, y.
     hinge = trace_loss(model, lambda score, target: hinge_loss([score], [target]), X[0], y[0])
+    # α·Σp² reads the parameters only: a program with no inputs, traced once as well
+    params = model.parameters()
+    penalty = autograd.trace(lambda: l2_penalty(params, ALPHA), params=params)
     scores = score_program(model)
 
     def step() -> tuple[float, float]:
         accuracy = float(np.mean((scores(X) > 0) == (y > 0)))
         model.zero_grad()
         data_loss = hinge.backward(X, y)  # the mean over the points; adds its gradient to .grad
-        penalty = l2_penalty(model.parameters(), ALPHA)  # α·Σp², built eagerly on the parameters
-        autograd.backward(penalty)
-        return data_loss + penalty.data, accuracy
+        return data_loss + penalty.backward(), accuracy  # the penalty adds its gradient too
 
     return step
 
