@@ -244,10 +244,11 @@ class Program:
         return ops.div(total, float(count)) if reduce == "mean" else total
 
     def _replay(self, xs: list[Any], seed: Any) -> tuple[Any, tuple[Any, ...], tuple[Any, ...]]:
+        result: tuple[Any, tuple[Any, ...], tuple[Any, ...]]
+        if type(seed) is float:  # one sample: the float kernels, which NumPy does not see
+            return self._run(*xs, *map(_data_of, self.params), grad_out=seed)
         with np.errstate(all="ignore"):
-            result: tuple[Any, tuple[Any, ...], tuple[Any, ...]] = self._run(
-                *xs, *self._param_data(None if np.ndim(seed) == 0 else len(seed)), grad_out=seed
-            )
+            result = self._run(*xs, *self._param_data(len(seed)), grad_out=seed)
         return result
 
     def _param_data(self, n: int | None) -> list[Any]:
