@@ -41,6 +41,7 @@ clean:
 GALLERY := docs/gallery
 gallery: $(STAMP) graphviz
 	$(PY) -m demos.moons --out $(GALLERY)
+	$(PY) -m demos.xor --out $(GALLERY)
 	$(PY) -m demos.spiral --out $(GALLERY)
 	$(PY) -m demos.digits --out $(GALLERY)
 	$(PY) -m demos.regression --out $(GALLERY)
