@@ -265,6 +265,8 @@ class Program:
                 f"this Program takes {len(self.inputs)} inputs ({', '.join(self.inputs)}), "
                 f"got {len(inputs)}"
             )
+        if all([type(x) is float for x in inputs]):  # one sample of floats: nothing to check
+            return list(inputs), None
         xs: list[Any] = []
         n: int | None = None
         for name, x in zip(self.inputs, inputs):
@@ -378,8 +380,8 @@ def _total(value: Any, n: int | None) -> float:
 
 def _totals(grads: tuple[Any, ...], n: int | None) -> list[float]:
     """Each gradient summed over the batch; the arrays in one NumPy call, not one each."""
-    if n is None:
-        return list(map(float, grads))
+    if n is None:  # one sample on floats: they are the totals already
+        return list(grads)
     arrays = [k for k, g in enumerate(grads) if type(g) is np.ndarray]
     totals = [0.0 if type(g) is np.ndarray else _total(g, n) for g in grads]
     if arrays:
