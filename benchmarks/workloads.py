@@ -41,6 +41,9 @@ def engine_module(name: str) -> Any:
         import torch
     except ImportError:
         raise Unavailable("torch not installed") from None
+    # one thread, as stepgrad and micrograd run: on a shared 2-core machine torch's second
+    # thread, waiting on a busy core, made a 0.5 ms step take 25-60 ms in some runs
+    torch.set_num_threads(1)
     return torch
 
 
@@ -149,20 +152,12 @@ def moons_step(engine: str, check: dict[str, Any] | None = None) -> Callable[[],
 
         return step
     # torch-batched
-    mats = []
-    for lw in weights:
-        W = torch.tensor([nw[:-1] for nw in lw], dtype=torch.float64).T.clone()
-        b = torch.tensor([nw[-1] for nw in lw], dtype=torch.float64)
-        mats += [W.requires_grad_(), b.requires_grad_()]
+    mats = _torch_mlp(torch, weights)
     tX, ty = torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
 
     def step() -> float:
-        h = tX
-        for k in range(0, len(mats), 2):
-            h = h @ mats[k] + mats[k + 1]
-            if k < len(mats) - 2:
-                h = h.relu()
-        loss = (1 - ty * h[:, 0]).relu().mean() + ALPHA * sum((m * m).sum() for m in mats)
+        hinge = (1 - ty * _torch_scores(mats, tX)).relu().mean()
+        loss = hinge + ALPHA * sum((m * m).sum() for m in mats)
         for m in mats:
             m.grad = None
         loss.backward()
@@ -178,6 +173,26 @@ def moons_step(engine: str, check: dict[str, Any] | None = None) -> Callable[[],
         return loss.item()
 
     return step
+
+
+def _torch_mlp(torch: Any, weights: list[list[list[float]]]) -> list[Any]:
+    """[W₁, b₁, W₂, b₂, ...] as float64 tensors that require grad, from stepgrad's weights."""
+    mats = []
+    for lw in weights:
+        W = torch.tensor([nw[:-1] for nw in lw], dtype=torch.float64).T.clone()
+        b = torch.tensor([nw[-1] for nw in lw], dtype=torch.float64)
+        mats += [W.requires_grad_(), b.requires_grad_()]
+    return mats
+
+
+def _torch_scores(mats: list[Any], X: Any) -> Any:
+    """The MLP's output for every row of X: relu hidden layers, a linear last layer."""
+    h = X
+    for k in range(0, len(mats), 2):
+        h = h @ mats[k] + mats[k + 1]
+        if k < len(mats) - 2:
+            h = h.relu()
+    return h[:, 0]
 
 
 def _with_weights(model: Any, weights: list[list[list[float]]]) -> Any:
@@ -406,20 +421,11 @@ def batch_step(engine: str, n: int) -> Callable[[], float]:
         traced = trace_loss(model, lambda score, t: (1 - t * score).relu(), X[0], y[0])
         return lambda: traced.backward(X, y)
     torch = engine_module("torch")
-    mats = []
-    for lw in start_weights():
-        W = torch.tensor([nw[:-1] for nw in lw], dtype=torch.float64).T.clone()
-        b = torch.tensor([nw[-1] for nw in lw], dtype=torch.float64)
-        mats += [W.requires_grad_(), b.requires_grad_()]
+    mats = _torch_mlp(torch, start_weights())
     tX, ty = torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
 
     def batched() -> float:
-        h = tX
-        for k in range(0, len(mats), 2):
-            h = h @ mats[k] + mats[k + 1]
-            if k < len(mats) - 2:
-                h = h.relu()
-        loss = (1 - ty * h[:, 0]).relu().mean()
+        loss = (1 - ty * _torch_scores(mats, tX)).relu().mean()
         for m in mats:
             m.grad = None
         loss.backward()
