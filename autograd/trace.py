@@ -106,12 +106,18 @@ def _example(x: object, k: int) -> float:
 def _params(params: Sequence[Value]) -> tuple[Value, ...]:
     if isinstance(params, Value):
         params = (params,)
-    if isinstance(params, (str, bytes)) or not isinstance(params, (Sequence, set, frozenset)):
+    if isinstance(params, (set, frozenset, dict)):
+        raise TypeError(
+            f"trace(params=...) needs the Values in an order (a list), got a "
+            f"{type(params).__name__}: param_grads come back in that order"
+        )
+    if isinstance(params, (str, bytes)) or not isinstance(params, Sequence):
         try:
             params = list(params)  # e.g. a generator
         except TypeError:
             raise TypeError(
-                f"trace(params=...) needs a sequence of Values, got {type(params).__name__}"
+                f"trace(params=...) needs a sequence of Values, got {type(params).__name__} "
+                "(for a model, pass model.parameters())"
             ) from None
     found = tuple(params)
     seen: dict[Value, int] = {}

@@ -319,6 +319,7 @@ def test_bad_program_inputs_are_refused_at_the_call(call, error, message) -> Non
         (lambda: trace(lambda x: x, Value(1.0)), TypeError, "got a Value"),
         (lambda: trace(lambda x: x, 1.0, params=[1.0]), TypeError, "must be Values, got float"),
         (lambda: trace(lambda x: x, 1.0, params=3), TypeError, "sequence of Values, got int"),
+        (lambda: trace(lambda x: x, 1.0, params={Value(1.0)}), TypeError, "in an order"),
         (
             lambda: trace(lambda x: x, 1.0, params=[Value(1.0) * 2]),
             ValueError,
