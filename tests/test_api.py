@@ -136,3 +136,20 @@ def test_the_readme_several_outputs_example_is_torchs_vector_jacobian_product(ca
     e = math.exp(x - y)
     expected = [s * y - 0.5 + 2 * e, s * x - 0.5 - 2 * e]
     assert all(math.isclose(a, b, rel_tol=1e-14) for a, b in zip(printed, expected))
+
+
+def test_no_file_in_the_repository_holds_a_merge_conflict_marker() -> None:
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.split()
+    markers = ("<" * 7 + " ", "=" * 7 + "\n", ">" * 7 + " ")
+    for name in files:
+        path = root / name
+        if path.suffix in {".py", ".md", ".toml", ".js", ".css", ".html", ".cfg", ".txt"}:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            for line in text.splitlines(keepends=True):
+                assert not line.startswith(markers), f"{name}: {line!r}"
