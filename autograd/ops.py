@@ -388,27 +388,38 @@ softplus = define("softplus", _softplus, softplus_backward)
 _bound_rules: dict[tuple[Rule, float], tuple[str, Rule]] = {}
 
 
-def _bind(op: str, rule: Rule, constant: str, value: float) -> tuple[str, Rule]:
-    """Return (op name, rule with the constant bound), made once per constant value."""
-    key = (rule, value)
-    found = _bound_rules.get(key)
+def _bind(rule: Rule, constant: str, value: float, op: Callable[[float], str]) -> tuple[str, Rule]:
+    """Return (op name, rule with the constant bound), both made once per constant value."""
+    found = _bound_rules.get((rule, value))
     if found is None:
-        found = (op, partial(rule, **{constant: value}))
+        found = (op(value), partial(rule, **{constant: value}))
         if len(_bound_rules) < 4096:  # bounded: a program sweeping exponents stays small
-            _bound_rules[key] = found
+            _bound_rules[(rule, value)] = found
     return found
+
+
+def _pow_name(c: float) -> str:
+    return f"**{c:g}"
+
+
+def _leaky_name(slope: float) -> str:
+    return "leaky_relu"
 
 
 def pow_const(x: Any, c: Any) -> Any:
     """Return xᶜ for a constant c (one parent; the node's op reads `**c`, e.g. `**2`)."""
     if type(c) is not float:
-        c = to_float(c, "Value ** exponent")
+        c = (
+            float(c)
+            if type(c) is int and -(2**53) <= c <= 2**53
+            else to_float(c, "Value ** exponent")
+        )
     if type(x) is not Value:
         if isinstance(x, Value):
             x = lift(x, "**")
         else:
             return _pow_const(x, c)
-    op, rule = _bind(f"**{c:g}", pow_const_backward, "c", c)
+    op, rule = _bind(pow_const_backward, "c", c, _pow_name)
     return _record(op, _pow_const(x._data, c), (x,), rule)
 
 
@@ -418,7 +429,7 @@ def leaky_relu(x: Any, slope: float = 0.01) -> Any:
         slope = to_float(slope, "leaky_relu(slope)")
     if not isinstance(x, Value):
         return _leaky_relu(x, slope)
-    op, rule = _bind("leaky_relu", leaky_relu_backward, "slope", slope)
+    op, rule = _bind(leaky_relu_backward, "slope", slope, _leaky_name)
     return _record(op, _leaky_relu(x._data, slope), (x,), rule)
 
 

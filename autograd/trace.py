@@ -189,7 +189,7 @@ class Program:
         self._leaves = leaves
         order = topological_order(out)
         self._signature = _structure(order, leaves, params)
-        self._formulas = _formulas(order)
+        self._formulas = _formulas(order, leaves, params)
         self.source, namespace = _generate(fn, out, order, leaves, params)
         code = compile(self.source, f"<autograd.trace of {_fn_name(fn)}>", "exec")
         exec(code, namespace)
@@ -339,7 +339,7 @@ class Program:
                 self._signature,
                 _structure(order, leaves, self.params),
                 self._formulas,
-                _formulas(order),
+                _formulas(order, leaves, self.params),
             )
             if differs:
                 raise TraceMismatchError(
@@ -424,10 +424,21 @@ def _structure(
     ]
 
 
-def _formulas(order: list[Value]) -> list[str]:
-    """Each node as the step text writes it: `#5 = relu(#4)`, `x (leaf)`."""
+def _formulas(order: list[Value], leaves: list[Value], params: tuple[Value, ...]) -> list[str]:
+    """Each node as a learner would name it: `#5 = relu(#4)`, `the input x`, `the constant 2`."""
     name = node_namer(order)
-    return [name(node) + formula(node, name) for node in order]
+    inputs, parameters = set(leaves), set(params)
+
+    def said(node: Value) -> str:
+        if node.op:
+            return name(node) + formula(node, name)
+        if node in inputs:
+            return f"the input {name(node)}"
+        if node in parameters:
+            return f"the parameter {name(node)}"
+        return f"the constant {node._data:g}"
+
+    return [said(node) for node in order]
 
 
 def _first_difference(
@@ -439,22 +450,11 @@ def _first_difference(
     for k, (a, b) in enumerate(zip(traced, eager)):
         if a != b:
             return (
-                f"the trace computes {traced_text[k]}{_describe(a)}, the graph now "
-                f"{eager_text[k]}{_describe(b)}"
+                f"node {k + 1} of the trace is {traced_text[k]}; in this sample's graph it is "
+                f"{eager_text[k]}"
             )
     if len(traced) != len(eager):
         return f"the trace has {len(traced)} nodes, the graph now {len(eager)}"
-    return ""
-
-
-def _describe(entry: tuple[Any, ...]) -> str:
-    """What kind of leaf a node is, " (input 0)"; "" for an op (its formula says it)."""
-    if entry[0] == "input":
-        return f" (input {entry[1]})"
-    if entry[0] == "param":
-        return f" (params[{entry[1]}])"
-    if entry[0] == "const":
-        return " (a constant)"
     return ""
 
 

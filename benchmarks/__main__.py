@@ -216,7 +216,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             pass
     gc.collect()
     gc.freeze()
-    print(f"stepgrad benchmarks on {report['machine']} (medians of {rounds} rounds)")
+    shown = f"medians of {rounds} rounds" if rounds > 1 else "one round"
+    print(f"stepgrad benchmarks on {report['machine']} ({shown})")
     print(f"{'workload':<28}" + "".join(f"{e:>20}" for e in COLUMNS))
     add("moons_step", moons(rounds))
     step = rows[-1]["results"]
@@ -246,6 +247,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         per = {e: (v / op_n if isinstance(v, float) else v) for e, v in res.items()}
         add(f"per op: {op} (s per op)", per)
 
+    _print_notes()
     samples = 100 if args.quick else 2000
     print(
         f"\ncompiled replay, one sample at a time on floats ({samples} samples of the moons "
@@ -283,7 +285,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         )
         print(f"  n={n:>6,}  {cells}")
 
-    print("\nmemory per node, chain of 1e5 nodes (bytes/node: tracemalloc, RSS)")
+    print(f"\nmemory per node, chain of {4 * links + 1:,} nodes (bytes/node: tracemalloc, RSS)")
     memory = {e: memory_per_node(e, links) for e in ENGINES[:2]}
     report["memory"] = memory
     for e, m in memory.items():
@@ -320,6 +322,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return report
 
 
+NOTES: dict[str, str] = {}  # why a cell is empty, printed once under the table
+
+
 def _print_row(workload: str, results: dict[str, Any]) -> None:
     base = results.get("micrograd")
     cells = []
@@ -330,9 +335,17 @@ def _print_row(workload: str, results: dict[str, Any]) -> None:
                 f" x{base / value:.1f}" if isinstance(base, float) and engine != "micrograd" else ""
             )
             cells.append(f"{_seconds(value)}{ratio}")
+        elif value:
+            mark = NOTES.setdefault(str(value), f"({len(NOTES) + 1})")
+            cells.append(f"- {mark}")
         else:
-            cells.append(str(value)[:18])
+            cells.append("")
     print(f"{workload:<28}" + "".join(f"{c:>20}" for c in cells), flush=True)
+
+
+def _print_notes() -> None:
+    for reason, mark in NOTES.items():
+        print(f"  {mark} {reason}")
 
 
 def _seconds(t: float) -> str:

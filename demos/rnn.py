@@ -131,11 +131,25 @@ def unrolled_drawing(out: str) -> list[str]:
     `out` (made if missing); return the paths, or [] with a note when Graphviz is missing."""
     loss, box = unrolled_graph()
     loss.backward()
+    # the cell's weights are the leaves outside every box with a name but no time step
+    weights = [
+        n
+        for n in topological_order(loss)
+        if not n.op and n not in box and n.label and not n.label.startswith("h")
+    ]
     title = "the cell unrolled over 3 time steps: the same weights wx, wh, b, wy, c feed every box"
     os.makedirs(out, exist_ok=True)
     try:
         return [
-            str(draw(loss, os.path.join(out, f"rnn_unrolled.{suffix}"), group=box, title=title))
+            str(
+                draw(
+                    loss,
+                    os.path.join(out, f"rnn_unrolled.{suffix}"),
+                    group=box,
+                    params=weights,
+                    title=title,
+                )
+            )
             for suffix in ("png", "svg")
         ]
     except GraphvizNotFoundError as error:

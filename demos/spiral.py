@@ -135,7 +135,7 @@ def train(steps: int, seed: int, compiled: bool = False) -> Run:
         opt.step()
     per_step = (time.perf_counter() - start) / max(steps, 1)
     with no_grad():
-        final, accuracy = loss_and_accuracy(model, X, y)  # after the last step
+        final, accuracy = loss_and_accuracy(model, X, y)  # after the last update
     losses.append(final.data)
     progress(steps, final.data, accuracy)
     return Run(model, X, y, losses, accuracy, per_step, traced)
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(
         f"spiral: {args.steps} steps, then loss {run.losses[-1]:.4f} and training accuracy "
-        f"{accuracy:.0%} (after the last step), {1e3 * run.seconds_per_step:.1f} ms per step "
+        f"{accuracy:.0%} (after the last update), {1e3 * run.seconds_per_step:.1f} ms per step "
         f"({how}){shown}"
     )
 

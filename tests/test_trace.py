@@ -270,9 +270,13 @@ def test_check_names_the_sample_where_python_control_flow_changes_the_graph() ->
     assert prog.check(np.array([0.5, 2.0]))
     with pytest.raises(
         TraceMismatchError,
-        match=r"at sample 1.*computes #2 = tanh\(x\), the graph now #2 = exp\(x\)",
+        match=r"at sample 1.*node 2 of the trace is #2 = tanh\(x\); in this sample's graph it is "
+        r"#2 = exp\(x\)",
     ):
         prog.check(np.array([0.5, -1.0]))
+    constant = trace(lambda v: v * 2 if v.data > 0 else -v, 1.0)
+    with pytest.raises(TraceMismatchError, match="is the constant 2; in this sample's graph it is"):
+        constant.check(-1.0)
 
 
 def test_custom_ops_are_traced_batched_and_element_by_element() -> None:

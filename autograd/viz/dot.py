@@ -311,8 +311,9 @@ def _module_of(label: str) -> tuple[str, ...]:
 
 def _clusters(order: list[Value]) -> dict[Value, tuple[str, ...]]:
     """Each node's chain of modules: from its label; else the chain its parameter parents share
-    (a neuron's dot and + join the neuron's box, whatever layer fed them); else the chain all
-    its grouped parents share (the relu after them)."""
+    (a neuron's dot and + join the neuron's box, whatever layer fed them); else, when every
+    parent is in a box, the chain they share (the relu after them). A node that also reads
+    something from outside every box (a loss's `1 - score`) stays outside."""
     where: dict[Value, tuple[str, ...]] = {}
     params: set[Value] = set()
     for node in order:
@@ -321,7 +322,8 @@ def _clusters(order: list[Value]) -> dict[Value, tuple[str, ...]]:
             params.add(node)
             continue
         chains = [where[p] for p in node.parents if p in params and where.get(p)]
-        chains = chains or [where[p] for p in node.parents if where.get(p)]
+        if not chains and all(where.get(p) for p in node.parents):
+            chains = [where[p] for p in node.parents]
         if not chains:
             continue
         common = chains[0]

@@ -78,7 +78,8 @@ class Animation:
         )
 
     def __repr__(self) -> str:
-        return f"<Animation: {self.frames} frames, {self.nodes} nodes, {len(self.html):,} bytes>"
+        size = len(self.html.encode("utf-8"))
+        return f"<Animation: {self.frames} frames, {self.nodes} nodes, {size:,} bytes>"
 
 
 @overload
@@ -272,11 +273,11 @@ def _page_svg(svg: str) -> str:
 
 
 def _inline_height(svg: str) -> int:
-    """Pixels for the notebook frame: ~320 for the title, controls, panel and legend, and the
-    graph at full size under them; 520 to 760 in all."""
+    """Pixels for the notebook frame: ~360 for the title, controls, panel and legend, and the
+    graph at full size under them; 560 to 800 in all."""
     match = re.search(r'viewBox="[-\d.]+ [-\d.]+ [\d.]+ ([\d.]+)"', svg)
     graph_height = float(match.group(1)) if match else 400.0
-    return int(min(760.0, max(520.0, 320.0 + graph_height)))
+    return int(min(800.0, max(560.0, 360.0 + graph_height)))
 
 
 def _fill(template: str, **values: str) -> str:

@@ -259,7 +259,7 @@ def _update_text(
     w, pad = name(param), " " * len(name(param))
     step = f"({num(g)})" if num(g).startswith("-") else num(g)
     return (
-        f"Update, parameter {k} of {total}: gradient descent, w <- w - lr × dL/dw\n"
+        f"Update, parameter {k} of {total}: gradient descent, w <- w - lr × d{name(root)}/dw\n"
         f"  {w} <- {w} - {num(lr)} × d{name(root)}/d{w}\n"
         f"  {pad} = {num(param.data)} - {num(lr)} × {step}\n"
         f"  {pad} = {num(new)}   (was {num(param.data)})"
