@@ -17,15 +17,14 @@ from __future__ import annotations
 import inspect
 import keyword
 import numbers
-import re
 import types
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from autograd.ops import define
-from autograd.value import Value, brief, to_float
+from autograd.ops import define, inputs_of
+from autograd.value import Value, brief, identifier, to_float
 
 
 def custom_op(
@@ -59,7 +58,7 @@ def custom_op(
                 f"custom_op({name!r}): {what} must be callable, got {type(fn).__name__}: "
                 f"{brief(fn)}"
             )
-    arity = _inputs_of(forward)
+    arity = inputs_of(forward)
     if arity == 0:
         raise ValueError(f"custom_op({name!r}): forward takes no inputs; an op needs at least one")
 
@@ -95,7 +94,9 @@ def custom_op(
             )
         return tuple([_contribution(name, k, c, g) for k, c in enumerate(sent)])
 
-    ident = _identifier(name)
+    ident = identifier(name, fallback="op")
+    if keyword.iskeyword(ident):
+        ident = f"op_{ident}"
     checked_forward.__name__ = checked_forward.__qualname__ = f"{ident}_forward"
     named_rule = _renamed(checked_rule, f"{ident}_backward")
     apply = define(name, checked_forward, named_rule, arity=arity)
@@ -129,26 +130,6 @@ def _contribution(name: str, k: int, c: Any, g: Any) -> Any:
         f"custom op {name!r}: its rule's contribution {k} is {problem}; each contribution "
         "must be a real number, g times dz/dx of that input"
     )
-
-
-def _inputs_of(forward: Callable[..., Any]) -> int:
-    """How many inputs forward takes: its required positional parameters, or -1 (any)."""
-    try:
-        parameters = list(inspect.signature(forward).parameters.values())
-    except (TypeError, ValueError):  # some builtins (math.exp) have no signature on 3.10
-        return -1
-    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
-        return -1
-    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    return sum(1 for p in parameters if p.kind in positional and p.default is p.empty)
-
-
-def _identifier(name: str) -> str:
-    """A Python name made from the op's name ("my exp!" -> "my_exp"), for code and stacks."""
-    ident = re.sub(r"\W+", "_", name).strip("_") or "op"
-    if ident[0].isdigit() or keyword.iskeyword(ident):
-        ident = f"op_{ident}"
-    return ident
 
 
 def _renamed(fn: Callable[..., Any], name: str) -> Callable[..., Any]:

@@ -65,7 +65,7 @@ def define(
     """
     name = rule.__name__.removesuffix("_backward")
     if arity is None:
-        arity = _arity(rule)
+        arity = inputs_of(rule, skip=2)
     count = arity
     apply: Callable[..., Any]
     if arity == 1:
@@ -100,7 +100,7 @@ def define(
     made: Any = apply  # an op function carries what tools need to know of it:
     made.__name__ = made.__qualname__ = name
     made.__doc__ = _formula_of(rule) or f"Return the op {op!r} of the inputs (rule {name})."
-    made.op, made.forward, made.rule = op, forward, rule
+    made.forward, made.rule = forward, rule
     rule.op_function = made  # type: ignore[attr-defined]
     return made
 
@@ -125,9 +125,13 @@ def is_zero(x: Any) -> Any:
     return (x._data if isinstance(x, Value) else x) == 0.0
 
 
-def _arity(rule: Rule) -> int:
-    """Inputs a rule takes after (g, z); -1 when it takes any number (*xs)."""
-    parameters = list(inspect.signature(rule).parameters.values())[2:]
+def inputs_of(fn: Callable[..., Any], skip: int = 0) -> int:
+    """How many inputs `fn` takes after its first `skip` parameters (a rule's g and z): its
+    required positional parameters; -1 when it takes any number (*xs) or has no signature."""
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())[skip:]
+    except (TypeError, ValueError):  # some builtins (math.exp) have no signature on 3.10
+        return -1
     if builtins.any(p.kind is p.VAR_POSITIONAL for p in parameters):
         return -1
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)

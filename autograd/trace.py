@@ -27,7 +27,6 @@ import inspect
 import keyword
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from functools import partial
 from operator import attrgetter
@@ -37,7 +36,7 @@ import numpy as np
 
 from autograd import ops
 from autograd.backward import formula, grad, node_namer, topological_order
-from autograd.value import Value, _recording, brief, to_float
+from autograd.value import Value, _recording, brief, identifier, to_float
 
 __all__ = ["Program", "TraceMismatchError", "trace"]
 
@@ -477,7 +476,7 @@ def _generate(
     for leaf in leaves:
         var[leaf] = names.take(leaf._label)
     for j, p in enumerate(params):
-        var[p] = names.take(_identifier(p._label) if p._label else f"p{j}")
+        var[p] = names.take(p._label or f"p{j}")
     hoisted = _hoisted(computed, constant)
     same_number: dict[str, str] = {}  # one name for one number (logsumexp's m, used thrice)
     for k, node in enumerate(order, 1):  # t<k> and k<k>: node #k of drawings and steps
@@ -487,7 +486,7 @@ def _generate(
             var[node] = same_number[_literal(constant[node])]
             continue
         default = f"k{k}" if node in constant else f"t{k}"
-        var[node] = names.take(_identifier(node._label) if node._label else default)
+        var[node] = names.take(node._label or default)
         if node in constant and not node._label:
             same_number[_literal(constant[node])] = var[node]
     namespace: dict[str, Any] = {"inf": math.inf, "nan": math.nan}
@@ -640,7 +639,7 @@ class _Names:
         self.used: set[str] = set(_RESERVED)
 
     def take(self, wanted: str) -> str:
-        base = _identifier(wanted)
+        base = identifier(wanted)
         candidate, k = base, 2
         while candidate in self.used:
             candidate, k = f"{base}_{k}", k + 1
@@ -788,17 +787,6 @@ def _tuple(items: list[str]) -> str:
 
 def _literal(x: float) -> str:
     return repr(float(x))  # inf, -inf and nan are names in the namespace; -0.0 stays -0.0
-
-
-def _identifier(text: str) -> str:
-    """A valid Python name made from a label: "w₁" -> "w1", "layers.0.w" -> "layers_0_w".
-
-    NFKC first, as Python itself normalises identifiers (so "𝑥" is "x", which `_Names` then
-    keeps apart from a real x); any character a name cannot hold becomes "_"."""
-    normal = unicodedata.normalize("NFKC", text)
-    chars = [c if ("a" + c).isidentifier() else "_" for c in normal]
-    ident = re.sub(r"_+", "_", "".join(chars)).strip("_") or "v"
-    return ident if ident[0].isidentifier() else f"v_{ident}"
 
 
 def _plain(text: str) -> str:

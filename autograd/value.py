@@ -27,6 +27,8 @@ import contextvars
 import itertools
 import math
 import numbers
+import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any, Union
 
@@ -105,6 +107,18 @@ def brief(x: object, width: int = 80) -> str:
     except Exception:  # e.g. an int too long to print under Python's digit limit
         text = f"<{type(x).__name__} that cannot be printed>"
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def identifier(text: str, fallback: str = "v") -> str:
+    """Return a valid Python name made from `text`: "w₁" -> "w1", "layers.0.w" -> "layers_0_w".
+
+    NFKC first, as Python itself normalises names (so "𝑥" is "x"); any character a name cannot
+    hold becomes "_"; `fallback` stands in for an empty result and prefixes one that starts
+    with a digit. (Keywords and clashes are the caller's to handle.)"""
+    normal = unicodedata.normalize("NFKC", text)
+    chars = [c if ("a" + c).isidentifier() else "_" for c in normal]
+    ident = re.sub(r"_+", "_", "".join(chars)).strip("_") or fallback
+    return ident if ident[0].isidentifier() else f"{fallback}_{ident}"
 
 
 def to_float(x: object, what: str = "Value()") -> float:
