@@ -190,7 +190,7 @@ class Program:
         self._signature = _structure(order, leaves, params)
         self._formulas = _formulas(order, leaves, params)
         self.source, namespace = _generate(fn, out, order, leaves, params)
-        code = compile(self.source, f"<autograd.trace of {_fn_name(fn)}>", "exec")
+        code = compile(self.source, f"<autograd.trace of {_plain(_fn_name(fn))}>", "exec")
         exec(code, namespace)
         self._run = namespace["program"]
         self.ops = sum(1 for node in order if node.op)
@@ -638,8 +638,8 @@ class _Names:
     def __init__(self) -> None:
         self.used: set[str] = set(_RESERVED)
 
-    def take(self, wanted: str) -> str:
-        base = identifier(wanted)
+    def take(self, wanted: object) -> str:
+        base = identifier(wanted) if isinstance(wanted, str) else "f"
         candidate, k = base, 2
         while candidate in self.used:
             candidate, k = f"{base}_{k}", k + 1
@@ -683,11 +683,11 @@ class _Functions:
         rule = getattr(op, "user_rule", base)
         if op is not None and hasattr(op, "user_rule"):
             note = ", element by element" if op in self.each else ""
-            formula = f"{_plain(node.op)}: your rule{note}"
+            formula = f"{node.op}: your rule{note}"
         else:
             text = ops._formula_of(base).splitlines()[0] if ops._formula_of(base) else ""
             derivative = ", ".join(part for part in re.split(r"\s{3,}", text)[1:] if part)
-            formula = f"{node.op}: {derivative}" if derivative else _plain(node.op)
+            formula = f"{node.op}: {derivative}" if derivative else str(node.op)
         letters = _letters(rule)
         if letters and len(letters) == len(names):
             formula += f"  ({', '.join(f'{a} = {b}' for a, b in zip(letters, names))})"
@@ -744,7 +744,10 @@ def _elementwise(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _statement(statement: str, comment: str) -> list[str]:
-    """One statement, indented, with its comment; wrapped inside its brackets when long."""
+    """One statement, indented, with its comment; wrapped inside its brackets when long.
+
+    Every comment of the program passes here, and through `_plain`: text never becomes code."""
+    comment = _plain(comment)
     line = f"    {statement}"
     if comment and len(line) + 4 + len(comment) <= WIDTH:
         return [f"{line.ljust(min(WIDTH - len(comment) - 4, 52))}  # {comment}"]
@@ -789,10 +792,23 @@ def _literal(x: float) -> str:
     return repr(float(x))  # inf, -inf and nan are names in the namespace; -0.0 stays -0.0
 
 
-def _plain(text: str) -> str:
-    """Text safe inside a comment or the docstring: one line, no quotes that end it."""
-    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    return shown.replace(chr(34) * 3, chr(39) * 3)
+def _plain(text: object) -> str:
+    """Return `text` safe inside a comment or a docstring of the generated source.
+
+    The one escaping path for text that reaches the program (op names, labels, the function's
+    name, formulas): every character that is not printable (a newline, a carriage return, a
+    line or paragraph separator) is written as its escape, so the text stays on its line and
+    no comment can end early; a backslash and a double quote are escaped too, so a docstring
+    holds them as they are (`C:\\users`, `"`) instead of reading an escape or its end."""
+    shown = []
+    for char in str(text):
+        if char == "\\" or char == '"':
+            shown.append("\\" + char)
+        elif char.isprintable():
+            shown.append(char)
+        else:
+            shown.append(repr(char)[1:-1])
+    return "".join(shown)
 
 
 def _count(n: int, what: str) -> str:
@@ -800,4 +816,6 @@ def _count(n: int, what: str) -> str:
 
 
 def _fn_name(fn: Callable[..., Any]) -> str:
-    return getattr(fn, "__name__", type(fn).__name__)
+    """fn's name for messages and the docstring: its __name__ when that is a str."""
+    name = getattr(fn, "__name__", None)
+    return name if isinstance(name, str) else type(fn).__name__
