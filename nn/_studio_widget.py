@@ -49,7 +49,7 @@ class StudioWidget(anywidget.AnyWidget):
 
     # ---- Python -> script ----
 
-    def _send(self, message: dict[str, Any]) -> None:
+    def _post(self, message: dict[str, Any]) -> None:
         text = json.dumps(message, separators=(",", ":"), allow_nan=False, default=str)
         self.last_message_bytes = len(text.encode("utf-8"))
         if message.get("type") == "frame":
@@ -59,11 +59,11 @@ class StudioWidget(anywidget.AnyWidget):
     def _push_frame(self) -> None:
         studio = self._studio
         since = min(self._sent, studio.steps)
-        self._send(studio._frame_message(since))
+        self._post(studio._frame_message(since))
         self._sent = studio.steps
 
     def _push_data(self) -> None:
-        self._send(self._studio._data_message())
+        self._post(self._studio._data_message())
         self._sent = self._studio.steps
 
     # ---- script -> Python ----
@@ -73,12 +73,12 @@ class StudioWidget(anywidget.AnyWidget):
         try:
             self._dispatch(kind, content)
         except (TypeError, ValueError, IndexError) as error:
-            self._send({"type": "error", "text": f"{type(error).__name__}: {error}"})
+            self._post({"type": "error", "text": f"{type(error).__name__}: {error}"})
 
     def _dispatch(self, kind: Any, content: dict[str, Any]) -> None:
         studio = self._studio
         if kind == "hello":
-            self._send(studio._setup_message())
+            self._post(studio._setup_message())
             self._push_data()
         elif kind == "play" or kind == "step":
             steps = int(content.get("steps", 1)) if kind == "play" else 1
@@ -92,9 +92,9 @@ class StudioWidget(anywidget.AnyWidget):
             from nn._checks import number
 
             studio.optimizer.lr = number("learning rate", content.get("value"))
-            self._send({"type": "lr", "value": studio.optimizer.lr})
+            self._post({"type": "lr", "value": studio.optimizer.lr})
         elif kind == "show":
-            self._send(studio._past_message(int(content["step"])))
+            self._post(studio._past_message(int(content["step"])))
         elif kind == "select":
             studio.select(int(content["index"]))
         elif kind == "add":
@@ -106,9 +106,9 @@ class StudioWidget(anywidget.AnyWidget):
             try:
                 page = studio.graph(None if step is None else int(step))
             except Exception as error:  # noqa: BLE001 - e.g. Graphviz missing: say so in the view
-                self._send({"type": "graph", "error": f"{type(error).__name__}: {error}"})
+                self._post({"type": "graph", "error": f"{type(error).__name__}: {error}"})
                 return
-            self._send(
+            self._post(
                 {"type": "graph", "html": page.html, "step": step, "sample": studio.selected}
             )
         elif kind == "dataset":

@@ -641,9 +641,11 @@ class Studio:
         return self._view
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        if _layers(self.model) is None:
+            return {"text/plain": f"{self!r}\n(no live view: it draws MLP, Layer and Neuron)"}
         try:
             view = self.view()
-        except (ImportError, TypeError) as error:
+        except ImportError as error:
             return {"text/plain": f"{self!r}\n(no live view: {error})"}
         return view._repr_mimebundle_(**kwargs)
 
