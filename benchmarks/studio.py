@@ -1,0 +1,146 @@
+"""The Studio's numbers: step time (traced against the eager loop, same process), the size of a
+live update and of a saved run, and live updates per second measured in Chromium from the page
+(the widget served by Voilà on 127.0.0.1, as `python -m demos.studio` serves it).
+
+Targets (issue 15), for MLP(2, [16, 16, 1]) on 100 moons points with a 60 x 60 output grid:
+at least 10 updates per second in Chromium, each update's message under 50 KB, and a saved run
+of 200 steps under 2 MB.
+
+    $ python -m benchmarks.studio                 (about half a minute)
+    $ python -m benchmarks.studio --seconds 20 --steps-per-frame 1
+    $ python -m benchmarks.studio --no-browser    (the Python side only)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from nn import MLP, SGD, Studio, hinge_loss
+from nn.datasets import make
+from nn.studio import GRID
+
+HIDDEN = [16, 16]
+POINTS = 100
+SAVED_STEPS = 200
+
+
+def step_times(rounds: int = 30) -> tuple[float, float]:
+    """Median seconds of one Studio step and of one eager-loop step on the same data."""
+    X, y = make("moons", POINTS, seed=0)
+    model = MLP(2, [*HIDDEN, 1], seed=0)
+    studio = Studio(model, X, y, optimizer=SGD(model.parameters(), lr=0.1))
+    twin = MLP(2, [*HIDDEN, 1], seed=0)
+    optimizer = SGD(twin.parameters(), lr=0.1)
+
+    def eager() -> None:
+        loss = hinge_loss([twin(x) for x in X], y)
+        twin.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    traced, slow = [], []
+    for _ in range(rounds):  # take turns, so drift in the machine hits both alike
+        start = time.perf_counter()
+        studio.step()
+        traced.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        eager()
+        slow.append(time.perf_counter() - start)
+    return statistics.median(traced), statistics.median(slow)
+
+
+def message_sizes() -> tuple[int, int]:
+    """Bytes of the largest live frame (as JSON) over 20 steps, one step a frame, and of a
+    saved run of SAVED_STEPS steps."""
+    studio = Studio.preset("moons", HIDDEN, n=POINTS)
+    largest = 0
+    for _ in range(20):
+        studio._one_step()
+        largest = max(largest, len(json.dumps(studio._frame_message(studio.steps - 1))))
+    studio.step(SAVED_STEPS - studio.steps)
+    folder = Path(tempfile.mkdtemp())
+    try:
+        saved = studio.save(folder / "run.html").stat().st_size
+    finally:
+        shutil.rmtree(folder)
+    return largest, saved
+
+
+def browser_rate(seconds: float, steps_per_frame: int) -> tuple[float, int, float]:
+    """Updates per second drawn by the page in headless Chromium while playing (frames whose
+    step changed, counted by the page itself), the largest frame message the page received
+    (bytes of JSON), and the Studio's step after the run."""
+    from playwright.sync_api import sync_playwright
+
+    from demos.studio import free_port, start_voila, stop, wait_until_serving, write_app
+
+    folder = Path(tempfile.mkdtemp(prefix="stepgrad-studio-bench-"))
+    process = start_voila(folder, write_app(folder, "moons", HIDDEN, POINTS), free_port())
+    try:
+        address = wait_until_serving(process)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                args=["--no-sandbox", "--disable-gpu"],
+            )
+            page = browser.new_page(viewport={"width": 1300, "height": 1000})
+            page.goto(address)
+            page.wait_for_function(
+                "document.querySelector('.sgs')?.dataset.step === '0'", timeout=60_000
+            )
+            page.select_option(".sgs-speed", str(steps_per_frame))
+            read = (
+                "() => [Number(document.querySelector('.sgs').dataset.frames), performance.now()]"
+            )
+            page.click(".sgs-play")
+            time.sleep(1.0)  # warm up
+            frames0, t0 = page.evaluate(read)
+            time.sleep(seconds)
+            frames1, t1 = page.evaluate(read)
+            page.click(".sgs-play")
+            largest = int(page.evaluate("document.querySelector('.sgs').dataset.largestFrame"))
+            step = float(page.evaluate("document.querySelector('.sgs').dataset.step"))
+            browser.close()
+    finally:
+        stop(process)
+        shutil.rmtree(folder, ignore_errors=True)
+    return (frames1 - frames0) / ((t1 - t0) / 1000), largest, step
+
+
+def main(argv: list[str] | None = None) -> None:
+    first, _, rest = (__doc__ or "").strip().partition("\n\n")
+    p = argparse.ArgumentParser(
+        description=first, epilog=rest, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--seconds", type=float, default=10.0, help="playing time measured (10)")
+    p.add_argument("--steps-per-frame", type=int, default=1, help="training steps a frame (1)")
+    p.add_argument("--no-browser", action="store_true", help="skip the Chromium measurement")
+    args = p.parse_args(argv)
+
+    print(f"Studio: MLP(2, {[*HIDDEN, 1]}) on {POINTS} moons points, {GRID} x {GRID} grid")
+    traced, eager = step_times()
+    print(
+        f"  one step              {traced * 1e3:8.2f} ms traced   {eager * 1e3:8.2f} ms eager"
+        f"   eager / traced: {eager / traced:.1f}x"
+    )
+    frame, saved = message_sizes()
+    print(f"  live update message   {frame:8,} bytes   (target < 50,000)")
+    print(f"  saved run, {SAVED_STEPS} steps  {saved:8,} bytes   (target < 2,000,000)")
+    if args.no_browser:
+        return
+    rate, largest, step = browser_rate(args.seconds, args.steps_per_frame)
+    print(
+        f"  live in Chromium      {rate:8.1f} updates/s ({args.steps_per_frame} step a frame, "
+        f"{args.seconds:g} s, reached step {step:g}; target >= 10)"
+    )
+    print(f"  largest update seen by the page  {largest:,} bytes of JSON")
+
+
+if __name__ == "__main__":
+    main()
