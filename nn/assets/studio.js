@@ -93,9 +93,10 @@ function makeView(root, transport, saved) {
   const netBox = el("div", { class: "sgs-pane sgs-network-pane" }, panes);
   el("div", { class: "sgs-title", text: "network: weights by sign and size, activations of the selected sample" }, netBox);
   const svg = el("svg", { class: "sgs-network", viewBox: "0 0 440 300" }, netBox, NS);
+  el("div", { class: "sgs-legend", text: "blue: positive, orange: negative; thicker: larger |w|. Hover or click a weight or a neuron." }, netBox);
   const tip = el("div", { class: "sgs-tip" }, netBox);
   const dataBox = el("div", { class: "sgs-pane sgs-data-pane" }, panes);
-  el("div", { class: "sgs-title", text: "data and the model's output" }, dataBox);
+  const dataTitle = el("div", { class: "sgs-title", text: "data and the model's output" }, dataBox);
   const plane = el("canvas", { class: "sgs-plane", width: 300, height: 300 }, dataBox);
   const editBar = el("div", { class: "sgs-edit" }, dataBox);
   const classBox = el("span", { class: "sgs-classes" }, editBar);
@@ -160,6 +161,11 @@ function makeView(root, transport, saved) {
       s.chosen = msg.classes[msg.classes.length - 1];
       markChosen();
     }
+    dataTitle.textContent = msg.features === 2
+      ? "data and the model's output; click: select a point or add one"
+      : msg.features === 1
+        ? "output (dots) and target (rings) against the input"
+        : "each sample's output (dots) and target (rings)";
     buildNetwork();
   }
 
@@ -334,6 +340,11 @@ function makeView(root, transport, saved) {
       }
     }
     const r = Math.max(3, Math.min(9, (H - 2 * pad) / (2.6 * Math.max(...sizes))));
+    sizes.forEach((n, l) => {
+      const name = l === 0 ? "inputs" : l === sizes.length - 1 ? `output (${s.net.activations[l - 1]})` : `layer ${l} (${s.net.activations[l - 1]})`;
+      const anchor = l === 0 ? "start" : l === sizes.length - 1 ? "end" : "middle";
+      el("text", { x: xs[l], y: H - 4, "text-anchor": anchor, class: "sgs-layer-name" }, svg, NS).textContent = name;
+    });
     offset = 0;
     sizes.forEach((n, l) => {
       for (let j = 0; j < n; j++) {
@@ -400,8 +411,10 @@ function makeView(root, transport, saved) {
     if (setup.features !== 2 || !s.bounds) return drawOutputs(now, d, ctx);
     const G = setup.grid;
     const [x0, x1, y0, y1] = s.bounds;
+    const K = out0Length();
     const values = new Float64Array(G * G);
     const labels = new Int32Array(G * G);
+    const logits = new Float64Array(G * G * K);
     const image = new ImageData(G, G);
     const outLayer = s.net.sizes.length - 1;
     for (let r = 0; r < G; r++) {
@@ -418,6 +431,7 @@ function makeView(root, transport, saved) {
         } else {
           let best = 0;
           for (let k = 1; k < out.length; k++) if (out[k] > out[best]) best = k;
+          for (let k = 0; k < K; k++) logits[at * K + k] = out[k];
           labels[at] = best;
           const hex = CLASS_COLORS[best % CLASS_COLORS.length];
           color = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
@@ -439,7 +453,12 @@ function makeView(root, transport, saved) {
     // arg-max" for several outputs) changes sign along an edge, the boundary crosses it.
     const cw = W / G, ch = H / G;
     const several = out0Length() > 1;
-    const level = (at, k) => (several ? (labels[at] === k ? 1 : -1) : values[at]);
+    const level = (at, k) => {  // class k's logit over the best other: > 0 where k wins
+      if (!several) return values[at];
+      let other = -Infinity;
+      for (let j = 0; j < K; j++) if (j !== k) other = Math.max(other, logits[at * K + j]);
+      return logits[at * K + k] - other;
+    };
     const kinds = several ? [...new Set(labels)] : [null];
     for (const k of kinds) {
       for (let r = 0; r + 1 < G; r++) {
@@ -450,7 +469,7 @@ function makeView(root, transport, saved) {
           for (let e = 0; e < 4; e++) {
             const a = v[e], b = v[(e + 1) % 4];
             if ((a < 0) === (b < 0)) continue;
-            const t = several ? 0.5 : a / (a - b);
+            const t = a / (a - b);
             const [r0, c0] = corners[e], [r1, c1] = corners[(e + 1) % 4];
             cross.push([(c0 + t * (c1 - c0) + 0.5) * cw, (r0 + t * (r1 - r0) + 0.5) * ch]);
           }
@@ -473,6 +492,8 @@ function makeView(root, transport, saved) {
       ctx.stroke();
     });
   }
+
+  function setup1D() { return s.setup.features === 1; }
 
   function out0Length() { return s.net.sizes[s.net.sizes.length - 1]; }
 
@@ -497,8 +518,11 @@ function makeView(root, transport, saved) {
     ctx.lineTo(W, yOf(0));
     ctx.stroke();
     s.outputPixels = [];
-    d.X.forEach((_, i) => {
-      const x = 8 + ((i + 0.5) / d.X.length) * (W - 16);
+    let xlo = Infinity, xhi = -Infinity;
+    for (const x of d.X) { xlo = Math.min(xlo, x[0]); xhi = Math.max(xhi, x[0]); }
+    if (xhi - xlo < 1e-12) { xlo -= 1; xhi += 1; }
+    d.X.forEach((row, i) => {
+      const x = setup1D() ? 8 + ((row[0] - xlo) / (xhi - xlo)) * (W - 16) : 8 + ((i + 0.5) / d.X.length) * (W - 16);
       ctx.beginPath();
       ctx.arc(x, yOf(Number(d.y[i])), 4, 0, 2 * Math.PI);
       ctx.strokeStyle = "#999";
@@ -577,7 +601,7 @@ function makeView(root, transport, saved) {
     const out = forward(s.net, now.params, x)[outLayer];
     info.textContent =
       `selected: sample ${s.selected} of ${d.X.length}\n` +
-      `x = [${x.map((v) => fmt(v)).join(", ")}]  target ${d.y[s.selected]}\n` +
+      `x = [${x.map((v) => fmt(v)).join(", ")}]  target ${s.setup.classes ? d.y[s.selected] : fmt(d.y[s.selected])}\n` +
       `output ${out.map((v) => fmt(v)).join(", ")}\n` +
       `${s.setup.loss}, ${s.setup.optimizer}(lr=${lr.value})`;
   }
