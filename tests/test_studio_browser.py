@@ -156,3 +156,54 @@ def test_a_saved_run_scrubs_and_replays_without_a_kernel(tmp_path: Path) -> None
         page.click(".sgs-play")  # replays the recorded steps to the end
         wait_for(page, "document.querySelector('.sgs').dataset.step === '30'")
         assert page.locator(".sgs-reset").is_hidden() and page.locator(".sgs-graph").is_hidden()
+
+
+# ---- python -m demos.studio ----
+
+
+def test_the_app_prints_its_address_serves_it_and_stops_on_ctrl_c() -> None:
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    for module in ("anywidget", "voila"):
+        pytest.importorskip(module, reason=f"{module} is not installed: pip install -e '.[app]'")
+    from demos.studio import free_port
+
+    port = free_port()
+    app = subprocess.Popen(
+        [sys.executable, "-m", "demos.studio", "--dataset", "spiral", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert app.stdout is not None
+        line = app.stdout.readline()
+        assert line == f"stepgrad Studio: http://127.0.0.1:{port}/  (Ctrl-C stops it)\n"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60) as response:
+            page = response.read().decode()
+        assert response.status == 200 and "fontawesome" not in page
+        app.send_signal(signal.SIGINT)
+        out, err = app.communicate(timeout=30)
+    finally:
+        if app.poll() is None:
+            app.kill()
+    assert app.returncode == 0 and out == "\nstopping\n", err
+    with socket.socket() as s, pytest.raises(ConnectionRefusedError):  # Voilà is gone too
+        s.connect(("127.0.0.1", port))
+
+
+def test_the_app_refuses_bad_layer_widths_before_starting_anything() -> None:
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "demos.studio", "--hidden", "16,x"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2 and "--hidden takes layer widths such as 16,16" in run.stderr

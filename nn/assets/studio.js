@@ -103,7 +103,7 @@ function makeView(root, transport, saved) {
   const remove = el("button", { class: "sgs-remove", text: "remove selected" }, editBar);
   const curveBox = el("div", { class: "sgs-pane sgs-curve-pane" }, panes);
   el("div", { class: "sgs-title", text: "loss (and accuracy, green)" }, curveBox);
-  const curve = el("canvas", { class: "sgs-curve", width: 300, height: 170 }, curveBox);
+  const curve = el("canvas", { class: "sgs-curve", width: 280, height: 160 }, curveBox);
   const info = el("pre", { class: "sgs-info" }, curveBox);
   const graphButton = el("button", { class: "sgs-graph", text: "scalar graph of the selected sample" }, curveBox);
 
@@ -481,16 +481,17 @@ function makeView(root, transport, saved) {
       }
     }
     ctx.stroke();
-    d.X.forEach((x, i) => {
-      const [px, py] = toPixel(x);
+    const order = d.X.map((_, i) => i).filter((i) => i !== s.selected).concat([s.selected]);
+    for (const i of order) {  // the selected point last, on top, in a black ring
+      const [px, py] = toPixel(d.X[i]);
       ctx.beginPath();
-      ctx.arc(px, py, i === s.selected ? 6 : 4, 0, 2 * Math.PI);
+      ctx.arc(px, py, i === s.selected ? 6.5 : 4, 0, 2 * Math.PI);
       ctx.fillStyle = classColor(d.y[i]);
       ctx.fill();
-      ctx.lineWidth = i === s.selected ? 2.5 : 1;
+      ctx.lineWidth = i === s.selected ? 3 : 1;
       ctx.strokeStyle = i === s.selected ? "#000" : "#fff";
       ctx.stroke();
-    });
+    }
   }
 
   function setup1D() { return s.setup.features === 1; }
