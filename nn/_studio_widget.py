@@ -46,6 +46,7 @@ class StudioWidget(anywidget.AnyWidget):
         self.on_msg(self._handle)
         self.last_message_bytes = 0
         self.largest_frame_bytes = 0
+        self.handling_seconds = 0.0  # the kernel's time spent answering the script
 
     # ---- Python -> script ----
 
@@ -70,10 +71,13 @@ class StudioWidget(anywidget.AnyWidget):
 
     def _handle(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
+        start = time.perf_counter()
         try:
             self._dispatch(kind, content)
         except (TypeError, ValueError, IndexError) as error:
             self._post({"type": "error", "text": f"{type(error).__name__}: {error}"})
+        finally:
+            self.handling_seconds += time.perf_counter() - start
 
     def _dispatch(self, kind: Any, content: dict[str, Any]) -> None:
         studio = self._studio
@@ -83,9 +87,7 @@ class StudioWidget(anywidget.AnyWidget):
         elif kind == "play" or kind == "step":
             steps = int(content.get("steps", 1)) if kind == "play" else 1
             steps = max(1, min(MAX_STEPS_PER_FRAME, steps))
-            start = time.perf_counter()
             studio.step(steps)  # pushes the frame
-            del start
         elif kind == "reset":
             studio.reset(content.get("seed"))
         elif kind == "lr":

@@ -122,7 +122,7 @@ function makeView(root, transport, saved) {
 
   const s = {
     setup: null, versions: {}, records: [], latest: null, view: null, selected: 0,
-    playing: false, waiting: false, chosen: null, bounds: null, drawn: 0, lastDrawnStep: -1,
+    playing: false, inflight: 0, scheduled: false, replaying: false, chosen: null, bounds: null, drawn: 0, lastDrawnStep: -1,
     edges: [], nodes: [], pinned: null, largest: 0,
   };
   root.dataset.frames = "0";
@@ -139,7 +139,7 @@ function makeView(root, transport, saved) {
     else if (msg.type === "past") onPast(msg);
     else if (msg.type === "graph") onGraph(msg);
     else if (msg.type === "lr") lr.value = msg.value;
-    else if (msg.type === "error") { status.textContent = msg.text; s.waiting = false; s.playing = false; showPlay(); }
+    else if (msg.type === "error") { status.textContent = msg.text; s.inflight = 0; s.playing = false; showPlay(); }
   });
 
   function onSetup(msg) {
@@ -178,9 +178,7 @@ function makeView(root, transport, saved) {
     s.latest = { step: msg.steps, params: floats(msg.params), grads: floats(msg.grads), version: msg.version };
     if (s.view && s.view.step > msg.steps) s.view = null;
     if (msg.lr !== undefined) lr.value = msg.lr;
-    s.waiting = false;
-    redraw();
-    if (s.playing) requestAnimationFrame(next);
+    schedule();
   }
 
   function onFrame(msg) {
@@ -188,9 +186,17 @@ function makeView(root, transport, saved) {
     s.records.length = msg.step;
     s.latest = { step: msg.step, params: floats(msg.params), grads: floats(msg.grads), version: msg.version };
     s.view = null;
-    s.waiting = false;
-    redraw();
-    if (s.playing) requestAnimationFrame(next);
+    s.inflight = Math.max(0, s.inflight - 1);
+    schedule();
+    if (s.playing && !saved) next();
+  }
+
+  // Draw once per animation frame, whatever arrived since the last: frames that come faster
+  // than the browser paints are not drawn twice.
+  function schedule() {
+    if (s.scheduled) return;
+    s.scheduled = true;
+    requestAnimationFrame(() => { s.scheduled = false; redraw(); });
   }
 
   function onPast(msg) {
@@ -213,17 +219,34 @@ function makeView(root, transport, saved) {
 
   // ---- what the user does ----
 
+  // Playing live keeps IN_FLIGHT requests for a frame on their way: the kernel answers one
+  // while the page draws the last, and never has more than IN_FLIGHT waiting.
+  const IN_FLIGHT = 2;
+
   function next() {
-    if (!s.playing || s.waiting) return;
-    if (saved) {
-      const k = current().step;
-      if (k >= s.latest.step) { s.playing = false; showPlay(); return; }
-      transport.send({ type: "show", step: Math.min(s.latest.step, k + Number(speed.value)) });
-      requestAnimationFrame(() => setTimeout(next, 30));
-      return;
+    if (!s.playing) return;
+    if (saved) return replay();
+    while (s.inflight < IN_FLIGHT) {
+      s.inflight += 1;
+      transport.send({ type: "play", steps: Number(speed.value) });
     }
-    s.waiting = true;
-    transport.send({ type: "play", steps: Number(speed.value) });
+  }
+
+  function replay() {  // a saved run: the recorded steps, one frame every 40 ms
+    if (s.replaying) return;
+    s.replaying = true;
+    const tick = () => {
+      const k = current().step;
+      if (!s.playing || k >= s.latest.step) {
+        s.replaying = false;
+        s.playing = false;
+        showPlay();
+        return;
+      }
+      transport.send({ type: "show", step: Math.min(s.latest.step, k + Number(speed.value)) });
+      setTimeout(tick, 40);
+    };
+    tick();
   }
 
   function showPlay() { play.textContent = s.playing ? "❚❚ pause" : "▶ play"; }
@@ -296,6 +319,7 @@ function makeView(root, transport, saved) {
 
   function redraw() {
     if (!s.setup || !s.latest) return;
+    const started = performance.now();
     const now = current();
     const d = data();
     if (!d) return;
@@ -316,6 +340,7 @@ function makeView(root, transport, saved) {
       root.dataset.frames = String(s.drawn);
     }
     root.dataset.step = String(now.step);
+    root.dataset.drawMs = (performance.now() - started).toFixed(1);
   }
 
   function buildNetwork() {
