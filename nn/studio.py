@@ -180,6 +180,11 @@ class Studio:
         (t,) = _targets([target], 1, self.kind, self.outputs, who="add_point(target)")
         self._X = np.vstack([self._X, row[None, :]])
         self._y = [*self._y, t]
+        if self._plane is not None and not (
+            self._plane[0] <= row[0] <= self._plane[1]
+            and self._plane[2] <= row[1] <= self._plane[3]
+        ):
+            self._plane = _bounds(self._X)  # the plane grows to show a point added outside it
         self._data_changed()
         return len(self._y) - 1
 

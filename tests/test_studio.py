@@ -409,3 +409,13 @@ def test_the_selected_samples_graph_is_its_own_loss_at_that_step() -> None:
     assert page.nodes == len(autograd.topological_order(loss))
     assert f"{loss.data:.4g}" in page.html
     assert studio.snapshot(-1) == studio.model.state_dict()  # the live model is untouched
+
+
+def test_the_plane_stays_put_for_points_inside_it_and_grows_for_one_outside() -> None:
+    studio = Studio.preset("moons")
+    plane = studio._data_message()["bounds"]
+    studio.add_point([0.0, 0.0], 1.0)
+    assert studio._data_message()["bounds"] == plane
+    studio.add_point([plane[1] + 1.0, 0.0], 1.0)
+    x0, x1, y0, y1 = studio._data_message()["bounds"]
+    assert x0 <= plane[0] and x1 > plane[1] + 1.0 and y0 <= plane[2] and y1 >= plane[3]
