@@ -250,6 +250,16 @@ X4, Y4 = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]], [1.0, -1.0, 1.0, -1.0
         (lambda: Studio(MLP(2, [1]), X4, Y4[:3]), ValueError, "4 rows but y has 3"),
         (lambda: Studio(MLP(2, [1]), [[0.0, 1.0, 2.0]] * 4, Y4), ValueError, "takes 2 input"),
         (lambda: Studio(MLP(2, [1]), [[0.0, "a"]] * 4, Y4), TypeError, r"X\[0\]\[1\]"),
+        (
+            lambda: Studio(MLP(2, [1]), [[0.0, 1.0], [1.0], [1.0, 1.0], [0.0, 0.0]], Y4),
+            ValueError,
+            r"X\[1\] has 1 number",
+        ),
+        (
+            lambda: Studio(MLP(2, [1]), [[0.0, 1.0]] * 4, [1.0, -1.0, math.inf, 1.0]),
+            ValueError,
+            r"y\[2\] must be a finite number",
+        ),
         (lambda: Studio(MLP(2, [1]), [[0.0, math.nan]] * 4, Y4), ValueError, "finite"),
         (lambda: Studio(MLP(2, [1]), [0.0, 1.0], [1.0, -1.0]), TypeError, "list of rows"),
         (lambda: Studio(MLP(2, [1]), [], []), ValueError, "empty"),
