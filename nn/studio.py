@@ -81,9 +81,15 @@ class Studio:
     select(i), selected        the sample the views show (its activations and scalar graph)
     add_point(x, target)       a new row; returns its index.  remove_point(i)
     reset(seed=None)           back to step 0: the starting weights, or new ones drawn with seed
+    set_data(X, y)             a whole new dataset (same features, same kind of targets)
     graph(step=None)           the selected sample's training step as an animated page
     save(path)                 the recorded run as one self-contained HTML page
     view()                     the live Jupyter widget (also what a notebook cell shows)
+    Studio.preset(name, hidden)  an MLP on one of nn.datasets' sets, as the view's presets
+
+    Also: X, y, steps, predictions(X=None) (the traced forward pass), eager_loss() (the graph a
+    step must equal), classes(), features, outputs, kind ("hinge", "cross_entropy", "mse",
+    "custom"), loss_name, traced_as ("per sample, mean" | "per sample, sum" | "whole batch").
 
     >>> studio = Studio(MLP(2, [16, 16, 1], seed=0), X, y)
     >>> studio.step(50)

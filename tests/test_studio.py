@@ -429,3 +429,31 @@ def test_the_plane_stays_put_for_points_inside_it_and_grows_for_one_outside() ->
     studio.add_point([plane[1] + 1.0, 0.0], 1.0)
     x0, x1, y0, y1 = studio._data_message()["bounds"]
     assert x0 <= plane[0] and x1 > plane[1] + 1.0 and y0 <= plane[2] and y1 >= plane[3]
+
+
+def test_predictions_are_the_models_outputs_and_eager_loss_is_the_list_loss() -> None:
+    X, y = spiral(30, classes=3, seed=2)
+    model = MLP(2, [5, 3], seed=1)
+    studio = Studio(model, X, y)
+    studio.step(3)
+    got = studio.predictions()
+    want = [[v.data for v in model(x)] for x in X]
+    assert got.shape == (30, 3) and np.allclose(got, want, rtol=1e-12, atol=0)
+    assert close(studio.eager_loss().data, mean_ce([model(x) for x in X], y).data, 1e-15)
+    assert np.allclose(studio.predictions([[0.5, -0.5]]), [[v.data for v in model([0.5, -0.5])]])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: make("blobs"), ValueError, "moons, circles, xor, spiral, linear"),
+        (lambda: make(3), TypeError, "str"),
+        (lambda: make("moons", 1), ValueError, ">= 2"),
+        (lambda: make("moons", seed=1.5), TypeError, "seed must be an int"),
+        (lambda: spiral(30, classes=1), ValueError, ">= 2"),
+        (lambda: Studio.preset("moons", hidden=[0]), ValueError, "positive"),
+    ],
+)
+def test_a_bad_dataset_or_preset_is_named_at_the_call(call: Any, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        call()
