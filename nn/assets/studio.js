@@ -162,7 +162,7 @@ function makeView(root, transport, saved) {
       markChosen();
     }
     dataTitle.textContent = msg.features === 2
-      ? "data and the model's output; click: select a point or add one"
+      ? (saved ? "data and the model's output; click a point to select it" : "data and the model's output; click: select a point or add one")
       : msg.features === 1
         ? "output (dots) and target (rings) against the input"
         : "each sample's output (dots) and target (rings)";
