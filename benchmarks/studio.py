@@ -9,6 +9,8 @@ of 200 steps under 2 MB.
     $ python -m benchmarks.studio                 (about half a minute)
     $ python -m benchmarks.studio --seconds 20 --steps-per-frame 1
     $ python -m benchmarks.studio --no-browser    (the Python side only)
+    $ python -m benchmarks.studio --jupyterlab    (also: a cell's run time in JupyterLab while
+                                                   the widget plays; needs jupyterlab)
 """
 
 from __future__ import annotations
@@ -129,6 +131,102 @@ def browser_rate(seconds: float, steps_per_frame: int) -> tuple[float, int, floa
     return (frames1 - frames0) / elapsed, largest, (step1 - step0) / elapsed
 
 
+LAB_NOTEBOOK = {
+    "cells": [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": f"from nn import Studio\nstudio = Studio.preset('moons', {HIDDEN})\nstudio",
+            "outputs": [],
+            "execution_count": None,
+        },
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": "1 + 1",
+            "outputs": [],
+            "execution_count": None,
+        },
+    ],
+    "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+    },
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+PROMPT_CHANGED = """([before]) => {
+    const prompt = document.querySelectorAll('.jp-Cell')[1].querySelector('.jp-InputPrompt');
+    return prompt.textContent !== before && !prompt.textContent.includes('*');
+}"""
+
+
+def lab_responsiveness(runs: int = 8) -> tuple[list[float], list[float], int]:
+    """Seconds from Ctrl+Enter on a `1 + 1` cell to its prompt's new number, in JupyterLab in
+    Chromium: with the widget paused, then while it plays; and the steps trained meanwhile."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from playwright.sync_api import sync_playwright
+
+    from demos.studio import free_port
+
+    folder = Path(tempfile.mkdtemp(prefix="stepgrad-studio-lab-"))
+    (folder / "probe.ipynb").write_text(json.dumps(LAB_NOTEBOOK), encoding="utf-8")
+    port = free_port()
+    lab = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--allow-root", "--no-browser",
+         "--ip=127.0.0.1", f"--port={port}", "--ServerApp.token=", "--ServerApp.password=",
+         f"--ServerApp.root_dir={folder}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                args=["--no-sandbox", "--disable-gpu"],
+            )
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for _ in range(60):  # the server takes a few seconds to come up
+                try:
+                    page.goto(f"http://127.0.0.1:{port}/lab/tree/probe.ipynb")
+                    break
+                except Exception:  # noqa: BLE001 - not listening yet
+                    time.sleep(0.5)
+            page.wait_for_selector(".jp-Notebook", timeout=90_000)
+            time.sleep(3)
+            page.click("text=Run", timeout=10_000)
+            page.click("text=Run All Cells", timeout=10_000)
+            page.wait_for_function(
+                "document.querySelector('.sgs')?.dataset.step === '0'", timeout=90_000
+            )
+            cell = page.locator(".jp-Cell").nth(1)
+
+            def run_cell() -> float:
+                before = cell.locator(".jp-InputPrompt").text_content()
+                cell.locator(".cm-content").click()
+                start = time.perf_counter()
+                page.keyboard.press("Control+Enter")
+                page.wait_for_function(PROMPT_CHANGED, arg=[before], timeout=30_000)
+                return time.perf_counter() - start
+
+            idle = [run_cell() for _ in range(runs)]
+            page.click(".sgs-play")
+            time.sleep(2)
+            step = "Number(document.querySelector('.sgs').dataset.step)"
+            first = page.evaluate(step)
+            playing = [run_cell() for _ in range(runs)]
+            trained = page.evaluate(step) - first
+            page.click(".sgs-play")
+            browser.close()
+    finally:
+        os.killpg(lab.pid, signal.SIGTERM)
+        lab.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
+    return idle, playing, trained
+
+
 def main(argv: list[str] | None = None) -> None:
     first, _, rest = (__doc__ or "").strip().partition("\n\n")
     p = argparse.ArgumentParser(
@@ -137,6 +235,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seconds", type=float, default=10.0, help="playing time measured (10)")
     p.add_argument("--steps-per-frame", type=int, default=1, help="training steps a frame (1)")
     p.add_argument("--no-browser", action="store_true", help="skip the Chromium measurement")
+    p.add_argument(
+        "--jupyterlab", action="store_true", help="also time a cell while the widget plays"
+    )
     args = p.parse_args(argv)
 
     print(f"Studio: MLP(2, {[*HIDDEN, 1]}) on {POINTS} moons points, {GRID} x {GRID} grid")
@@ -163,6 +264,14 @@ def main(argv: list[str] | None = None) -> None:
         "at most 2 requests on their way; between them the kernel runs other cells)"
     )
     print(f"  largest update seen by the page  {largest:,} bytes of JSON")
+    if not args.jupyterlab:
+        return
+    idle, playing, trained = lab_responsiveness()
+    print(
+        f"  JupyterLab: a `1 + 1` cell runs in {statistics.median(idle) * 1e3:.0f} ms (median) "
+        f"with the widget paused, {statistics.median(playing) * 1e3:.0f} ms while it plays "
+        f"({trained} steps trained meanwhile)"
+    )
 
 
 if __name__ == "__main__":
