@@ -74,7 +74,7 @@ class StudioWidget(anywidget.AnyWidget):
         start = time.perf_counter()
         try:
             self._dispatch(kind, content)
-        except (TypeError, ValueError, IndexError) as error:
+        except (TypeError, ValueError, IndexError, KeyError) as error:
             self._post({"type": "error", "text": f"{type(error).__name__}: {error}"})
         finally:
             self.handling_seconds += time.perf_counter() - start

@@ -395,6 +395,8 @@ def test_the_views_messages_answer_what_the_script_asks_and_each_frame_is_small(
     assert moved["type"] == "data" and len(moved["X"]) == 101 and studio.y[-1] == 1.0
     (error,) = ask(type="add", x=[0.1, 0.2], target=0.5)
     assert error["type"] == "error" and "hinge loss" in error["text"]
+    (error,) = ask(type="select")
+    assert error["type"] == "error" and "index" in error["text"]
     ask(type="lr", value=0.25)
     assert studio.optimizer.lr == 0.25
     ask(type="reset")

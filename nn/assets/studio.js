@@ -133,6 +133,7 @@ function makeView(root, transport, saved) {
     const size = JSON.stringify(msg).length;
     if (msg.type === "frame") s.largest = Math.max(s.largest, size);
     root.dataset.largestFrame = String(s.largest);
+    if (msg.type === "data" || msg.type === "frame") status.textContent = "";
     if (msg.type === "setup") onSetup(msg);
     else if (msg.type === "data") onData(msg);
     else if (msg.type === "frame") onFrame(msg);
