@@ -37,7 +37,6 @@ class StudioWidget(anywidget.AnyWidget):
 
     _esm = traitlets.Unicode(_asset("studio.js")).tag(sync=True)
     _css = traitlets.Unicode(_asset("studio.css")).tag(sync=True)
-    height = traitlets.Int(640).tag(sync=True)
 
     def __init__(self, studio: Studio) -> None:
         super().__init__()
