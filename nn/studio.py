@@ -774,7 +774,23 @@ def _row(x: object, features: int | None, who: str) -> np.ndarray:
     return np.array(values, dtype=np.float64)
 
 
+def _arrayish(x: object) -> object:
+    """A DataFrame, a Series, a tensor (anything NumPy converts, not a list) as an array; a
+    column of targets (n, 1) as (n,). Lists stay lists, so their items are checked one by one."""
+    if not isinstance(x, (list, tuple, np.ndarray)) and hasattr(x, "__array__"):
+        x = np.asarray(x)
+    return x
+
+
+def _column(y: object) -> object:
+    y = _arrayish(y)
+    if isinstance(y, np.ndarray) and y.ndim == 2 and y.shape[1] == 1:
+        return y[:, 0]
+    return y
+
+
 def _rows(X: object, features: int | None) -> np.ndarray:
+    X = _arrayish(X)
     if isinstance(X, np.ndarray):
         if X.ndim != 2:
             raise ValueError(f"X must be a 2-D array (one row per sample), got shape {X.shape}")
@@ -823,6 +839,7 @@ def _model_outputs(model: Module, row: np.ndarray) -> int:
 
 
 def _loss_kind(loss: object, outputs: int, y: object) -> str:
+    y = _column(y)
     if loss is not None:
         return "custom"
     if outputs > 1:
@@ -839,6 +856,7 @@ def _loss_kind(loss: object, outputs: int, y: object) -> str:
 
 
 def _targets(y: object, n: int, kind: str, outputs: int, who: str = "y") -> list[Any]:
+    y = _column(y)
     if isinstance(y, (str, bytes)) or not (
         isinstance(y, Sequence) or (isinstance(y, np.ndarray) and y.ndim == 1)
     ):

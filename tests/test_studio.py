@@ -459,3 +459,17 @@ def test_predictions_are_the_models_outputs_and_eager_loss_is_the_list_loss() ->
 def test_a_bad_dataset_or_preset_is_named_at_the_call(call: Any, error: type, match: str) -> None:
     with pytest.raises(error, match=match):
         call()
+
+
+def test_arrays_of_any_numeric_dtype_and_a_column_of_targets_are_the_same_data_as_lists() -> None:
+    X, y = two_blobs(16, 4)
+    lists = Studio(MLP(2, [3, 1], seed=0), X, y)
+    arrays = Studio(
+        MLP(2, [3, 1], seed=0), np.array(X, dtype=np.float64), np.array(y)[:, None].astype(int)
+    )
+    assert arrays.kind == lists.kind == "hinge" and arrays.y == lists.y and arrays.X == lists.X
+    assert arrays.step(3) == lists.step(3)
+    torch = pytest.importorskip("torch")
+    f64 = torch.float64
+    tensors = Studio(MLP(2, [3, 1], seed=0), torch.tensor(X, dtype=f64), torch.tensor(y))
+    assert tensors.X == lists.X and tensors.y == lists.y
