@@ -153,6 +153,12 @@ def test_a_saved_run_scrubs_and_replays_without_a_kernel(tmp_path: Path) -> None
         )
         wait_for(page, "document.querySelector('.sgs').dataset.step === '5'")
         assert studio_state(page)["loss"].startswith(f"loss {studio.history[4]['loss']:.4f}")
+        page.locator(".sgs-counter").click()  # the keys: arrows move the timeline a step
+        page.keyboard.press("ArrowLeft")
+        wait_for(page, "document.querySelector('.sgs').dataset.step === '4'")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        wait_for(page, "document.querySelector('.sgs').dataset.step === '6'")
         page.click(".sgs-play")  # replays the recorded steps to the end
         wait_for(page, "document.querySelector('.sgs').dataset.step === '30'")
         assert page.locator(".sgs-reset").is_hidden() and page.locator(".sgs-graph").is_hidden()

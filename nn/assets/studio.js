@@ -272,12 +272,26 @@ function makeView(root, transport, saved) {
   dataset.addEventListener("change", () => {
     if (dataset.value) transport.send({ type: "dataset", name: dataset.value });
   });
-  timeline.addEventListener("input", () => {
-    const k = Number(timeline.value);
+  function showStep(k) {
     s.playing = false;
     showPlay();
+    k = Math.max(0, Math.min(s.latest.step, k));
+    timeline.value = String(k);  // at once, so a second key press counts from here
     if (k >= s.latest.step) { s.view = null; redraw(); }
     else transport.send({ type: "show", step: k });
+  }
+  timeline.addEventListener("input", () => showStep(Number(timeline.value)));
+
+  // Keys, while the view has the focus (click it): space plays or pauses, the arrows move the
+  // timeline a step back or forward. Inputs and menus keep their own keys.
+  root.tabIndex = 0;
+  root.addEventListener("keydown", (event) => {
+    if (!s.latest || event.target.closest("input, select, textarea")) return;
+    if (event.key === " ") play.click();
+    else if (event.key === "ArrowLeft") showStep(Number(timeline.value) - 1);
+    else if (event.key === "ArrowRight") showStep(Number(timeline.value) + 1);
+    else return;
+    event.preventDefault();
   });
   remove.addEventListener("click", () => transport.send({ type: "remove", index: s.selected }));
   graphButton.addEventListener("click", () => {
