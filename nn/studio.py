@@ -114,6 +114,7 @@ class Studio:
                 f"{describe(loss)}"
             )
         self.model = model
+        self._drawable = _layers(model) is not None  # the script runs it: an MLP, Layer, Neuron
         self._names = [name for name, _ in model.named_parameters()]
         self._parameters = model.parameters()
         if not self._parameters:
@@ -539,15 +540,13 @@ class Studio:
 
     # ---- what the view draws: small JSON messages ----
 
-    def _network(self) -> dict[str, Any]:
-        """The model's layers for the view's drawing and its forward pass in the browser."""
+    def _network(self) -> dict[str, Any] | None:
+        """The model's layers for the view's drawing and its forward pass in the browser; None
+        for a model that is not an MLP, Layer or Neuron (the view then draws its parameters as
+        bars and gets the outputs from here, see _outputs)."""
         layers = _layers(self.model)
         if layers is None:
-            raise TypeError(
-                f"the Studio's view draws feed-forward nn models (MLP, Layer, Neuron); "
-                f"{type(self.model).__name__} is not one. The headless API (step, history, "
-                "snapshot) works for any Module"
-            )
+            return None
         sizes = [self.features] + [len(layer.neurons) for layer in layers]
         return {
             "sizes": sizes,
@@ -559,12 +558,13 @@ class Studio:
         return {
             "type": "setup",
             "network": self._network(),
+            "names": self._names,
             "features": self.features,
             "outputs": self.outputs,
             "kind": self.kind,
             "loss": self.loss_name,
             "classes": self.classes(),
-            "grid": GRID,
+            "grid": self._grid_size(),
             "lr": self.optimizer.lr,
             "optimizer": type(self.optimizer).__name__,
             "presets": _presets_allowed(self),
@@ -584,6 +584,7 @@ class Studio:
             "params": _pack(self._params[-1]),
             "grads": _pack(self._grads[-1]) if self._grads else None,
             "lr": self.optimizer.lr,
+            **self._outputs(self.steps, self._X, grid=True),
         }
 
     def _frame_message(self, since: int) -> dict[str, Any]:
@@ -595,6 +596,7 @@ class Studio:
             "grads": _pack(self._grads[-1]) if self._grads else None,
             "records": self._record_rows(since),
             "version": len(self._versions) - 1,
+            **self._outputs(self.steps, self._X, grid=True),
         }
 
     def _past_message(self, k: int) -> dict[str, Any]:
@@ -608,6 +610,7 @@ class Studio:
             "version": version,
             "X": _rounded(self._versions[version][0].tolist()),
             "y": self._versions[version][1],
+            **self._outputs(k, self._versions[version][0], grid=True),
         }
 
     def _record_rows(self, since: int) -> list[list[Any]]:
@@ -626,7 +629,41 @@ class Studio:
             "grads": _pack(np.concatenate(self._grads)) if self._grads else None,
             "selected": self._selected,
             "bounds": self._plane,
+            "outputs": [  # a model the page cannot run: its outputs on each step's points
+                self._outputs(k, self._versions[self._records[k - 1][3] if k else 0][0]).get(
+                    "outputs"
+                )
+                for k in range(len(self._params))
+            ]
+            if not self._drawable
+            else None,
         }
+
+    def _grid_size(self) -> int:
+        return GRID if self.outputs == 1 or self._drawable else GRID * 2 // 3
+
+    def _outputs(self, k: int, X: np.ndarray, *, grid: bool = False) -> dict[str, Any]:
+        """For a model the script cannot run itself: its outputs after step k on the rows X and
+        (grid=True, two inputs) over the plane's grid, as base64 float32, row by row. {} for an
+        MLP, Layer or Neuron, whose outputs the script computes from the parameters."""
+        if self._drawable:
+            return {}
+        now = [p.data for p in self._parameters]
+        try:
+            for p, v in zip(self._parameters, self._params[k].tolist()):
+                p.data = v
+            out: dict[str, Any] = {"outputs": _pack(self.predictions(X).reshape(-1))}
+            if grid and self.features == 2 and self._plane is not None:
+                G = self._grid_size()
+                x0, x1, y0, y1 = self._plane
+                cx = x0 + (np.arange(G) + 0.5) / G * (x1 - x0)
+                cy = y1 - (np.arange(G) + 0.5) / G * (y1 - y0)
+                rows = np.array([[a, b] for b in cy for a in cx])  # row by row, top first
+                out["grid"] = _pack(self.predictions(rows).reshape(-1))
+            return out
+        finally:
+            for p, v in zip(self._parameters, now):
+                p.data = v
 
     def _notify_frame(self) -> None:
         if self._view is not None:
@@ -641,7 +678,6 @@ class Studio:
     def view(self) -> Any:
         """Return the live Jupyter widget of this Studio (one per Studio; needs anywidget)."""
         if self._view is None:
-            self._network()  # a model the view cannot draw fails here, with the reason
             try:
                 from nn._studio_widget import StudioWidget
             except ImportError as error:
@@ -652,8 +688,6 @@ class Studio:
         return self._view
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        if _layers(self.model) is None:
-            return {"text/plain": f"{self!r}\n(no live view: it draws MLP, Layer and Neuron)"}
         try:
             view = self.view()
         except ImportError as error:

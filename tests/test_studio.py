@@ -473,3 +473,36 @@ def test_arrays_of_any_numeric_dtype_and_a_column_of_targets_are_the_same_data_a
     f64 = torch.float64
     tensors = Studio(MLP(2, [3, 1], seed=0), torch.tensor(X, dtype=f64), torch.tensor(y))
     assert tensors.X == lists.X and tensors.y == lists.y
+
+
+class TwoNeurons(Module):
+    """A model that is no MLP: the view cannot run it, so Python sends its outputs."""
+
+    def __init__(self, seed: int) -> None:
+        self.a = Neuron(2, "tanh", seed=seed)
+        self.b = Neuron(2, "tanh", seed=seed + 1)
+        self.out = Neuron(2, "linear", seed=seed + 2)
+
+    def forward(self, x: Any) -> Any:
+        return self.out([self.a(x), self.b(x)])
+
+
+def test_a_model_without_layers_gets_its_outputs_and_plane_from_python_in_small_messages() -> None:
+    X, y = make("xor", 40, seed=1)
+    model = TwoNeurons(0)
+    studio = Studio(model, X, y)
+    studio.step(6)
+    frame = studio._frame_message(5)
+    assert len(json.dumps(frame)) < 50_000
+    unpack = lambda b64: np.frombuffer(base64.b64decode(b64), dtype="<f4")  # noqa: E731
+    assert np.array_equal(unpack(frame["outputs"]), np.float32([model(x).data for x in X]))
+    x0, x1, y0, y1 = studio._data_message()["bounds"]
+    grid = unpack(frame["grid"]).reshape(60, 60)
+    corner = model([x0 + 0.5 / 60 * (x1 - x0), y1 - 0.5 / 60 * (y1 - y0)]).data  # top left
+    assert grid[0, 0] == np.float32(corner)
+    past = studio._past_message(2)  # an earlier step: its own outputs, the live model untouched
+    twin = TwoNeurons(0)
+    twin.load_state_dict(studio.snapshot(2))
+    assert np.array_equal(unpack(past["outputs"]), np.float32([twin(x).data for x in X]))
+    assert studio.snapshot(-1) == model.state_dict()
+    assert studio._setup_message()["network"] is None

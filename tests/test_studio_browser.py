@@ -213,3 +213,64 @@ def test_the_app_refuses_bad_layer_widths_before_starting_anything() -> None:
         timeout=60,
     )
     assert run.returncode == 2 and "--hidden takes layer widths such as 16,16" in run.stderr
+
+
+# ---- a model without layers: Python sends its outputs ----
+
+GENERIC = """
+from nn import Module, Neuron, Studio
+from nn.datasets import make
+
+
+class TwoNeurons(Module):
+    def __init__(self, seed):
+        self.a = Neuron(2, "tanh", seed=seed)
+        self.b = Neuron(2, "tanh", seed=seed + 1)
+        self.out = Neuron(2, "linear", seed=seed + 2)
+
+    def forward(self, x):
+        return self.out([self.a(x), self.b(x)])
+
+
+X, y = make("xor", 40, seed=1)
+studio = Studio(TwoNeurons(0), X, y)
+studio
+"""
+
+
+def test_a_model_without_layers_plays_in_voila_with_its_parameters_as_bars(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    for module in ("anywidget", "voila", "playwright"):
+        pytest.importorskip(module, reason=f"{module} is not installed: pip install -e '.[app]'")
+    from demos.studio import free_port, start_voila, stop, wait_until_serving, write_app
+
+    notebook = write_app(tmp_path)  # the template; the notebook is replaced below
+    cell = {"cell_type": "code", "metadata": {}, "source": GENERIC, "outputs": []}
+    nb = json.loads(notebook.read_text())
+    nb["cells"] = [{**cell, "execution_count": None}]
+    notebook.write_text(json.dumps(nb))
+    process = start_voila(tmp_path, notebook, free_port())
+    try:
+        address = wait_until_serving(process)
+        with chromium_page(1300, 1000) as page:
+            page.goto(address)
+            wait_for(page, "document.querySelector('.sgs')?.dataset.step === '0'", 60)
+            assert page.locator("rect.sgs-edge").count() == 9  # one bar per parameter
+            page.click(".sgs-play")
+            wait_for(page, "Number(document.querySelector('.sgs').dataset.step) >= 5")
+            page.click(".sgs-play")
+            page.locator("rect.sgs-edge").nth(2).click()
+            assert page.locator(".sgs-tip").text_content().startswith("a.b = ")
+            # the heat map came from Python: the plane is not blank
+            painted = page.evaluate(
+                """() => { const c = document.querySelector('.sgs-plane');
+                   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                   let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0;
+                   return n / (c.width * c.height); }"""
+            )
+            assert painted > 0.95
+    finally:
+        stop(process)

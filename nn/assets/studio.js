@@ -91,9 +91,9 @@ function makeView(root, transport, saved) {
 
   const panes = el("div", { class: "sgs-panes" }, root);
   const netBox = el("div", { class: "sgs-pane sgs-network-pane" }, panes);
-  el("div", { class: "sgs-title", text: "network: weights by sign and size, activations of the selected sample" }, netBox);
+  const netTitle = el("div", { class: "sgs-title", text: "network: weights by sign and size, activations of the selected sample" }, netBox);
   const svg = el("svg", { class: "sgs-network", viewBox: "0 0 440 300" }, netBox, NS);
-  el("div", { class: "sgs-legend", text: "blue: positive, orange: negative; thicker: larger |w|. Hover or click a weight or a neuron." }, netBox);
+  const legend = el("div", { class: "sgs-legend", text: "blue: positive, orange: negative; thicker: larger |w|. Hover or click a weight or a neuron." }, netBox);
   const tip = el("div", { class: "sgs-tip" }, netBox);
   const dataBox = el("div", { class: "sgs-pane sgs-data-pane" }, panes);
   const dataTitle = el("div", { class: "sgs-title", text: "data and the model's output" }, dataBox);
@@ -167,6 +167,10 @@ function makeView(root, transport, saved) {
       : msg.features === 1
         ? "output (dots) and target (rings) against the input"
         : "each sample's output (dots) and target (rings)";
+    if (!s.net) {
+      netTitle.textContent = "parameters: each one's value (the model has no layers to draw)";
+      legend.textContent = "blue: positive, orange: negative; taller: larger |w|. Hover or click a bar.";
+    }
     buildNetwork();
   }
 
@@ -176,16 +180,25 @@ function makeView(root, transport, saved) {
     s.records = msg.records;
     s.selected = msg.selected;
     if (msg.bounds) s.bounds = msg.bounds;
-    s.latest = { step: msg.steps, params: floats(msg.params), grads: floats(msg.grads), version: msg.version };
+    s.latest = stateOf(msg, msg.steps);
     if (s.view && s.view.step > msg.steps) s.view = null;
     if (msg.lr !== undefined) lr.value = msg.lr;
     schedule();
   }
 
+  // One step's state: its parameters and gradients; for a model the script cannot run (not
+  // an MLP, Layer or Neuron), also its outputs on the points and over the plane, from Python.
+  function stateOf(msg, step) {
+    return {
+      step, params: floats(msg.params), grads: floats(msg.grads), version: msg.version,
+      outputs: floats(msg.outputs), grid: floats(msg.grid),
+    };
+  }
+
   function onFrame(msg) {
     for (const r of msg.records) s.records[r[0] - 1] = r;
     s.records.length = msg.step;
-    s.latest = { step: msg.step, params: floats(msg.params), grads: floats(msg.grads), version: msg.version };
+    s.latest = stateOf(msg, msg.step);
     s.view = null;
     s.inflight = Math.max(0, s.inflight - 1);
     schedule();
@@ -202,7 +215,7 @@ function makeView(root, transport, saved) {
 
   function onPast(msg) {
     if (!s.versions[msg.version]) s.versions[msg.version] = { X: msg.X, y: msg.y };
-    s.view = { step: msg.step, params: floats(msg.params), grads: floats(msg.grads), version: msg.version };
+    s.view = stateOf(msg, msg.step);
     redraw();
   }
 
@@ -362,6 +375,7 @@ function makeView(root, transport, saved) {
     svg.innerHTML = "";
     s.edges = [];
     s.nodes = [];
+    if (!s.net) return buildBars();
     const sizes = s.net.sizes;
     const W = 440, H = 300, pad = 24;
     const xs = sizes.map((_, l) => pad + (l * (W - 2 * pad)) / (sizes.length - 1));
@@ -408,7 +422,7 @@ function makeView(root, transport, saved) {
 
   function showTip(k, neuron) {
     const now = current();
-    const name = s.net.names[k];
+    const name = s.setup.names[k];
     const g = now.grads ? fmt(now.grads[k]) : "– (no step yet)";
     let text = `${name} = ${fmt(now.params[k])}   grad ${g}`;
     if (neuron) {
@@ -422,6 +436,7 @@ function makeView(root, transport, saved) {
 
   function drawNetwork(now, d) {
     const p = now.params;
+    if (!s.net) return drawBars(now);
     let largest = 1e-12;
     for (const e of s.edges) largest = Math.max(largest, Math.abs(p[e.k]));
     for (const e of s.edges) {
@@ -452,16 +467,16 @@ function makeView(root, transport, saved) {
     const G = setup.grid;
     const [x0, x1, y0, y1] = s.bounds;
     const K = out0Length();
+    if (!s.net && !now.grid) return drawPoints(ctx, d);  // a saved run of such a model
     const values = new Float64Array(G * G);
     const labels = new Int32Array(G * G);
     const logits = new Float64Array(G * G * K);
     const image = new ImageData(G, G);
-    const outLayer = s.net.sizes.length - 1;
     for (let r = 0; r < G; r++) {
       for (let c = 0; c < G; c++) {
         const x = [x0 + ((c + 0.5) / G) * (x1 - x0), y1 - ((r + 0.5) / G) * (y1 - y0)];
-        const out = forward(s.net, now.params, x)[outLayer];
         const at = r * G + c;
+        const out = s.net ? forward(s.net, now.params, x)[s.net.sizes.length - 1] : Array.from(now.grid.subarray(at * K, (at + 1) * K));
         let color, alpha;
         if (out.length === 1) {
           const v = out[0];
@@ -521,6 +536,10 @@ function makeView(root, transport, saved) {
       }
     }
     ctx.stroke();
+    drawPoints(ctx, d);
+  }
+
+  function drawPoints(ctx, d) {
     const order = d.X.map((_, i) => i).filter((i) => i !== s.selected).concat([s.selected]);
     for (const i of order) {  // the selected point last, on top, in a black ring
       const [px, py] = toPixel(d.X[i]);
@@ -536,7 +555,45 @@ function makeView(root, transport, saved) {
 
   function setup1D() { return s.setup.features === 1; }
 
-  function out0Length() { return s.net.sizes[s.net.sizes.length - 1]; }
+  function out0Length() { return s.setup.outputs; }
+
+  // The model's outputs for sample i of the shown data: computed here from the parameters, or
+  // sent by Python for a model the script cannot run.
+  function sampleOutput(now, d, i) {
+    if (s.net) return forward(s.net, now.params, d.X[i])[s.net.sizes.length - 1];
+    const K = s.setup.outputs;
+    return now.outputs && now.outputs.length >= (i + 1) * K ? Array.from(now.outputs.subarray(i * K, (i + 1) * K)) : [NaN];
+  }
+
+  // A model with no layers to draw: one bar per parameter, up for positive, down for negative.
+  function buildBars() {
+    const names = s.setup.names;
+    const W = 440, H = 300, pad = 20;
+    const step = (W - 2 * pad) / names.length;
+    el("line", { x1: pad, x2: W - pad, y1: H / 2, y2: H / 2, stroke: "#cbd5e1" }, svg, NS);
+    names.forEach((_, k) => {
+      const bar = el("rect", { x: pad + k * step, width: Math.max(0.5, step * 0.8), class: "sgs-edge", "data-k": k }, svg, NS);
+      bar.addEventListener("mouseenter", () => showTip(k));
+      bar.addEventListener("click", () => { s.pinned = k; showTip(k); });
+      s.edges.push({ line: bar, k });
+    });
+    el("text", { x: pad, y: H - 4, class: "sgs-layer-name" }, svg, NS).textContent =
+      `${names.length} parameters, in the model's order`;
+  }
+
+  function drawBars(now) {
+    const H = 300, pad = 20;
+    let largest = 1e-12;
+    for (const e of s.edges) largest = Math.max(largest, Math.abs(now.params[e.k]));
+    for (const e of s.edges) {
+      const w = now.params[e.k];
+      const h = (Math.abs(w) / largest) * (H / 2 - pad);
+      e.line.setAttribute("y", String(w >= 0 ? H / 2 - h : H / 2));
+      e.line.setAttribute("height", String(Math.max(0.5, h)));
+      e.line.setAttribute("fill", rgb(w >= 0 ? POSITIVE : NEGATIVE, 0.85));
+    }
+    if (s.pinned !== null) showTip(s.pinned);
+  }
 
   function middleTarget(d) {
     let lo = Infinity, hi = -Infinity;
@@ -547,8 +604,7 @@ function makeView(root, transport, saved) {
   // Inputs that are not a plane: one column per sample, its target (ring) and output (dot).
   function drawOutputs(now, d, ctx) {
     const W = plane.width, H = plane.height;
-    const outLayer = s.net.sizes.length - 1;
-    const outs = d.X.map((x) => forward(s.net, now.params, x)[outLayer]);
+    const outs = d.X.map((_, i) => sampleOutput(now, d, i));
     const shown = outs.map((o, i) => (o.length === 1 ? o[0] : o[d.y[i]]));
     let lo = Math.min(...shown, ...d.y.map(Number)), hi = Math.max(...shown, ...d.y.map(Number));
     if (hi - lo < 1e-9) { lo -= 1; hi += 1; }
@@ -637,9 +693,8 @@ function makeView(root, transport, saved) {
   }
 
   function drawInfo(now, d) {
-    const outLayer = s.net.sizes.length - 1;
     const x = d.X[s.selected];
-    const out = forward(s.net, now.params, x)[outLayer];
+    const out = sampleOutput(now, d, s.selected);
     info.textContent =
       `selected: sample ${s.selected} of ${d.X.length}\n` +
       `x = [${x.map((v) => fmt(v)).join(", ")}]  target ${s.setup.classes ? d.y[s.selected] : fmt(d.y[s.selected])}\n` +
@@ -654,7 +709,8 @@ function makeView(root, transport, saved) {
 // ---- a saved run: the same view, answered from the recorded parameters ----
 
 function savedTransport(run) {
-  const P = run.setup.network.names.length;
+  const P = run.setup.names.length;
+  const outputsAt = (k) => (run.outputs ? run.outputs[k] : undefined);
   const params = floats(run.params);
   const grads = floats(run.grads);
   const steps = run.records.length;
@@ -679,14 +735,15 @@ function savedTransport(run) {
           type: "data", version: versionAt(steps), versions: run.versions, X: v.X, y: v.y,
           selected: run.selected, bounds: run.bounds, steps, records: run.records,
           params: b64(at(steps)), grads: gradAt(steps) && b64(gradAt(steps)),
+          outputs: outputsAt(steps),
         });
       } else if (msg.type === "show") {
         const k = Math.max(0, Math.min(steps, msg.step));
         if (k === steps) {
-          reply({ type: "frame", step: steps, records: [], params: b64(at(steps)), grads: gradAt(steps) && b64(gradAt(steps)), version: versionAt(steps) });
+          reply({ type: "frame", step: steps, records: [], params: b64(at(steps)), grads: gradAt(steps) && b64(gradAt(steps)), version: versionAt(steps), outputs: outputsAt(steps) });
         } else {
           const v = run.versions[versionAt(k)];
-          reply({ type: "past", step: k, version: versionAt(k), X: v.X, y: v.y, params: b64(at(k)), grads: gradAt(k) && b64(gradAt(k)) });
+          reply({ type: "past", step: k, version: versionAt(k), X: v.X, y: v.y, params: b64(at(k)), grads: gradAt(k) && b64(gradAt(k)), outputs: outputsAt(k) });
         }
       }
     },
