@@ -388,10 +388,10 @@ def test_the_rendered_lecture_shows_every_drawing_whole(lecture: Run) -> None:
 
 
 @needs_dot
-def test_the_readme_quotes_the_lecture_notebooks_own_losses(lecture: Run) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    quoted = re.search(r"\(loss (\S+) to (\S+) in (\d+) steps\)", readme)
-    assert quoted, "the README's Notebooks section quotes the lecture's training"
+def test_the_notebooks_page_quotes_the_lecture_notebooks_own_losses(lecture: Run) -> None:
+    page = (ROOT / "docs" / "notebooks.md").read_text(encoding="utf-8")
+    quoted = re.search(r"\(loss (\S+) to (\S+) in (\d+) steps\)", page)
+    assert quoted, "docs/notebooks.md quotes the lecture's training"
     first = _number(r"^loss = (\S+) ", lecture.stdout("loss"))
     final = _number(r"^loss = (\S+)$", lecture.stdout("predictions"))
     steps = re.findall(r"^step\s+(\d+)", lecture.stdout("train"), re.M)

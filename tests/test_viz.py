@@ -284,7 +284,7 @@ def test_digraph_shows_inline_in_jupyter() -> None:
         assert "image/svg+xml" in bundle and "<svg" in bundle["image/svg+xml"]
 
 
-# ---- the step-through demo and the README's pdb session ----
+# ---- the step-through demo and the pdb session of docs/seeing-backprop.md ----
 
 
 def test_step_through_demo_prints_each_step_and_writes_a_picture_per_step(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -299,7 +299,7 @@ def test_step_through_demo_prints_each_step_and_writes_a_picture_per_step(tmp_pa
         assert len(list(tmp_path.glob("expression_*.png"))) == 6
 
 
-def test_the_readme_pdb_session_works_as_written() -> None:
+def test_the_docs_pdb_session_works_as_written() -> None:
     commands = "break ops.mul_backward\ncontinue\np g, z, x, y\nup\np node\np g\ncontinue\n"
     done = subprocess.run(
         [sys.executable, "demos/step_through.py", "--pdb"],
@@ -315,14 +315,14 @@ def test_the_readme_pdb_session_works_as_written() -> None:
     assert "(0.6347395899824584, -1.0, 0.5, -2.0)" in out
     assert "Value(label='xw', data=-1.0, grad=0.0, op='*')" in out
     assert "after backward: z.grad = 1.0" in out
-    readme = (ROOT / "README.md").read_text()
+    page = (ROOT / "docs" / "seeing-backprop.md").read_text()
     for line in commands.strip().splitlines():
-        assert f"(Pdb) {line}" in readme  # the README shows these very commands
-    session = readme.split("$ python demos/step_through.py --pdb")[1].split("```")[0]
+        assert f"(Pdb) {line}" in page  # the page shows these very commands
+    session = page.split("$ python demos/step_through.py --pdb")[1].split("```")[0]
     shown = out.replace(str(ROOT), "...")
     for line in session.splitlines():  # and the very places pdb stops at, line numbers included
         if line.startswith(("> ", "Breakpoint", "-> ")):
-            assert line in shown, f"README pdb line is stale: {line!r}"
+            assert line in shown, f"docs/seeing-backprop.md pdb line is stale: {line!r}"
 
 
 @needs_dot

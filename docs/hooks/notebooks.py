@@ -22,7 +22,9 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 # <script src="https://..."> </script>, as nbconvert's mathjax and mermaid macros write them
 _CDN_SCRIPT = re.compile(r"<script[^>]*\ssrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.I)
 _MERMAID = re.compile(r"<script type=\"module\">\s*import mermaid from[^<]*</script>", re.I)
-_REMOTE = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\s(?:src|href)=\"(?:https?:)?//[^\"]+", re.I)
+_REMOTE = re.compile(
+    r"<(?:script|link|img|iframe)\b[^>]*\s(?:src|href)=\"(?:https?:)?//[^\"]+", re.I
+)
 
 
 @event_priority(100)  # before mkdocs-jupyter's on_files, which takes the notebooks from here
