@@ -567,16 +567,19 @@ print(model(x))
         "mlp",
     ),
     md("""
-The graph of one prediction already has 71 nodes, too many for a picture in a notebook. `draw`
-writes it to a file instead (`.svg`, `.png` or `.pdf`); open `mlp.svg` from the file browser and
-zoom in. `group=True` puts a box around each layer and each neuron.
+The graph of one prediction has 71 nodes. `group=True` puts a box around each layer and each
+neuron, and the layers stand side by side, left to right, each a column: its inputs, its
+weights, then its neurons. At full size it is wider than the notebook, so it sits in a box that
+scrolls sideways (`draw(model(x), "mlp.svg", group=True)` writes the same drawing to a file).
 """),
     code(
         """
-from autograd import draw
+from IPython.display import HTML
 
-path = draw(model(x), "mlp.svg", group=True)
-print(f"wrote {path}: {len(topological_order(model(x)))} nodes")
+print(f"{len(topological_order(model(x)))} nodes")
+svg = to_dot(model(x), group=True).pipe(format="svg", encoding="utf-8")
+svg = svg[svg.index("<svg") :].replace("<svg", '<svg style="max-width: none"', 1)  # full size
+HTML(f'<div style="overflow: auto; max-height: 40em">{svg}</div>')
 """,
         "draw-mlp",
     ),

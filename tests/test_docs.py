@@ -16,8 +16,10 @@ import builtins
 import contextlib
 import io
 import math
+import os
 import re
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,3 +191,55 @@ def test_the_mkdocs_config_names_every_page_in_docs() -> None:
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     for page in sorted((ROOT / "docs").glob("*.md")):
         assert f": {page.name}" in config or f"- {page.name}" in config, page.name
+
+
+# ---- the site, built as `make docs` builds it, read from file:// ----
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("mkdocs", reason="the docs extra is not installed (make docs installs it)")
+    pytest.importorskip("material", reason="the docs extra is not installed")
+    if not shutil.which("dot"):
+        pytest.skip("the notebooks draw: Graphviz's dot is not installed")
+    out = tmp_path_factory.mktemp("site")
+    built = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert built.returncode == 0, built.stderr[-3000:]
+    return out
+
+
+def test_the_site_has_every_page_and_loads_nothing_from_the_network(site: Path) -> None:
+    pages = sorted(p.name for p in site.glob("*.html"))
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        assert page.with_suffix(".html").name in pages
+    assert {"ops.html", "micrograd_lecture.html", "stepper.html"} <= set(pages)
+    remote = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\s(?:src|href)=\"(?:https?:)?//")
+    for page in site.glob("*.html"):
+        assert not remote.search(page.read_text(encoding="utf-8")), page.name
+    lecture = (site / "micrograd_lecture.html").read_text(encoding="utf-8")
+    assert "def mul_backward" in lecture and "def _pass" in lecture  # run, with its outputs
+
+
+def test_the_sites_search_works_from_file_without_a_network(site: Path) -> None:
+    from tests.browser import chromium_page
+
+    with chromium_page(1400, 900) as page:
+        remote: list[str] = []
+        page.on(
+            "request",
+            lambda r: remote.append(r.url) if not r.url.startswith(("file:", "data:")) else None,
+        )
+        page.goto((site / "index.html").as_uri(), wait_until="load")
+        page.click(".md-search__input")
+        page.keyboard.type("gradcheck")
+        page.wait_for_selector(".md-search-result__item", timeout=10_000)
+        titles = page.locator(".md-search-result__item h1").all_inner_texts()
+        assert "API reference" in titles and "A tour" in titles
+        assert not remote, remote

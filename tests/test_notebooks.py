@@ -289,8 +289,16 @@ def test_every_inline_drawing_fits_a_notebooks_width(lecture: Run) -> None:
         (svg,) = [o.data["image/svg+xml"] for o in cell.outputs if "data" in o]
         width = _number(r'<svg width="([\d.]+)pt"', svg)
         assert 100 < width <= 750, f"a drawing {width:.0f}pt wide scrolls sideways in a notebook"
-    assert lecture.stdout("draw-mlp").strip() == "wrote mlp.svg: 71 nodes"
-    assert (lecture.workdir / "mlp.svg").read_text(encoding="utf-8").count("layers.2.neurons.0.b")
+
+
+@needs_dot
+def test_the_mlp_drawing_is_shown_inline_at_full_size_in_a_box_that_scrolls(lecture: Run) -> None:
+    assert lecture.stdout("draw-mlp").strip() == "71 nodes"  # 3 inputs, 41 parameters, 27 ops
+    (shown,) = [o for o in lecture.cell("draw-mlp").outputs if o.output_type == "execute_result"]
+    html = shown.data["text/html"]
+    assert html.startswith('<div style="overflow: auto; max-height: 40em"><svg style="max-width')
+    assert html.count('class="cluster"') == 3 + 4 + 4 + 1  # a box per layer and per neuron
+    assert "layers.2.neurons.0.b" in html and not (lecture.workdir / "mlp.svg").exists()
 
 
 @needs_dot
