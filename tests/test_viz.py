@@ -209,18 +209,43 @@ def test_edges_meet_a_record_at_its_sides_never_across_its_cells(rankdir: str) -
     _, loss = _moons_like_mlp_loss()
     nodes, edges = _plain(to_dot(loss, group=True, rankdir=rankdir).source)
     across = 0 if rankdir == "LR" else 1  # the axis data flows along
+    flat = {(t, h) for t, h, _ in edges if nodes[t][across] == nodes[h][across]}  # one rank
+    assert flat  # a neuron's weights stand in one column with its dot
     for tail, head, points in edges:
-        for name, (px, py), leaves in ((tail, points[:2], True), (head, points[-2:], False)):
+        for name, leaves in ((tail, True), (head, False)):
             if not name.startswith("v"):
                 continue
             x, y, width, height = nodes[name]
-            side = (
-                (x + width / 2 if leaves else x - width / 2)
-                if across == 0
-                else (y - height / 2 if leaves else y + height / 2)
+            sides = {  # the side an edge must meet: downstream for a tail, upstream for a head
+                "e": x + width / 2,
+                "w": x - width / 2,
+                "n": y + height / 2,  # dot's plain output counts y upwards
+                "s": y - height / 2,
+            }
+            wanted = (("e" if leaves else "w") if across == 0 else ("s" if leaves else "n"),)
+            if (tail, head) in flat:  # a weight beside its dot: any side, never inside
+                wanted = ("e", "w", "n", "s")
+            ends = [points[:2], points[-2:]]  # dot may list a flat edge's points backwards
+            gap = min(
+                abs(end[0 if side in "ew" else 1] - sides[side]) for end in ends for side in wanted
             )
-            at = (px, py)[across]
-            assert abs(at - side) < 0.15, f"{tail} -> {head} meets {name} inside it"
+            assert gap < 0.15, f"{tail} -> {head} meets {name} inside it"
+
+
+@needs_dot
+def test_dot_lays_out_grouped_networks_and_an_unrolled_rnn_without_a_warning() -> None:
+    from demos.rnn import unrolled_graph
+
+    lecture = MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", seed=0)
+    roots = [(lecture([2.0, 3.0, -1.0]), True), unrolled_graph()]
+    model = MLP(2, [4, 4, 1], seed=0)
+    xs = [[2.0, 3.0], [3.0, -1.0], [0.5, 1.0], [1.0, 1.0], [-1.0, 2.0], [0.3, -0.7], [1.5, 0.2]]
+    roots.append((hinge_loss([model(x) for x in xs], [1.0, -1.0] * 3 + [1.0]), True))
+    for root, group in roots:
+        for rankdir in ("LR", "TB"):
+            source = to_dot(root, group=group, rankdir=rankdir).source
+            done = subprocess.run(["dot", "-Tsvg"], input=source, capture_output=True, text=True)
+            assert done.returncode == 0 and done.stderr == "", done.stderr
 
 
 @needs_dot

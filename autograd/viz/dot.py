@@ -8,11 +8,11 @@ inputs and its output, so data flows left to right, and a node used twice (`a * 
 edges into its consumer's op. Edges leave a record from its downstream side and enter it from
 its upstream side, never across its cells.
 
-Layout: a weight enters a `dot` after the input it multiplies, so a network reads as a column
-per layer (its inputs, then its weights, then its neurons). With clusters, a leaf outside every
-box whose consumers all sit in one box joins that box, and a leaf read from several boxes (an
-RNN's shared weights) is drawn in each of them, dashed after the first, so that each box (a time
-step) holds its own inputs.
+Layout with boxes (`group`): a neuron's weights stand in one column with its weighted sum (the
+`dot` node), so each layer takes the ranks after its inputs and a network reads as a column per
+layer, left to right, rather than a staircase. A leaf outside every box whose consumers all sit
+in one box joins that box, and a leaf read from several boxes (an RNN's shared weights) is drawn
+in each of them, dashed after the first, so that each box (a time step) holds its own inputs.
 
 Ids in the DOT source (and so in the SVG): the value node at place k of the topological order
 (1-based, as in its name `#k`) is `v<k>`, its op circle `o<k>`, the edge from the op to it
@@ -229,6 +229,11 @@ def graph(
         """The id of the drawing of `parent` that `consumer` reads: its copy in the box."""
         return copies.get(parent, {}).get(clusters.get(consumer, ()), f"v{place[parent]}")
 
+    def in_column(w: Value, node: Value) -> bool:
+        """A leaf weight of a boxed `dot`, drawn in one column with it (see below)."""
+        box = clusters.get(node, ())
+        return bool(box) and not w.op and (w in copies or clusters.get(w, ()) == box)
+
     for node in nodes:
         k = place[node]
         if node in copies:
@@ -243,16 +248,19 @@ def graph(
                 "margin=0.02 fontsize=10]"
             )
             dot.body.append(f'\to{k} -> v{k}:{in_side} [id="e{k}"]\n')
+            weights = node.parents[: len(node.parents) // 2] if node.op == "dot" else ()
+            column = [w for w in weights if w in drawn and in_column(w, node)]
             for j, parent in enumerate(node.parents):
                 if parent in drawn:
+                    # an edge leaves a record from its downstream side; a weight in its dot's
+                    # column (same rank) from whichever end dot routes it to, never a cell
+                    side = "" if parent in column else f":{out_side}"
                     tail = source(parent, node)
-                    dot.body.append(f'\t{tail}:{out_side} -> o{k} [id="e{k}_{j}"]\n')
-            if node.op == "dot":  # each weight after the input it multiplies: a layer a column
-                half = len(node.parents) // 2
-                for w, x in zip(node.parents[:half], node.parents[half:]):
-                    if not w.op and w in drawn and x in drawn and w is not x:
-                        head, tail = source(w, node), source(x, node)
-                        dot.body.append(f"\t{tail} -> {head} [style=invis]\n")
+                    dot.body.append(f'\t{tail}{side} -> o{k} [id="e{k}_{j}"]\n')
+            if column:  # a neuron's weights stand in one column with its weighted sum, so the
+                # layer takes the ranks after its inputs instead of sharing theirs (a staircase)
+                same = "; ".join(dict.fromkeys([*(source(w, node) for w in column), f"o{k}"]))
+                bodies.setdefault(clusters[node], []).append(f"{{rank=same; {same}}}")
     if hidden:
         dot.body.append(f'\trest [label="… {hidden:,} more nodes" shape=box style=dashed]\n')
         for node in nodes:
