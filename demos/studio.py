@@ -42,6 +42,12 @@ TEMPLATE = """{%- extends 'voila/templates/lab/index.html.j2' -%}
 {%- endblock notebook_css -%}
 """  # noqa: E501 (the links must match Voilà's lines exactly)
 TEMPLATE_NAME = "stepgrad-studio"
+EXTENSIONS = [  # the widgets, their manager, and Voilà's own manager for ipywidgets 8 and 7
+    "anywidget",
+    "@jupyter-widgets/jupyterlab-manager",
+    "@voila-dashboards/widgets-manager8",
+    "@voila-dashboards/widgets-manager7",
+]
 
 
 def hidden_sizes(text: str) -> list[int]:
@@ -131,6 +137,9 @@ def start_voila(folder: Path, path: Path, port: int) -> subprocess.Popen[str]:
         "--Voila.ip=127.0.0.1",
         f"--template={TEMPLATE_NAME}",
         "--theme=light",
+        # only the extensions the app needs: another lab extension in the environment (such
+        # as jupytext's, which the docs extra brings) can fail to load in Voilà's page
+        f"--VoilaConfiguration.extension_allowlist={json.dumps(EXTENSIONS)}",
     ]
     return subprocess.Popen(
         command,
