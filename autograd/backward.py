@@ -332,6 +332,8 @@ def grad(
     [18.0]
 
     An input that the outputs do not depend on gets 0.0 (a constant Value under create_graph).
+    `create_graph=True` records the derivatives' graph even inside `no_grad()`, as torch does:
+    asking for the graph is asking to record it.
     """
     roots = _as_roots(outputs, "grad(outputs)")
     wanted = [inputs] if isinstance(inputs, Value) else _as_inputs(inputs)
@@ -341,7 +343,8 @@ def grad(
     seeds = _as_seeds(grad_outputs, len(roots), "grad(grad_outputs)", bool(create_graph))
     targets = set(wanted)
     found: dict[Value, Any] = {}
-    with _collector_paused():
+    recording = _value._recording() if create_graph else contextlib.nullcontext()
+    with _collector_paused(), recording:
         for node, g, _ in _pass(roots, seeds, bool(create_graph)):
             if node in targets:
                 found[node] = g

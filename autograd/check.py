@@ -40,6 +40,7 @@ def gradcheck(
         numeric ∂f/∂xᵢ = (f(..., xᵢ + eps, ...) - f(..., xᵢ - eps, ...)) / (2·eps)
         pass when |analytic - numeric| <= atol + rtol·|numeric|
     Otherwise raises `GradcheckError` naming every mismatched input with both numbers.
+    `fn` is recorded even inside `no_grad()`: the analytic side needs its graph.
 
     >>> gradcheck(lambda x, y: x * y.tanh(), [0.5, -1.2])
     True
@@ -55,7 +56,8 @@ def gradcheck(
         raise ValueError("gradcheck(eps=0) cannot take a difference; use e.g. eps=1e-6")
 
     leaves = [Value(x, f"x{k}") for k, x in enumerate(xs)]
-    out = fn(*leaves)
+    with _value._recording():  # inside no_grad() too: the analytic side needs fn's graph
+        out = fn(*leaves)
     if not isinstance(out, Value):
         raise TypeError(
             f"gradcheck needs fn to return one scalar Value, got {type(out).__name__}: "
