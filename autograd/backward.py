@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from operator import attrgetter
 from typing import Any, TypeVar, cast
 
-from autograd import check
+from autograd import anomaly
 from autograd import value as _value
 from autograd.value import ANOMALY, Value, to_float
 
@@ -105,7 +105,7 @@ def _pass(
         else:
             sent = rule(g, node._data, *[p._data for p in parents])
         if checking:
-            check.watch_backward(node, g, sent)
+            anomaly.watch_backward(node, g, sent)
         for parent, c in zip(parents, sent):
             before = get(parent)
             fresh[parent] = c if before is None else before + c

@@ -48,4 +48,3 @@ def test_no_grad_still_holds_after_a_create_graph_call_inside_it() -> None:
 def test_gradcheck_inside_no_grad_checks_the_real_gradient() -> None:
     with no_grad():
         assert gradcheck(lambda a, b: a * b.tanh(), [0.5, -1.2])
-

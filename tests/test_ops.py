@@ -17,7 +17,7 @@ import pytest
 
 import autograd as ag
 from autograd import Value, ops
-from autograd.check import rule_name
+from autograd.anomaly import rule_name
 from tests.oracle import Case, torch_float64
 from tests.oracles import central_difference, inf, nan, np64, same
 
