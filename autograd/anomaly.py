@@ -81,7 +81,7 @@ def watch_forward(out: Value, op: str, parents: tuple[Value, ...]) -> None:
 def watch_backward(node: Value, g: Any, sent: tuple[Any, ...]) -> None:
     """Called by the backward pass while anomaly mode is on: check each contribution."""
     for k, c in enumerate(sent):
-        if not _finite(c):
+        if c is not None and not _finite(c):  # None: no gradient flows to that input
             raise FloatingPointError(
                 f"detect_anomaly: backward of op {node.op!r} ({rule_name(node._backward)}) sent "
                 f"{float(c)!r} to input {k} of ({_inputs(node.parents)}), upstream gradient "

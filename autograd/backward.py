@@ -22,10 +22,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import numbers
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from operator import attrgetter
 from typing import Any, TypeVar, cast
+
+import numpy as np
 
 from autograd import anomaly
 from autograd import value as _value
@@ -72,8 +75,14 @@ def _pass(
     """Yield (node, gradient arriving at it, contribution sent to each parent), outputs first.
 
     One pass over the union of the roots' graphs, each root seeded with its seed (one root:
-    a Value and its seed). On floats; or, with `as_values`, on Values that record a graph
-    (for create_graph).
+    a Value and its seed). On floats, where every gradient is a Python float (a rule's int,
+    NumPy scalar or 0-d array becomes one; anything else is a TypeError naming the op); or,
+    with `as_values`, on Values that record a graph (for create_graph).
+
+    A rule returns one contribution per parent, in order; a contribution of None sends nothing
+    to that parent (torch's convention for an input with no gradient: `shift` sends None). A
+    node that no gradient reaches (all its consumers sent None) gets 0.0, runs no hook and sends
+    nothing on (None to each parent): 0 · ∞ never turns "no gradient" into nan upstream.
     """
     if isinstance(roots, Value):
         roots, seeds = (roots,), (seeds,)
@@ -84,43 +93,99 @@ def _pass(
         before = get(root)
         fresh[root] = seed if before is None else before + seed
     for node in reversed(_order(roots)):
-        g = pop(node)
-        if node._hooks is not None:
-            g = _run_hooks(node, g)
         rule, parents = node._backward, node.parents
+        try:
+            g = pop(node)
+        except KeyError:  # no gradient reached it: every consumer sent None
+            yield node, 0.0, (None,) * len(parents) if rule is not None else ()
+            continue
+        if node._hooks is not None:
+            g = _run_hooks(node, g, as_values)
         if rule is None:  # a leaf: nothing to send
             yield node, g, ()
             continue
+        count = len(parents)
         if as_values:
-            g = g if type(g) is Value else Value(g)
+            g = g if isinstance(g, Value) else Value(g)
             if checking:  # the rule's own nodes are checked by what it sends, just below
                 with _unwatched():
                     sent = rule(g, node, *parents)
             else:
                 sent = rule(g, node, *parents)
-        elif len(parents) == 2:
+        elif count == 2:
             sent = rule(g, node._data, parents[0]._data, parents[1]._data)
-        elif len(parents) == 1:
+        elif count == 1:
             sent = rule(g, node._data, parents[0]._data)
         else:
             sent = rule(g, node._data, *[p._data for p in parents])
-        if checking:
-            anomaly.watch_backward(node, g, sent)
+        if type(sent) is not tuple or len(sent) != count:
+            _one_per_parent(node, sent)  # raises unless a list of one per parent
         for parent, c in zip(parents, sent):
+            if type(c) is not float:  # the slow path: a Value (create_graph), None, or wrong
+                c = _contribution(node, sent, c, as_values)
+                if c is None:
+                    continue
             before = get(parent)
             fresh[parent] = c if before is None else before + c
+        if checking:
+            anomaly.watch_backward(node, g, sent)
         yield node, g, sent
+
+
+def _one_per_parent(node: Value, sent: object) -> None:
+    """Raise ValueError naming the op unless a rule's result is a tuple or list of one
+    contribution per parent."""
+    count = len(node.parents)
+    if isinstance(sent, (tuple, list)) and len(sent) == count:
+        return
+    got = f"{len(sent)} contribution(s)" if isinstance(sent, (tuple, list)) else _value.brief(sent)
+    raise ValueError(
+        f"backward of op {node.op!r} ({anomaly.rule_name(node._backward)}): its rule returned "
+        f"{got} for {count} input(s); a rule returns a tuple of one contribution per input, "
+        "in order (None for an input no gradient flows to)"
+    )
+
+
+def _contribution(node: Value, sent: tuple[Any, ...], c: object, as_values: bool) -> Any:
+    """A contribution that is not a float: None (nothing flows), a Value under create_graph, a
+    real number made a float (int, NumPy scalar, 0-d array); else TypeError naming the op."""
+    if c is None or (as_values and isinstance(c, Value)):
+        return c
+    if isinstance(c, (bool, np.bool_)):
+        problem = f"a bool ({c!r}); a branch in a rule is written where(condition, a, b)"
+    elif isinstance(c, Value):
+        problem = "a Value in a plain backward pass (a rule gets numbers there: compute with them)"
+    else:
+        try:
+            return to_float(c, "a contribution")
+        except (TypeError, ValueError):
+            shape = getattr(c, "shape", None)
+            if shape is not None and tuple(shape) != ():
+                problem = f"an array of shape {tuple(shape)}, not one number"
+            elif isinstance(c, numbers.Complex) and not isinstance(c, numbers.Real):
+                problem = f"the complex number {c!r}"
+            else:
+                problem = f"{type(c).__name__}: {_value.brief(c)}"
+    k = next(k for k, sent_k in enumerate(sent) if sent_k is c)
+    raise TypeError(
+        f"backward of op {node.op!r} ({anomaly.rule_name(node._backward)}): the contribution "
+        f"to input {k} is {problem}; each contribution must be a real number, g times dz/dx "
+        "of that input (None: no gradient flows to it)"
+    )
 
 
 class _unwatched(_value.ModeSwitch):
     clear_bits = ANOMALY
 
 
-def _run_hooks(node: Value, g: Any) -> Any:
+def _run_hooks(node: Value, g: Any, as_values: bool) -> Any:
+    """Run the node's hooks on its gradient; a number one returns replaces it (a float in a
+    plain pass, where a Value returned counts by its data; a Value or a number under
+    create_graph)."""
     for hook in list(node._hooks or ()):
         replaced = hook(g)
         if replaced is not None:
-            if not isinstance(replaced, Value):
+            if not (as_values and isinstance(replaced, Value)):
                 replaced = to_float(replaced, "a hook's return value")
             g = replaced
     return g
@@ -244,8 +309,11 @@ class Step:
         return f"{self.name(self.node)}{formula(self.node, self.name)} = {_num(self.node.data)}"
 
     def __str__(self) -> str:
-        flows = ", ".join(f"{self.name(p)} += {_num(c)}" for p, c in self.sent)
-        arrow = f"   -> {flows}" if flows else "   (leaf: gradient complete)"
+        flows = ", ".join(f"{self.name(p)} += {_num(c)}" for p, c in self.sent if c is not None)
+        if flows:
+            arrow = f"   -> {flows}"
+        else:
+            arrow = "   (sends no gradient)" if self.sent else "   (leaf: gradient complete)"
         return (
             f"step {self.index}/{self.total}  {self.expression()}   grad {_num(self.grad)}{arrow}"
         )

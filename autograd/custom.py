@@ -117,7 +117,9 @@ def _contribution(name: str, k: int, c: Any, g: Any) -> Any:
         if isinstance(g, Value):
             return c
         problem = "a Value in a plain backward pass (it gets numbers: compute with them)"
-    elif isinstance(c, numbers.Real) and not isinstance(c, bool):
+    elif isinstance(c, (bool, np.bool_)):
+        problem = f"a bool ({c!r}); a branch in a rule is written autograd.ops.where(cond, a, b)"
+    elif isinstance(c, numbers.Real):
         return c if isinstance(g, np.ndarray) else float(c)
     elif isinstance(c, numbers.Complex):
         problem = (

@@ -6,9 +6,15 @@ behaviour against a hand-derived value, central differences or PyTorch.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
 import pytest
 
-from autograd import Value, grad, gradcheck, no_grad
+from autograd import Value, backward_steps, custom_op, grad, gradcheck, no_grad, ops
 
 # ---- create_graph and gradcheck inside no_grad() (issue 18, item 5) ----
 
@@ -48,3 +54,108 @@ def test_no_grad_still_holds_after_a_create_graph_call_inside_it() -> None:
 def test_gradcheck_inside_no_grad_checks_the_real_gradient() -> None:
     with no_grad():
         assert gradcheck(lambda a, b: a * b.tanh(), [0.5, -1.2])
+
+
+# ---- what a rule or a hook returns (issue 18, item 6; issue 17, item 6) ----
+
+
+def _op(name: str, rule: Callable[..., Any]) -> Callable[..., Any]:
+    """An op made by ops.define (no custom_op checks in between): z = 2x, with `rule`."""
+    return ops.define(name, lambda x: 2.0 * x, rule, arity=1)
+
+
+def test_a_rule_returning_an_array_is_a_type_error_naming_the_op() -> None:
+    twice = _op("twice_array", lambda g, z, x: (np.array([g, g]),))
+    x = Value(1.0)
+    with pytest.raises(TypeError, match=r"twice_array.*input 0.*array of shape \(2,\)"):
+        twice(x).backward()
+
+
+@pytest.mark.parametrize(
+    "contribution",
+    [np.array(2.0), np.float64(2.0), np.float32(2.0), 2, np.int64(2), Fraction(2, 1)],
+    ids=["0-d array", "float64", "float32", "int", "int64", "Fraction"],
+)
+def test_a_real_contribution_of_any_type_leaves_a_python_float(contribution: object) -> None:
+    twice = _op("twice_real", lambda g, z, x: (contribution,))
+    x = Value(1.0)
+    y = twice(x)
+    y.backward()
+    assert type(x.grad) is float and x.grad == 2.0
+    (dx,) = grad(y, [x])
+    assert type(dx) is float and dx == 2.0
+    assert [type(s.grad) for s in backward_steps(y)] == [float, float]
+
+
+@pytest.mark.parametrize("flag", [True, np.bool_(False)], ids=["bool", "numpy bool"])
+def test_a_bool_contribution_is_a_type_error_that_calls_it_a_bool(flag: object) -> None:
+    twice = _op("twice_bool", lambda g, z, x: (flag,))
+    with pytest.raises(TypeError, match="twice_bool.*a bool") as caught:
+        twice(Value(1.0)).backward()
+    assert "complex" not in str(caught.value)
+
+
+def test_a_custom_ops_bool_contribution_is_not_called_a_complex_number() -> None:
+    compare = custom_op("compare", lambda x: x, lambda g, z, x: (x > 0.0,))
+    with pytest.raises(TypeError, match="'compare'.*a bool") as caught:
+        compare(Value(1.0)).backward()
+    assert "complex" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "contribution,words",
+    [(1j, "complex number 1j"), ("2", "str: '2'"), (Value(2.0), "a Value in a plain")],
+)
+def test_a_contribution_that_is_not_a_real_number_names_the_op(
+    contribution: object, words: str
+) -> None:
+    twice = _op("twice_bad", lambda g, z, x: (contribution,))
+    with pytest.raises(TypeError, match=f"twice_bad.*{re.escape(words)}"):
+        twice(Value(1.0)).backward()
+
+
+def test_a_rule_returning_a_value_under_create_graph_keeps_the_graph() -> None:
+    x = Value(1.5)
+    square = _op("square_value", lambda g, z, x: (g * 2.0 * x,))  # a wrong forward, on purpose
+    (dx,) = grad(square(x), [x], create_graph=True)
+    assert dx.data == 3.0 and grad(dx, [x]) == [2.0]
+
+
+def test_a_hook_returning_a_value_in_a_plain_pass_leaves_floats() -> None:
+    x = Value(1.0)
+    y = x * 2.0
+    y.register_hook(lambda g: Value(5.0))
+    y.backward()
+    assert type(y.grad) is float and y.grad == 5.0
+    assert type(x.grad) is float and x.grad == 10.0
+
+
+def test_a_hook_returning_a_value_under_create_graph_stays_in_the_graph() -> None:
+    x = Value(3.0)
+    y = x * x
+    y.register_hook(lambda g: g * x)  # d/dx of the result: x·(2x) -> 4x = 12
+    (dx,) = grad(y, [x], create_graph=True)
+    assert dx.data == 18.0 and grad(dx, [x]) == [12.0]
+
+
+@pytest.mark.parametrize(
+    "sent,words",
+    [((), "0 contribution"), ((1.0, 1.0), "2 contribution"), (1.0, "1.0"), (None, "None")],
+)
+def test_a_rule_with_the_wrong_number_of_contributions_is_a_value_error(
+    sent: object, words: str
+) -> None:
+    twice = _op("twice_count", lambda g, z, x: sent)
+    with pytest.raises(ValueError, match=f"twice_count.*{words}.*for 1 input"):
+        twice(Value(1.0)).backward()
+    with pytest.raises(ValueError, match="twice_count"):
+        list(backward_steps(twice(Value(1.0))))
+    with pytest.raises(ValueError, match="twice_count"):
+        grad(twice(Value(1.0)), [Value(1.0)], create_graph=True)
+
+
+def test_a_rule_may_return_a_list_of_one_contribution_per_parent() -> None:
+    twice = _op("twice_list", lambda g, z, x: [2.0 * g])
+    x = Value(1.0)
+    twice(x).backward()
+    assert x.grad == 2.0
