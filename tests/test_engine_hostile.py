@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from autograd import Value, backward_steps, custom_op, grad, gradcheck, no_grad, ops
+from autograd.viz.playback import playback
 
 # ---- create_graph and gradcheck inside no_grad() (issue 18, item 5) ----
 
@@ -159,3 +160,53 @@ def test_a_rule_may_return_a_list_of_one_contribution_per_parent() -> None:
     x = Value(1.0)
     twice(x).backward()
     assert x.grad == 2.0
+
+
+# ---- a contribution of None sends nothing (issue 18, item 7) ----
+
+
+def _stop() -> Callable[..., Any]:
+    """z = x, sending no gradient back (None, as torch's backward returns for an input)."""
+    return ops.define("stop", lambda x: x, lambda g, z, x: (None,), arity=1)
+
+
+def test_a_none_contribution_sends_nothing_not_a_zero_that_becomes_nan() -> None:
+    x = Value(0.0)
+    y = _stop()(x.sqrt())  # sqrt'(0) = inf: a zero sent back through it would be 0·inf = nan
+    assert grad(y, [x]) == [0.0]
+    y.backward()
+    assert x.grad == 0.0
+    (dx,) = grad(y, [x], create_graph=True)
+    assert isinstance(dx, Value) and dx.data == 0.0
+
+
+def test_a_none_contribution_matches_torch_detach() -> None:
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    ty = torch.sqrt(t).detach() + t * 3.0
+    ty.backward()
+    x = Value(0.0)
+    (_stop()(x.sqrt()) + x * 3.0).backward()
+    assert x.grad == t.grad.item() == 3.0
+
+
+def test_a_node_no_gradient_reaches_keeps_its_hooks_silent_and_its_steps_readable() -> None:
+    x = Value(4.0, "x")
+    root = x.sqrt()
+    called: list[float] = []
+    root.register_hook(called.append)
+    y = _stop()(root)
+    y.label = "y"
+    steps = list(backward_steps(y))
+    assert called == []
+    assert [s.grad for s in steps] == [1.0, 0.0, 0.0]  # y, √x, x: outputs first
+    assert "(sends no gradient)" in str(steps[0]) and "(sends no gradient)" in str(steps[1])
+    assert "(leaf: gradient complete)" in str(steps[2]) and x.grad == 0.0
+
+
+def test_the_page_says_no_gradient_flows_through_an_op_that_sends_none() -> None:
+    x = Value(4.0, "x")
+    y = _stop()(x.sqrt() * 2.0)
+    frames = playback(y).frames
+    texts = "\n".join(frame.text for frame in frames if frame.phase == "backward")
+    assert "x: no gradient flows back to it from here" in texts

@@ -236,6 +236,9 @@ def _backward_text(
     if node.op:
         lines.append("chain rule, one line per input:")
         for parent, d, c in zip(node.parents, node.local_grads(1.0), sent):
+            if c is None or d is None:  # the op sends none (shift), or none reached this node
+                lines.append(f"  {name(parent)}: no gradient flows back to it from here")
+                continue
             lines.append(
                 f"  {name(parent)}: d{name(node)}/d{name(parent)} = {num(d)}  ->  "
                 f"sends {num(g)} × {num(d)} = {num(c)}"
