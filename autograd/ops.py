@@ -26,6 +26,7 @@ import builtins
 import inspect
 import math
 import operator
+import struct
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -389,16 +390,21 @@ softplus = define("softplus", _softplus, softplus_backward)
 
 # ---- ops with a constant: one rule, the constant bound to it (shown as `**2`, `leaky_relu`) ----
 
-_bound_rules: dict[tuple[Rule, float], tuple[str, Rule]] = {}
+_bound_rules: dict[tuple[Rule, float | bytes], tuple[str, Rule]] = {}
+_bits = struct.Struct("<d").pack
 
 
 def _bind(rule: Rule, constant: str, value: float, op: Callable[[float], str]) -> tuple[str, Rule]:
-    """Return (op name, rule with the constant bound), both made once per constant value."""
-    found = _bound_rules.get((rule, value))
+    """Return (op name, rule with the constant bound), both made once per constant value.
+
+    Keyed by the value, except where == does not tell values apart: ±0.0 (-0.0 == 0.0, yet
+    x·-0.0 is not x·0.0) and nan (nan != nan) are keyed by their bits."""
+    key = (rule, value) if value and value == value else (rule, _bits(value))
+    found = _bound_rules.get(key)
     if found is None:
         found = (op(value), partial(rule, **{constant: value}))
         if len(_bound_rules) < 4096:  # bounded: a program sweeping exponents stays small
-            _bound_rules[(rule, value)] = found
+            _bound_rules[key] = found
     return found
 
 

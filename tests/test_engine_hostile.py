@@ -6,7 +6,9 @@ behaviour against a hand-derived value, central differences or PyTorch.
 
 from __future__ import annotations
 
+import math
 import re
+import struct
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -14,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograd import Value, backward_steps, custom_op, grad, gradcheck, no_grad, ops
+from autograd import Value, backward_steps, custom_op, grad, gradcheck, no_grad, ops, trace
 from autograd.viz.playback import playback
 
 # ---- create_graph and gradcheck inside no_grad() (issue 18, item 5) ----
@@ -210,3 +212,42 @@ def test_the_page_says_no_gradient_flows_through_an_op_that_sends_none() -> None
     frames = playback(y).frames
     texts = "\n".join(frame.text for frame in frames if frame.phase == "backward")
     assert "x: no gradient flows back to it from here" in texts
+
+
+# ---- constants bound to a rule are told apart by their bits (issue 18, item 8) ----
+
+
+def test_leaky_relu_with_slope_minus_zero_after_slope_zero_keeps_its_sign() -> None:
+    x = Value(-1.0)
+    assert _bits(grad(ops.leaky_relu(x, 0.0), [x])[0]) == _bits(1.0 * 0.0)
+    assert _bits(grad(ops.leaky_relu(x, -0.0), [x])[0]) == _bits(1.0 * -0.0)  # g·slope = -0.0
+    assert _bits(grad(ops.leaky_relu(x, 0.0), [x])[0]) == _bits(0.0)  # and back again
+
+
+def test_leaky_relu_with_slope_minus_zero_matches_torch_in_eager_and_in_replay() -> None:
+    torch = pytest.importorskip("torch")
+    x = Value(-1.0)
+    ops.leaky_relu(x, 0.0)  # bind the rule for +0.0 first, as the adversarial pass did
+    t = torch.tensor(-1.0, dtype=torch.float64, requires_grad=True)
+    tz = torch.nn.functional.leaky_relu(t, -0.0)
+    tz.backward()
+    z = ops.leaky_relu(x, -0.0)
+    assert _bits(z.data) == _bits(tz.item()) and _bits(grad(z, [x])[0]) == _bits(t.grad.item())
+    prog = trace(lambda a: ops.leaky_relu(a, -0.0), -1.0)
+    out, (dx,), _ = prog.grad(-1.0)
+    assert _bits(out) == _bits(tz.item()) and _bits(dx) == _bits(t.grad.item())
+
+
+def test_power_minus_zero_after_power_zero_shows_its_own_op() -> None:
+    x = Value(2.0)
+    assert (x**0.0).op == "**0" and (x**-0.0).op == "**-0"
+
+
+def test_a_nan_constant_is_bound_once() -> None:
+    x = Value(-1.0)
+    first = ops.leaky_relu(x, math.nan)._backward
+    assert ops.leaky_relu(x, float("nan"))._backward is first
+
+
+def _bits(x: float) -> bytes:
+    return struct.pack("<d", x)
