@@ -72,8 +72,8 @@ def define(
     if arity == 1:
 
         def apply(x: Any) -> Any:
-            if type(x) is Value:
-                return _record(op, forward(x._data), (x,), rule)
+            if type(x) is Value or (type(x) is not float and isinstance(x, Value)):
+                return _record(op, forward(x._data), (x,), rule)  # a subclass of Value too
             return forward(x)
 
     elif arity == 2:
@@ -84,8 +84,10 @@ def define(
                     y = lift(y, op)
             elif type(y) is Value:
                 x = lift(x, op)
-            else:
+            elif _no_value(x) and _no_value(y):
                 return forward(x, y)
+            else:  # a subclass of Value
+                x, y = lift(x, op), lift(y, op)
             return _record(op, forward(x._data, y._data), (x, y), rule)
 
     else:
@@ -93,7 +95,7 @@ def define(
         def apply(*xs: Any) -> Any:
             if count > 0 and len(xs) != count:
                 raise TypeError(f"{name}() takes {count} inputs, got {len(xs)}")
-            if Value not in map(type, xs):
+            if Value not in map(type, xs) and _no_values(xs):
                 return forward(*xs)
             values = tuple([lift(x, op) for x in xs])
             return _record(op, forward(*[v._data for v in values]), values, rule)
@@ -104,6 +106,16 @@ def define(
     made.forward, made.rule = forward, rule
     rule.op_function = made  # type: ignore[attr-defined]
     return made
+
+
+def _no_value(x: Any) -> bool:
+    """True unless x is a Value of a subclass (plain Values are caught by `type(x) is Value`
+    before this is asked, and a float answers at the first test)."""
+    return type(x) is float or not isinstance(x, Value)
+
+
+def _no_values(xs: tuple[Any, ...]) -> bool:
+    return not builtins.any([isinstance(x, Value) for x in xs])
 
 
 def where(condition: Any, a: Any, b: Any) -> Any:
@@ -481,7 +493,7 @@ def sum(xs: Any) -> Any:
     >>> autograd.sum([a, b, 1.0])        # one "sum" node, not a chain of "+"
     """
     xs = tuple(xs)
-    if Value not in map(type, xs):
+    if Value not in map(type, xs) and _no_values(xs):
         return builtins.sum(xs, 0.0)
     xs = tuple([lift(x, "sum") for x in xs])
     return _record("sum", builtins.sum([x._data for x in xs], 0.0), xs, sum_backward)
@@ -495,7 +507,7 @@ def dot(ws: Any, xs: Any) -> Any:
     ws, xs = tuple(ws), tuple(xs)
     if len(ws) != len(xs):
         raise ValueError(f"dot needs two sequences of one length, got {len(ws)} and {len(xs)}")
-    if Value not in map(type, ws + xs):
+    if Value not in map(type, ws + xs) and _no_values(ws + xs):
         return builtins.sum(map(operator.mul, ws, xs), 0.0)
     ws = tuple([lift(w, "dot") for w in ws])
     xs = tuple([lift(x, "dot") for x in xs])
@@ -538,7 +550,7 @@ def shift(xs: Any) -> Any:
     xs = tuple(xs)
     if not xs:
         raise ValueError("shift needs at least one number")
-    if Value not in map(type, xs):
+    if Value not in map(type, xs) and _no_values(xs):
         return _shift(xs)
     xs = tuple([lift(x, "shift") for x in xs])
     return _record("shift", _shift([x._data for x in xs]), xs, shift_backward)

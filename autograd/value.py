@@ -232,7 +232,7 @@ class Value:
         return ops.div(other, self)
 
     def __pow__(self, exponent: Operand) -> Value:
-        if type(exponent) is Value:
+        if type(exponent) is Value or isinstance(exponent, Value):
             return ops.pow(self, exponent)
         return ops.pow_const(self, exponent)
 

@@ -6,6 +6,7 @@ behaviour against a hand-derived value, central differences or PyTorch.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import struct
@@ -18,6 +19,7 @@ import pytest
 
 from autograd import Value, backward_steps, custom_op, grad, gradcheck, no_grad, ops, trace
 from autograd.viz.playback import playback
+from tests.test_ops import BINARY, NARY, UNARY
 
 # ---- create_graph and gradcheck inside no_grad() (issue 18, item 5) ----
 
@@ -251,3 +253,96 @@ def test_a_nan_constant_is_bound_once() -> None:
 
 def _bits(x: float) -> bytes:
     return struct.pack("<d", x)
+
+
+# ---- a subclass of Value works wherever a Value does (issue 18, item 10) ----
+
+
+class Tagged(Value):
+    """A user's subclass, as in `class Tagged(Value): pass`, with an attribute of its own."""
+
+    def __init__(self, data: float, tag: str = "") -> None:
+        super().__init__(data)
+        self.tag = tag
+
+
+def test_a_subclass_times_a_number_is_a_node_not_a_recursion() -> None:
+    x = Tagged(2.0)
+    y = x * 3.0
+    assert type(y) is Value and y.data == 6.0 and y.op == "*" and y.parents[0] is x
+    y.backward()
+    assert x.grad == 3.0
+
+
+def test_a_subclass_method_records_a_node_instead_of_returning_a_float() -> None:
+    x = Tagged(2.0)
+    y = x.exp()
+    assert isinstance(y, Value) and y.op == "exp" and y.data == math.exp(2.0)
+    assert grad(y, [x]) == [math.exp(2.0)]
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_every_unary_op_on_a_subclass_equals_the_op_on_a_value(name: str) -> None:
+    apply = UNARY[name][0]
+    for point in (0.3, 1.7):
+        plain, tagged = Value(point), Tagged(point, "t")
+        _same_graph(apply(plain), apply(tagged), [plain], [tagged])
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_every_binary_op_on_subclasses_equals_the_op_on_values(name: str) -> None:
+    apply = BINARY[name][0]
+    for left, right in itertools.product((Value, Tagged, float), repeat=2):
+        if left is float and right is float:
+            continue
+        a, b = left(0.7), right(1.3)
+        pa, pb = Value(0.7), Value(1.3)
+        chosen = [v for v in (a, b) if isinstance(v, Value)]
+        plain = [p for p, v in ((pa, a), (pb, b)) if isinstance(v, Value)]
+        _same_graph(
+            apply(pa if left is not float else 0.7, pb if right is not float else 1.3),
+            apply(a, b),
+            plain,
+            chosen,
+        )
+
+
+@pytest.mark.parametrize("name", sorted(NARY))
+def test_every_nary_op_on_subclasses_equals_the_op_on_values(name: str) -> None:
+    apply = NARY[name][0]
+    points = [0.5, -1.5, 2.0, 3.0]
+    plain = [Value(p) for p in points]
+    tagged = [Tagged(p) for p in points]
+    _same_graph(apply(plain), apply(tagged), plain, tagged)
+
+
+def test_a_subclass_exponent_is_differentiated_not_frozen() -> None:
+    x, y = Tagged(2.0), Tagged(3.0)
+    assert grad(x**y, [x, y]) == [3.0 * 2.0**2, 2.0**3 * math.log(2.0)]
+    assert grad(2.0**y, [y]) == [2.0**3 * math.log(2.0)]
+
+
+def test_second_derivatives_through_a_subclass() -> None:
+    x = Tagged(0.4)
+    (d1,) = grad(x.tanh() * x, [x], create_graph=True)
+    (d2,) = grad(d1, [x])
+    t = math.tanh(0.4)
+    assert d2 == pytest.approx(2 * (1 - t * t) - 2 * 0.4 * t * (1 - t * t), rel=1e-14)
+
+
+def test_a_custom_op_and_a_hook_take_a_subclass() -> None:
+    cube = custom_op("cube", lambda x: x**3, lambda g, z, x: (g * 3.0 * x * x,))
+    x = Tagged(2.0)
+    y = cube(x)
+    y.register_hook(lambda g: Tagged(2.0 * float(g)))
+    (d,) = grad(y, [x], create_graph=True)
+    assert d.data == 24.0
+
+
+def _same_graph(
+    plain: Value, tagged: Value, plain_inputs: list[Value], inputs: list[Value]
+) -> None:
+    """The result on subclasses has the data, op and gradients of the result on Values."""
+    assert isinstance(tagged, Value)
+    assert _bits(tagged.data) == _bits(plain.data) and tagged.op == plain.op
+    assert [_bits(g) for g in grad(tagged, inputs)] == [_bits(g) for g in grad(plain, plain_inputs)]
