@@ -16,8 +16,16 @@ a plain `if` for one number, element by element for an array.
 
 Numbers follow IEEE 754 as PyTorch's float64 does: log(0) = -inf, 1/0 = inf, 0/0 = nan,
 exp(1000) = inf, nan propagates, and nothing raises. Where a derivative has a kink or a special
-case, the rule follows PyTorch's and says so. Array kernels compute the same numbers; a Program
-runs them with NumPy's warnings silenced, as the float kernels print none either.
+case, the rule follows PyTorch's and says so.
+
+The kernels on arrays are NumPy's and those on floats Python's `math` (the C library's): they
+agree to within 4 ulp, not bit for bit. Measured over 800,000 points on x86-64 (NumPy 2.4,
+glibc 2.36): tanh and softplus differ by up to 3 ulp (tanh on about a quarter of inputs),
+sigmoid by 2, exp, log and powers (x**y, x**c) by 1 (x**2 and x**-1 on about 0.1% of inputs);
++ - * /, sqrt, abs, relu and x**±0.5 are correctly rounded, so exact, and sin and cos agreed
+everywhere. tests/test_ops.py measures the bound. So a batch replayed on arrays may differ from
+eager in the last bits. A Program runs the array kernels with NumPy's warnings silenced, as the
+float kernels print none either.
 """
 
 from __future__ import annotations
