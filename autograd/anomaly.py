@@ -35,6 +35,12 @@ class detect_anomaly(ModeSwitch):
     entered it. The creation site is kept on the node itself, so a graph made in anomaly mode
     is freed like any other when it is dropped.
 
+    It watches `Value`s: ops, `backward`, `grad` and `backward_steps`. A traced `Program` makes
+    no Value when it runs, so inside detect_anomaly() its replay (`prog(...)`, `prog.grad`,
+    `prog.backward`) does not raise: a nan or an inf comes back as a number. Tracing itself runs
+    `fn` on Values and is watched. To find the op that made a nan in a Program's result, call
+    `fn` eagerly on that sample's inputs inside detect_anomaly().
+
     >>> with detect_anomaly():
     ...     y = Value(0.0).log()    # FloatingPointError: log made -inf from (0.0) at you.py:2
     """

@@ -42,6 +42,13 @@ def custom_op(
     Values and numbers in any mix and returns a Value whose `op` is `name` (numbers alone give
     a number, as the built-in ops do).
 
+    A rule written with `math.*` (or NumPy) on its inputs has no second derivative, as a torch
+    Function whose backward leaves autograd has none: under `grad(create_graph=True)`,
+    `math.exp(x)` turns the Value x into a plain number, so that factor is a constant of the
+    derivative's graph, and differentiating again misses its terms without a word (the rule
+    `g * math.exp(x)` for eˣ gives a second derivative of 0, `g * ops.exp(x)` or `g * z` gives
+    eˣ). The first derivative (backward, grad, gradcheck, a Program) is right either way.
+
     >>> import math
     >>> from autograd import Value, custom_op, gradcheck, ops
     >>> my_exp = custom_op("my_exp", math.exp, lambda g, z, x: (g * z,))

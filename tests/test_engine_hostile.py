@@ -17,7 +17,17 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograd import Value, backward_steps, custom_op, grad, gradcheck, no_grad, ops, trace
+from autograd import (
+    Value,
+    backward_steps,
+    custom_op,
+    detect_anomaly,
+    grad,
+    gradcheck,
+    no_grad,
+    ops,
+    trace,
+)
 from autograd.viz.playback import playback
 from tests.test_ops import BINARY, NARY, UNARY
 
@@ -346,3 +356,28 @@ def _same_graph(
     assert isinstance(tagged, Value)
     assert _bits(tagged.data) == _bits(plain.data) and tagged.op == plain.op
     assert [_bits(g) for g in grad(tagged, inputs)] == [_bits(g) for g in grad(plain, plain_inputs)]
+
+
+# ---- what the docstrings say holds (issue 18, item 15) ----
+
+
+def test_a_custom_rule_written_with_math_has_no_second_derivative_as_documented() -> None:
+    assert "has no second derivative" in " ".join((custom_op.__doc__ or "").split())
+    with_math = custom_op("exp_math", math.exp, lambda g, z, x: (g * math.exp(x),))
+    with_ops = custom_op("exp_ops", math.exp, lambda g, z, x: (g * ops.exp(x),))
+    x = Value(1.0)
+    (d_math,) = grad(with_math(x), [x], create_graph=True)
+    (d_ops,) = grad(with_ops(x), [x], create_graph=True)
+    assert d_math.data == d_ops.data == math.exp(1.0)  # the first derivative is right either way
+    assert grad(d_math, [x]) == [0.0]  # math.exp(x) was a constant of the graph
+    assert grad(d_ops, [x]) == [math.exp(1.0)]
+
+
+def test_a_program_replays_without_raising_inside_detect_anomaly_as_documented() -> None:
+    assert "does not raise" in " ".join((detect_anomaly.__doc__ or "").split())
+    prog = trace(lambda a: a.log(), 1.0)
+    with detect_anomaly():
+        out = prog(np.array([0.0, -1.0]))
+        with pytest.raises(FloatingPointError, match="log"):  # eagerly, the same input raises
+            Value(0.0).log()
+    assert out[0] == -math.inf and math.isnan(out[1])
