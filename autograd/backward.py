@@ -30,7 +30,7 @@ from typing import Any, TypeVar, cast
 
 import numpy as np
 
-from autograd import anomaly
+from autograd import _checks, anomaly
 from autograd import value as _value
 from autograd.value import ANOMALY, Value, to_float
 
@@ -46,9 +46,7 @@ def topological_order(root: Value) -> list[Value]:
     has seen in a set of its own and writes nothing on the nodes, so threads whose graphs
     share nodes (a model's parameters) can walk at the same time.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
-    return _order((root,))
+    return _order((_checks.value("topological_order", root),))
 
 
 def _order(roots: Sequence[Value]) -> list[Value]:
@@ -223,20 +221,7 @@ def _collector_paused() -> Iterator[None]:
 
 def _as_roots(roots: object, what: str) -> tuple[Value, ...]:
     """One Value or a non-empty sequence of Values, as a tuple; TypeError/ValueError otherwise."""
-    if isinstance(roots, Value):
-        return (roots,)
-    if isinstance(roots, (str, bytes)) or not isinstance(roots, Sequence):
-        raise TypeError(
-            f"{what} needs a Value or a sequence of Values, got {type(roots).__name__}: "
-            f"{_value.brief(roots)}"
-        )
-    found = tuple(roots)
-    if not found:
-        raise ValueError(f"{what} got an empty sequence; pass at least one Value")
-    for k, v in enumerate(found):
-        if not isinstance(v, Value):
-            raise TypeError(f"{what} must be Values, got {type(v).__name__} at index {k}")
-    return found
+    return tuple(_checks.values(what, roots, item="output", one=True, empty=False))
 
 
 def _as_seeds(grads: object, count: int, what: str, as_values: bool) -> tuple[Any, ...]:
@@ -404,10 +389,7 @@ def grad(
     asking for the graph is asking to record it.
     """
     roots = _as_roots(outputs, "grad(outputs)")
-    wanted = [inputs] if isinstance(inputs, Value) else _as_inputs(inputs)
-    for k, x in enumerate(wanted):
-        if not isinstance(x, Value):
-            raise TypeError(f"grad inputs must be Values, got {type(x).__name__} at index {k}")
+    wanted = _checks.values("grad(inputs)", inputs, item="input", one=True)
     seeds = _as_seeds(grad_outputs, len(roots), "grad(grad_outputs)", bool(create_graph))
     targets = set(wanted)
     found: dict[Value, Any] = {}
@@ -423,20 +405,9 @@ def grad(
     return results
 
 
-def _as_inputs(inputs: object) -> list[Any]:
-    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Sequence):
-        raise TypeError(
-            f"grad(inputs) needs a Value or a sequence of Values, got {type(inputs).__name__}"
-        )
-    return list(inputs)
-
-
 def zero_grad(*roots: Value) -> None:
     """Set `.grad = 0.0` on every node reachable from the given roots (the roots included)."""
-    for root in roots:
-        if not isinstance(root, Value):
-            raise TypeError(f"zero_grad needs Values, got {type(root).__name__}")
-    for node in _order(roots):
+    for node in _order(_checks.values("zero_grad", roots, item="root")):
         node.grad = 0.0
 
 

@@ -22,19 +22,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, overload
 
+from autograd import _checks
 from autograd._files import check_target, write_atomically
 from autograd.value import Value
 from autograd.viz.dot import (
     COLORS,
     ROLES,
     GraphTooLargeError,
-    _check_choice,
-    _check_count,
     _check_group,
     _checked_order,
     _checked_path,
     _cluster_map,
-    check_timeout,
     graph,
     layout,
 )
@@ -154,11 +152,11 @@ def animate(
     """
     order = _checked_order(root, "animate")
     target = None if path is None else _html_path(path)
-    max_nodes = _check_count("max_nodes", max_nodes)
-    _check_choice("rankdir", rankdir, ("LR", "TB", "RL", "BT"))
+    max_nodes = _checks.integer("max_nodes", max_nodes, high=None)
+    _checks.choice("rankdir", rankdir, ("LR", "TB", "RL", "BT"))
     check_number_format(number_format)
     title = shown(title, "title")
-    timeout = check_timeout(timeout)
+    timeout = _checks.seconds("timeout", timeout)
     if height is not None and (
         isinstance(height, bool) or not isinstance(height, numbers.Integral)
     ):

@@ -21,10 +21,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from autograd import _checks
 from autograd.backward import _pass, topological_order
 from autograd.backward import formula as _formula
 from autograd.value import Value
-from autograd.viz.dot import _checked_values, roles
+from autograd.viz.dot import _checked_params, roles
 from autograd.viz.text import check_number_format, namer, number, shown
 
 PHASES = ("forward", "error", "backward", "update")
@@ -78,10 +79,8 @@ def playback(
     Touches no `.data` and no `.grad`. `params` and `lr` come together: the update frames
     show w <- w - lr * (d root / d w) for each parameter, in the order given.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"animate needs a Value, got {type(root).__name__}: {root!r}")
-    if not isinstance(forward, bool):
-        raise TypeError(f"forward must be True or False, got {type(forward).__name__}: {forward!r}")
+    _checks.value("animate", root)
+    _checks.flag("forward", forward)
     check_number_format(number_format)
     order = topological_order(root)
     name = namer(order)
@@ -137,7 +136,7 @@ def check_update(
         )
     if params is None:
         return [], 0.0
-    chosen = list(dict.fromkeys(_checked_values("params", params, modules=True)))
+    chosen = list(dict.fromkeys(_checked_params(params)))
     if not chosen:
         raise ValueError("params is empty: pass the leaves to update, e.g. model.parameters()")
     in_graph = set(order)
