@@ -259,3 +259,12 @@ def test_bad_animate_options_are_refused_at_the_call(options, error, match) -> N
         animate(z, "page.svg")
     with pytest.raises(TypeError, match="animate needs a Value"):
         animate([z])  # type: ignore[call-overload]
+
+
+def test_the_default_height_range_animate_documents_is_the_one_it_uses() -> None:
+    from autograd.viz import page
+
+    tiny = page._inline_height('<svg viewBox="0 0 10 10">')
+    huge = page._inline_height('<svg viewBox="0 0 10 100000">')
+    doc = " ".join((page.animate.__doc__ or "").split())
+    assert f"by default {tiny} to {huge}," in doc
