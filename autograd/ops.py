@@ -12,7 +12,10 @@ arrays alike. So **one copy of each rule** serves three passes: on floats in a p
 `backward()` (fast, builds nothing), on `Value`s under `grad(create_graph=True)` (it records a
 graph of its own: that is how second derivatives come for free), and on whole arrays of samples
 in a traced `Program` (`autograd.trace`). A branch in a rule is written `where(condition, a, b)`:
-a plain `if` for one number, element by element for an array.
+a plain `if` for one number, element by element for an array. A rule returns a tuple of one
+contribution per input; None in place of one means no gradient flows to that input (torch's
+convention for a backward), which is not the same as 0: nothing reaches it, so 0 · ∞ upstream
+cannot make a nan.
 
 Numbers follow IEEE 754 as PyTorch's float64 does: log(0) = -inf, 1/0 = inf, 0/0 = nan,
 exp(1000) = inf, nan propagates, and nothing raises. Where a derivative has a kink or a special

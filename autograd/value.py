@@ -350,7 +350,8 @@ class Value:
     def local_grads(self, g: Any = 1.0) -> tuple[Any, ...]:
         """Return this node's contribution to each parent for upstream gradient `g`.
 
-        That is (g·∂self/∂p for p in parents), computed by the op's rule; () for a leaf.
+        That is (g·∂self/∂p for p in parents), computed by the op's rule; () for a leaf, and
+        None for a parent the op sends no gradient to.
         Where the micrograd lecture calls `o._backward()` by hand, this is the same step
         without touching any `.grad`.
         """
