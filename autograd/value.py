@@ -232,7 +232,9 @@ class Value:
         return ops.div(other, self)
 
     def __pow__(self, exponent: Operand) -> Value:
-        if type(exponent) is Value or isinstance(exponent, Value):
+        if type(exponent) is int or type(exponent) is float:  # the common case: x**2
+            return ops.pow_const(self, exponent)
+        if isinstance(exponent, Value):  # a Value exponent (a subclass too) is differentiated
             return ops.pow(self, exponent)
         return ops.pow_const(self, exponent)
 
