@@ -34,6 +34,7 @@ def custom_op(
 
     forward(*xs) -> z        the output from the inputs' numbers (floats)
     rule(g, z, *xs) -> (c₁, …, cₙ)   one contribution per input, cᵢ = g · ∂z/∂xᵢ, in order
+                             (None for an input no gradient flows to, as in torch)
 
     Write the rule with operators and autograd's op functions (`autograd.ops.exp`, ...) and,
     for a branch, `autograd.ops.where(condition, a, b)` instead of `if`: then the same rule runs
@@ -87,7 +88,7 @@ def custom_op(
         if type(sent) is not tuple:
             if isinstance(sent, list):
                 sent = tuple(sent)
-            elif len(xs) == 1 and not isinstance(sent, (str, bytes, dict, set)):
+            elif len(xs) == 1 and not isinstance(sent, (str, bytes, dict, set, type(None))):
                 sent = (sent,)  # one input: a bare contribution is accepted
             else:
                 raise ValueError(
@@ -117,8 +118,9 @@ def custom_op(
 
 def _contribution(name: str, k: int, c: Any, g: Any) -> Any:
     """One contribution of a custom rule, checked: a real number (a float from here on), a
-    Value under create_graph, an array in a traced Program; anything else names the op."""
-    if type(c) is float or type(c) is np.ndarray:
+    Value under create_graph, an array in a traced Program, or None (no gradient flows to that
+    input); anything else names the op."""
+    if type(c) is float or type(c) is np.ndarray or c is None:
         return c
     if isinstance(c, Value):
         if isinstance(g, Value):

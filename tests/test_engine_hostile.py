@@ -381,3 +381,11 @@ def test_a_program_replays_without_raising_inside_detect_anomaly_as_documented()
         with pytest.raises(FloatingPointError, match="log"):  # eagerly, the same input raises
             Value(0.0).log()
     assert out[0] == -math.inf and math.isnan(out[1])
+
+
+def test_a_custom_rule_may_send_none_to_an_input_no_gradient_flows_to() -> None:
+    stop_second = custom_op("stop_second", lambda x, y: x + y, lambda g, z, x, y: (g, None))
+    x = Value(0.0)
+    y = stop_second(x, x.sqrt())  # z = x + stop(√x): dz/dx = 1, with no 0·inf from √x
+    assert grad(y, [x]) == [1.0]
+    assert "(None for an input no gradient flows to" in (custom_op.__doc__ or "")
