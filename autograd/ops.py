@@ -85,17 +85,19 @@ def define(
         def apply(x: Any) -> Any:
             if type(x) is Value or (type(x) is not float and isinstance(x, Value)):
                 return _record(op, forward(x._data), (x,), rule)  # a subclass of Value too
-            return forward(x)
+            return forward(x)  # a number or an array (a rule on floats: two tests)
 
     elif arity == 2:
 
         def apply(x: Any, y: Any) -> Any:
+            if type(x) is float and type(y) is float:  # a rule on floats (the backward pass)
+                return forward(x, y)
             if type(x) is Value:
                 if type(y) is not Value:
                     y = lift(y, op)
             elif type(y) is Value:
                 x = lift(x, op)
-            elif _no_value(x) and _no_value(y):
+            elif not isinstance(x, Value) and not isinstance(y, Value):  # numbers or arrays
                 return forward(x, y)
             else:  # a subclass of Value
                 x, y = lift(x, op), lift(y, op)
@@ -117,12 +119,6 @@ def define(
     made.forward, made.rule = forward, rule
     rule.op_function = made  # type: ignore[attr-defined]
     return made
-
-
-def _no_value(x: Any) -> bool:
-    """True unless x is a Value of a subclass (plain Values are caught by `type(x) is Value`
-    before this is asked, and a float answers at the first test)."""
-    return type(x) is float or not isinstance(x, Value)
 
 
 def _no_values(xs: tuple[Any, ...]) -> bool:
