@@ -131,7 +131,7 @@ def test_a_contribution_that_is_not_a_real_number_names_the_op(
 
 def test_a_rule_returning_a_value_under_create_graph_keeps_the_graph() -> None:
     x = Value(1.5)
-    square = _op("square_value", lambda g, z, x: (g * 2.0 * x,))  # a wrong forward, on purpose
+    square = _op("square_value", lambda g, z, x: (g * 2.0 * x,))  # only the rule (x²) counts
     (dx,) = grad(square(x), [x], create_graph=True)
     assert dx.data == 3.0 and grad(dx, [x]) == [2.0]
 
