@@ -15,6 +15,7 @@ n-ary ops `autograd.sum` and `autograd.dot` (one node with many parents). Drawin
 
 from autograd import ops
 from autograd._version import __version__
+from autograd.anomaly import detect_anomaly
 from autograd.backward import (
     Step,
     backward,
@@ -25,7 +26,7 @@ from autograd.backward import (
     topological_order,
     zero_grad,
 )
-from autograd.check import GradcheckError, detect_anomaly, gradcheck
+from autograd.check import GradcheckError, gradcheck
 from autograd.custom import custom_op
 from autograd.ops import dot
 from autograd.ops import sum as sum  # `autograd.sum`; left out of __all__ to spare builtins.sum

@@ -22,12 +22,15 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import numbers
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from operator import attrgetter
 from typing import Any, TypeVar, cast
 
-from autograd import check
+import numpy as np
+
+from autograd import _checks, anomaly
 from autograd import value as _value
 from autograd.value import ANOMALY, Value, to_float
 
@@ -43,9 +46,7 @@ def topological_order(root: Value) -> list[Value]:
     has seen in a set of its own and writes nothing on the nodes, so threads whose graphs
     share nodes (a model's parameters) can walk at the same time.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
-    return _order((root,))
+    return _order((_checks.value("topological_order", root),))
 
 
 def _order(roots: Sequence[Value]) -> list[Value]:
@@ -72,8 +73,14 @@ def _pass(
     """Yield (node, gradient arriving at it, contribution sent to each parent), outputs first.
 
     One pass over the union of the roots' graphs, each root seeded with its seed (one root:
-    a Value and its seed). On floats; or, with `as_values`, on Values that record a graph
-    (for create_graph).
+    a Value and its seed). On floats, where every gradient is a Python float (a rule's int,
+    NumPy scalar or 0-d array becomes one; anything else is a TypeError naming the op); or,
+    with `as_values`, on Values that record a graph (for create_graph).
+
+    A rule returns one contribution per parent, in order; a contribution of None sends nothing
+    to that parent (torch's convention for an input with no gradient: `shift` sends None). A
+    node that no gradient reaches (all its consumers sent None) gets 0.0, runs no hook and sends
+    nothing on (None to each parent): 0 · ∞ never turns "no gradient" into nan upstream.
     """
     if isinstance(roots, Value):
         roots, seeds = (roots,), (seeds,)
@@ -84,43 +91,99 @@ def _pass(
         before = get(root)
         fresh[root] = seed if before is None else before + seed
     for node in reversed(_order(roots)):
-        g = pop(node)
-        if node._hooks is not None:
-            g = _run_hooks(node, g)
         rule, parents = node._backward, node.parents
+        try:
+            g = pop(node)
+        except KeyError:  # no gradient reached it: every consumer sent None
+            yield node, 0.0, (None,) * len(parents) if rule is not None else ()
+            continue
+        if node._hooks is not None:
+            g = _run_hooks(node, g, as_values)
         if rule is None:  # a leaf: nothing to send
             yield node, g, ()
             continue
+        count = len(parents)
         if as_values:
-            g = g if type(g) is Value else Value(g)
+            g = g if isinstance(g, Value) else Value(g)
             if checking:  # the rule's own nodes are checked by what it sends, just below
                 with _unwatched():
                     sent = rule(g, node, *parents)
             else:
                 sent = rule(g, node, *parents)
-        elif len(parents) == 2:
+        elif count == 2:
             sent = rule(g, node._data, parents[0]._data, parents[1]._data)
-        elif len(parents) == 1:
+        elif count == 1:
             sent = rule(g, node._data, parents[0]._data)
         else:
             sent = rule(g, node._data, *[p._data for p in parents])
-        if checking:
-            check.watch_backward(node, g, sent)
+        if type(sent) is not tuple or len(sent) != count:
+            _one_per_parent(node, sent)  # raises unless a list of one per parent
         for parent, c in zip(parents, sent):
+            if type(c) is not float:  # the slow path: a Value (create_graph), None, or wrong
+                c = _contribution(node, sent, c, as_values)
+                if c is None:
+                    continue
             before = get(parent)
             fresh[parent] = c if before is None else before + c
+        if checking:
+            anomaly.watch_backward(node, g, sent)
         yield node, g, sent
+
+
+def _one_per_parent(node: Value, sent: object) -> None:
+    """Raise ValueError naming the op unless a rule's result is a tuple or list of one
+    contribution per parent."""
+    count = len(node.parents)
+    if isinstance(sent, (tuple, list)) and len(sent) == count:
+        return
+    got = f"{len(sent)} contribution(s)" if isinstance(sent, (tuple, list)) else _value.brief(sent)
+    raise ValueError(
+        f"backward of op {node.op!r} ({anomaly.rule_name(node._backward)}): its rule returned "
+        f"{got} for {count} input(s); a rule returns a tuple of one contribution per input, "
+        "in order (None for an input no gradient flows to)"
+    )
+
+
+def _contribution(node: Value, sent: tuple[Any, ...], c: object, as_values: bool) -> Any:
+    """A contribution that is not a float: None (nothing flows), a Value under create_graph, a
+    real number made a float (int, NumPy scalar, 0-d array); else TypeError naming the op."""
+    if c is None or (as_values and isinstance(c, Value)):
+        return c
+    if isinstance(c, (bool, np.bool_)):
+        problem = f"a bool ({c!r}); a branch in a rule is written where(condition, a, b)"
+    elif isinstance(c, Value):
+        problem = "a Value in a plain backward pass (a rule gets numbers there: compute with them)"
+    else:
+        try:
+            return to_float(c, "a contribution")
+        except (TypeError, ValueError):
+            shape = getattr(c, "shape", None)
+            if shape is not None and tuple(shape) != ():
+                problem = f"an array of shape {tuple(shape)}, not one number"
+            elif isinstance(c, numbers.Complex) and not isinstance(c, numbers.Real):
+                problem = f"the complex number {c!r}"
+            else:
+                problem = f"{type(c).__name__}: {_value.brief(c)}"
+    k = next(k for k, sent_k in enumerate(sent) if sent_k is c)
+    raise TypeError(
+        f"backward of op {node.op!r} ({anomaly.rule_name(node._backward)}): the contribution "
+        f"to input {k} is {problem}; each contribution must be a real number, g times dz/dx "
+        "of that input (None: no gradient flows to it)"
+    )
 
 
 class _unwatched(_value.ModeSwitch):
     clear_bits = ANOMALY
 
 
-def _run_hooks(node: Value, g: Any) -> Any:
+def _run_hooks(node: Value, g: Any, as_values: bool) -> Any:
+    """Run the node's hooks on its gradient; a number one returns replaces it (a float in a
+    plain pass, where a Value returned counts by its data; a Value or a number under
+    create_graph)."""
     for hook in list(node._hooks or ()):
         replaced = hook(g)
         if replaced is not None:
-            if not isinstance(replaced, Value):
+            if not (as_values and isinstance(replaced, Value)):
                 replaced = to_float(replaced, "a hook's return value")
             g = replaced
     return g
@@ -158,20 +221,7 @@ def _collector_paused() -> Iterator[None]:
 
 def _as_roots(roots: object, what: str) -> tuple[Value, ...]:
     """One Value or a non-empty sequence of Values, as a tuple; TypeError/ValueError otherwise."""
-    if isinstance(roots, Value):
-        return (roots,)
-    if isinstance(roots, (str, bytes)) or not isinstance(roots, Sequence):
-        raise TypeError(
-            f"{what} needs a Value or a sequence of Values, got {type(roots).__name__}: "
-            f"{_value.brief(roots)}"
-        )
-    found = tuple(roots)
-    if not found:
-        raise ValueError(f"{what} got an empty sequence; pass at least one Value")
-    for k, v in enumerate(found):
-        if not isinstance(v, Value):
-            raise TypeError(f"{what} must be Values, got {type(v).__name__} at index {k}")
-    return found
+    return tuple(_checks.values(what, roots, item="output", one=True, empty=False))
 
 
 def _as_seeds(grads: object, count: int, what: str, as_values: bool) -> tuple[Any, ...]:
@@ -244,8 +294,11 @@ class Step:
         return f"{self.name(self.node)}{formula(self.node, self.name)} = {_num(self.node.data)}"
 
     def __str__(self) -> str:
-        flows = ", ".join(f"{self.name(p)} += {_num(c)}" for p, c in self.sent)
-        arrow = f"   -> {flows}" if flows else "   (leaf: gradient complete)"
+        flows = ", ".join(f"{self.name(p)} += {_num(c)}" for p, c in self.sent if c is not None)
+        if flows:
+            arrow = f"   -> {flows}"
+        else:
+            arrow = "   (sends no gradient)" if self.sent else "   (leaf: gradient complete)"
         return (
             f"step {self.index}/{self.total}  {self.expression()}   grad {_num(self.grad)}{arrow}"
         )
@@ -332,16 +385,16 @@ def grad(
     [18.0]
 
     An input that the outputs do not depend on gets 0.0 (a constant Value under create_graph).
+    `create_graph=True` records the derivatives' graph even inside `no_grad()`, as torch does:
+    asking for the graph is asking to record it.
     """
     roots = _as_roots(outputs, "grad(outputs)")
-    wanted = [inputs] if isinstance(inputs, Value) else _as_inputs(inputs)
-    for k, x in enumerate(wanted):
-        if not isinstance(x, Value):
-            raise TypeError(f"grad inputs must be Values, got {type(x).__name__} at index {k}")
+    wanted = _checks.values("grad(inputs)", inputs, item="input", one=True)
     seeds = _as_seeds(grad_outputs, len(roots), "grad(grad_outputs)", bool(create_graph))
     targets = set(wanted)
     found: dict[Value, Any] = {}
-    with _collector_paused():
+    recording = _value._recording() if create_graph else contextlib.nullcontext()
+    with _collector_paused(), recording:
         for node, g, _ in _pass(roots, seeds, bool(create_graph)):
             if node in targets:
                 found[node] = g
@@ -352,20 +405,9 @@ def grad(
     return results
 
 
-def _as_inputs(inputs: object) -> list[Any]:
-    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Sequence):
-        raise TypeError(
-            f"grad(inputs) needs a Value or a sequence of Values, got {type(inputs).__name__}"
-        )
-    return list(inputs)
-
-
 def zero_grad(*roots: Value) -> None:
     """Set `.grad = 0.0` on every node reachable from the given roots (the roots included)."""
-    for root in roots:
-        if not isinstance(root, Value):
-            raise TypeError(f"zero_grad needs Values, got {type(root).__name__}")
-    for node in _order(roots):
+    for node in _order(_checks.values("zero_grad", roots, item="root")):
         node.grad = 0.0
 
 

@@ -34,6 +34,7 @@ def custom_op(
 
     forward(*xs) -> z        the output from the inputs' numbers (floats)
     rule(g, z, *xs) -> (c₁, …, cₙ)   one contribution per input, cᵢ = g · ∂z/∂xᵢ, in order
+                             (None for an input no gradient flows to, as in torch)
 
     Write the rule with operators and autograd's op functions (`autograd.ops.exp`, ...) and,
     for a branch, `autograd.ops.where(condition, a, b)` instead of `if`: then the same rule runs
@@ -41,6 +42,13 @@ def custom_op(
     through your rule) and on NumPy arrays in a traced Program. The returned function takes
     Values and numbers in any mix and returns a Value whose `op` is `name` (numbers alone give
     a number, as the built-in ops do).
+
+    A rule written with `math.*` (or NumPy) on its inputs has no second derivative, as a torch
+    Function whose backward leaves autograd has none: under `grad(create_graph=True)`,
+    `math.exp(x)` turns the Value x into a plain number, so that factor is a constant of the
+    derivative's graph, and differentiating again misses its terms without a word (the rule
+    `g * math.exp(x)` for eˣ gives a second derivative of 0, `g * ops.exp(x)` or `g * z` gives
+    eˣ). The first derivative (backward, grad, gradcheck, a Program) is right either way.
 
     >>> import math
     >>> from autograd import Value, custom_op, gradcheck, ops
@@ -80,7 +88,7 @@ def custom_op(
         if type(sent) is not tuple:
             if isinstance(sent, list):
                 sent = tuple(sent)
-            elif len(xs) == 1 and not isinstance(sent, (str, bytes, dict, set)):
+            elif len(xs) == 1 and not isinstance(sent, (str, bytes, dict, set, type(None))):
                 sent = (sent,)  # one input: a bare contribution is accepted
             else:
                 raise ValueError(
@@ -110,14 +118,17 @@ def custom_op(
 
 def _contribution(name: str, k: int, c: Any, g: Any) -> Any:
     """One contribution of a custom rule, checked: a real number (a float from here on), a
-    Value under create_graph, an array in a traced Program; anything else names the op."""
-    if type(c) is float or type(c) is np.ndarray:
+    Value under create_graph, an array in a traced Program, or None (no gradient flows to that
+    input); anything else names the op."""
+    if type(c) is float or type(c) is np.ndarray or c is None:
         return c
     if isinstance(c, Value):
         if isinstance(g, Value):
             return c
         problem = "a Value in a plain backward pass (it gets numbers: compute with them)"
-    elif isinstance(c, numbers.Real) and not isinstance(c, bool):
+    elif isinstance(c, (bool, np.bool_)):
+        problem = f"a bool ({c!r}); a branch in a rule is written autograd.ops.where(cond, a, b)"
+    elif isinstance(c, numbers.Real):
         return c if isinstance(g, np.ndarray) else float(c)
     elif isinstance(c, numbers.Complex):
         problem = (

@@ -12,12 +12,23 @@ arrays alike. So **one copy of each rule** serves three passes: on floats in a p
 `backward()` (fast, builds nothing), on `Value`s under `grad(create_graph=True)` (it records a
 graph of its own: that is how second derivatives come for free), and on whole arrays of samples
 in a traced `Program` (`autograd.trace`). A branch in a rule is written `where(condition, a, b)`:
-a plain `if` for one number, element by element for an array.
+a plain `if` for one number, element by element for an array. A rule returns a tuple of one
+contribution per input; None in place of one means no gradient flows to that input (torch's
+convention for a backward), which is not the same as 0: nothing reaches it, so 0 · ∞ upstream
+cannot make a nan.
 
 Numbers follow IEEE 754 as PyTorch's float64 does: log(0) = -inf, 1/0 = inf, 0/0 = nan,
 exp(1000) = inf, nan propagates, and nothing raises. Where a derivative has a kink or a special
-case, the rule follows PyTorch's and says so. Array kernels compute the same numbers; a Program
-runs them with NumPy's warnings silenced, as the float kernels print none either.
+case, the rule follows PyTorch's and says so.
+
+The kernels on arrays are NumPy's and those on floats Python's `math` (the C library's): they
+agree to within 4 ulp, not bit for bit. Measured over 800,000 points on x86-64 (NumPy 2.4,
+glibc 2.36): tanh and softplus differ by up to 3 ulp (tanh on about a quarter of inputs),
+sigmoid by 2, exp, log and powers (x**y, x**c) by 1 (x**2 and x**-1 on about 0.1% of inputs);
++ - * /, sqrt, abs, relu and x**±0.5 are correctly rounded, so exact, and sin and cos agreed
+everywhere. tests/test_ops.py measures the bound. So a batch replayed on arrays may differ from
+eager in the last bits. A Program runs the array kernels with NumPy's warnings silenced, as the
+float kernels print none either.
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ import builtins
 import inspect
 import math
 import operator
+import struct
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -71,20 +83,24 @@ def define(
     if arity == 1:
 
         def apply(x: Any) -> Any:
-            if type(x) is Value:
-                return _record(op, forward(x._data), (x,), rule)
-            return forward(x)
+            if type(x) is Value or (type(x) is not float and isinstance(x, Value)):
+                return _record(op, forward(x._data), (x,), rule)  # a subclass of Value too
+            return forward(x)  # a number or an array (a rule on floats: two tests)
 
     elif arity == 2:
 
         def apply(x: Any, y: Any) -> Any:
+            if type(x) is float and type(y) is float:  # a rule on floats (the backward pass)
+                return forward(x, y)
             if type(x) is Value:
                 if type(y) is not Value:
                     y = lift(y, op)
             elif type(y) is Value:
                 x = lift(x, op)
-            else:
+            elif not isinstance(x, Value) and not isinstance(y, Value):  # numbers or arrays
                 return forward(x, y)
+            else:  # a subclass of Value
+                x, y = lift(x, op), lift(y, op)
             return _record(op, forward(x._data, y._data), (x, y), rule)
 
     else:
@@ -92,7 +108,7 @@ def define(
         def apply(*xs: Any) -> Any:
             if count > 0 and len(xs) != count:
                 raise TypeError(f"{name}() takes {count} inputs, got {len(xs)}")
-            if Value not in map(type, xs):
+            if Value not in map(type, xs) and _no_values(xs):
                 return forward(*xs)
             values = tuple([lift(x, op) for x in xs])
             return _record(op, forward(*[v._data for v in values]), values, rule)
@@ -103,6 +119,10 @@ def define(
     made.forward, made.rule = forward, rule
     rule.op_function = made  # type: ignore[attr-defined]
     return made
+
+
+def _no_values(xs: tuple[Any, ...]) -> bool:
+    return not builtins.any([isinstance(x, Value) for x in xs])
 
 
 def where(condition: Any, a: Any, b: Any) -> Any:
@@ -389,16 +409,21 @@ softplus = define("softplus", _softplus, softplus_backward)
 
 # ---- ops with a constant: one rule, the constant bound to it (shown as `**2`, `leaky_relu`) ----
 
-_bound_rules: dict[tuple[Rule, float], tuple[str, Rule]] = {}
+_bound_rules: dict[tuple[Rule, float | bytes], tuple[str, Rule]] = {}
+_bits = struct.Struct("<d").pack
 
 
 def _bind(rule: Rule, constant: str, value: float, op: Callable[[float], str]) -> tuple[str, Rule]:
-    """Return (op name, rule with the constant bound), both made once per constant value."""
-    found = _bound_rules.get((rule, value))
+    """Return (op name, rule with the constant bound), both made once per constant value.
+
+    Keyed by the value, except where == does not tell values apart: ±0.0 (-0.0 == 0.0, yet
+    x·-0.0 is not x·0.0) and nan (nan != nan) are keyed by their bits."""
+    key = (rule, value) if value and value == value else (rule, _bits(value))
+    found = _bound_rules.get(key)
     if found is None:
         found = (op(value), partial(rule, **{constant: value}))
         if len(_bound_rules) < 4096:  # bounded: a program sweeping exponents stays small
-            _bound_rules[(rule, value)] = found
+            _bound_rules[key] = found
     return found
 
 
@@ -475,7 +500,7 @@ def sum(xs: Any) -> Any:
     >>> autograd.sum([a, b, 1.0])        # one "sum" node, not a chain of "+"
     """
     xs = tuple(xs)
-    if Value not in map(type, xs):
+    if Value not in map(type, xs) and _no_values(xs):
         return builtins.sum(xs, 0.0)
     xs = tuple([lift(x, "sum") for x in xs])
     return _record("sum", builtins.sum([x._data for x in xs], 0.0), xs, sum_backward)
@@ -489,7 +514,7 @@ def dot(ws: Any, xs: Any) -> Any:
     ws, xs = tuple(ws), tuple(xs)
     if len(ws) != len(xs):
         raise ValueError(f"dot needs two sequences of one length, got {len(ws)} and {len(xs)}")
-    if Value not in map(type, ws + xs):
+    if Value not in map(type, ws + xs) and _no_values(ws + xs):
         return builtins.sum(map(operator.mul, ws, xs), 0.0)
     ws = tuple([lift(w, "dot") for w in ws])
     xs = tuple([lift(x, "dot") for x in xs])
@@ -532,7 +557,7 @@ def shift(xs: Any) -> Any:
     xs = tuple(xs)
     if not xs:
         raise ValueError("shift needs at least one number")
-    if Value not in map(type, xs):
+    if Value not in map(type, xs) and _no_values(xs):
         return _shift(xs)
     xs = tuple([lift(x, "shift") for x in xs])
     return _record("shift", _shift([x._data for x in xs]), xs, shift_backward)

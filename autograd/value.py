@@ -15,8 +15,8 @@ A node never refers to its children or to itself, so a graph has no reference cy
 freed by reference counting alone, the moment the last name for its output goes away.
 
 The engine's two modes, grad recording (off inside `no_grad()`) and anomaly checking (on inside
-`detect_anomaly()`), live in one context variable, so each thread and each asyncio task has its
-own, as torch's grad mode is per thread.
+`detect_anomaly()`), live in one context variable (autograd/_modes.py), so each thread and each
+asyncio task has its own, as torch's grad mode is per thread.
 
 This file holds bookkeeping only; every formula and derivative lives in `ops.py`.
 """
@@ -32,54 +32,16 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any, Union
 
+from autograd import anomaly
+from autograd._modes import ANOMALY as ANOMALY  # the modes, read here by `_record` (and by
+from autograd._modes import NO_GRAD as NO_GRAD  # trace and backward through this module)
+from autograd._modes import ModeSwitch as ModeSwitch
+from autograd._modes import _get_mode as _get_mode
+from autograd._modes import _recording as _recording
+
 Operand = Union["Value", int, float]
 
-# ---- the engine's modes, per thread and per asyncio task ----
-
-NO_GRAD = 1  # inside no_grad(): ops make leaves
-ANOMALY = 2  # inside detect_anomaly(): ops check their output and note where they were made
-
-_mode: contextvars.ContextVar[int] = contextvars.ContextVar("stepgrad_mode", default=0)
-# What each switch found on entry, innermost last: (its bits, their previous state).
-_saved_modes: contextvars.ContextVar[tuple[tuple[int, int], ...]] = contextvars.ContextVar(
-    "stepgrad_saved_modes", default=()
-)
-_get_mode = _mode.get  # read by `_record` on every op
-
-
-class ModeSwitch:
-    """Base of `no_grad` and `detect_anomaly`: a context manager that turns mode bits on or off
-    for the current thread or task and, on exit, puts back the state of its own bits only.
-
-    The previous states are kept in a context variable, not on the instance, so one instance
-    shared by several threads (or entered twice) still restores each thread's own mode; and a
-    no_grad closed while a detect_anomaly opened after it is still on leaves anomaly mode on.
-    """
-
-    set_bits = 0
-    clear_bits = 0
-
-    def __enter__(self) -> ModeSwitch:
-        mine = self.set_bits | self.clear_bits
-        mode = _mode.get()
-        _saved_modes.set((*_saved_modes.get(), (mine, mode & mine)))
-        _mode.set((mode | self.set_bits) & ~self.clear_bits)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        mine = self.set_bits | self.clear_bits
-        saved = _saved_modes.get()
-        for k in range(len(saved) - 1, -1, -1):  # the innermost entry of a switch like this one
-            if saved[k][0] == mine:
-                _saved_modes.set(saved[:k] + saved[k + 1 :])
-                _mode.set((_mode.get() & ~mine) | saved[k][1])
-                return
-
-
-class _recording(ModeSwitch):
-    """Record a graph whatever the caller's mode (used by `trace`)."""
-
-    clear_bits = NO_GRAD
+# ---- the engine's modes (grad recording, anomaly checking): autograd/_modes.py ----
 
 
 class HookHandle:
@@ -270,7 +232,9 @@ class Value:
         return ops.div(other, self)
 
     def __pow__(self, exponent: Operand) -> Value:
-        if type(exponent) is Value:
+        if type(exponent) is int or type(exponent) is float:  # the common case: x**2
+            return ops.pow_const(self, exponent)
+        if isinstance(exponent, Value):  # a Value exponent (a subclass too) is differentiated
             return ops.pow(self, exponent)
         return ops.pow_const(self, exponent)
 
@@ -364,7 +328,9 @@ class Value:
         Reverse mode over a topological order (no recursion: a million-node chain works).
         Two calls without zeroing add exactly twice. The graph stays usable afterwards.
         """
-        backward_module.backward(self, to_float(grad, "backward(grad)"))
+        from autograd.backward import backward  # here, not at the top: backward imports Value
+
+        backward(self, to_float(grad, "backward(grad)"))
 
     def detach(self) -> Value:
         """Return a new leaf with the same data and label, cut off from this graph."""
@@ -386,7 +352,8 @@ class Value:
     def local_grads(self, g: Any = 1.0) -> tuple[Any, ...]:
         """Return this node's contribution to each parent for upstream gradient `g`.
 
-        That is (g·∂self/∂p for p in parents), computed by the op's rule; () for a leaf.
+        That is (g·∂self/∂p for p in parents), computed by the op's rule; () for a leaf, and
+        None for a parent the op sends no gradient to.
         Where the micrograd lecture calls `o._backward()` by hand, this is the same step
         without touching any `.grad`.
         """
@@ -486,7 +453,7 @@ def _record(
         out.parents = parents
         out._backward = rule
     if mode & ANOMALY:
-        check.watch_forward(out, op, parents)
+        anomaly.watch_forward(out, op, parents)
     return out
 
 
@@ -515,6 +482,6 @@ def shown_name(node: Value) -> str:
     return f"#{entry[1]}, " if entry is not None and entry[0] == node._order else ""
 
 
-# Imported last: these modules import Value from here.
-import autograd.backward as backward_module  # noqa: E402
-from autograd import check, ops  # noqa: E402
+# The one back edge of the layers (STYLE 10): a Value's operators call the ops, and the ops make
+# Values. Imported last, so that `ops` finds everything above already defined.
+from autograd import ops  # noqa: E402

@@ -14,8 +14,8 @@ from typing import Union
 
 import autograd
 from autograd import Value
+from autograd._checks import describe, number, sequence, values
 from autograd.value import to_float
-from nn._checks import describe, number, sequence
 
 Target = Union[float, Value]
 
@@ -30,18 +30,18 @@ def _pairs(
         preds = [preds]
     if isinstance(targets, (numbers.Real, Value)) and not isinstance(targets, bool):
         targets = [targets]
-    preds = sequence(f"{name} predictions", preds, "predictions (Values)")
+    preds = values(
+        name,
+        preds,
+        what="predictions (Values)",
+        item="prediction",
+        hint="predictions come from the model, targets are numbers (or Values)",
+    )
     targets = sequence(f"{name} targets", targets, "targets (numbers)")
     if len(preds) != len(targets):
         raise ValueError(f"{name} got {len(preds)} predictions but {len(targets)} targets")
     if not preds:
         raise ValueError(f"{name} needs at least one prediction, got an empty list")
-    for k, p in enumerate(preds):
-        if not isinstance(p, Value):
-            raise TypeError(
-                f"{name}: prediction {k} must be a Value, got {describe(p)}; "
-                "predictions come from the model, targets are numbers (or Values)"
-            )
     ts = [
         t if isinstance(t, Value) else to_float(t, f"{name} target {k}")
         for k, t in enumerate(targets)
@@ -194,10 +194,7 @@ def l2_penalty(parameters: Sequence[Value], weight: float = 1e-4) -> Value:
 
     `parameters` is a list of Values (model.parameters()); `weight` a finite number >= 0.
     """
-    params = sequence("l2_penalty", parameters, "parameters (Values)")
-    if not params:
-        raise ValueError("l2_penalty needs at least one parameter, got an empty list")
-    for k, p in enumerate(params):
-        if not isinstance(p, Value):
-            raise TypeError(f"l2_penalty parameter {k} must be a Value, got {describe(p)}")
+    params = values(
+        "l2_penalty", parameters, what="parameters (Values)", item="parameter", empty=False
+    )
     return number("l2_penalty weight", weight) * autograd.dot(params, params)

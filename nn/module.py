@@ -34,8 +34,8 @@ from typing import Any
 
 import autograd
 from autograd import Value
+from autograd._checks import MAX_PARAMETERS, choice, describe, integer, sequence
 from autograd._files import read_regular_file, write_atomically
-from nn._checks import MAX_PARAMETERS, choice, describe, integer, sequence
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 INITS = ("uniform", "xavier", "kaiming", "lecun")

@@ -10,45 +10,29 @@ from __future__ import annotations
 import decimal
 import math
 import numbers
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd import Value
-from nn._checks import describe, flag, integer, number
-from nn.module import Module
+from autograd._checks import describe, flag, integer, number, values
 
 # Every hyperparameter is a finite real number (NumPy's count; bool does not), >= 0 unless said.
 
 
 def _parameters(who: str, params: object) -> list[Value]:
     """The parameters as a list of distinct Values, or TypeError / ValueError saying why not."""
-    if isinstance(params, Value):
-        raise TypeError(f"{who} needs a list of parameters, got one Value; pass [p]")
-    if isinstance(params, Module):
-        raise TypeError(
-            f"{who} needs a list of parameters, got {params!r}; pass model.parameters()"
-        )
-    if isinstance(params, Mapping):
-        raise TypeError(
-            f"{who} needs a list of parameters, got a dict; pass list(d.values()) "
-            "or model.parameters()"
-        )
-    if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
-        raise TypeError(
-            f"{who} needs an iterable of Values such as model.parameters(), got {describe(params)}"
-        )
-    values = list(params)
+    found = values(
+        who, params, what="parameters (Values, e.g. model.parameters())", item="parameter"
+    )
     first: dict[Value, int] = {}
-    for k, p in enumerate(values):
-        if not isinstance(p, Value):
-            raise TypeError(f"{who} parameter {k} must be a Value, got {describe(p)}")
+    for k, p in enumerate(found):
         if p in first:
             raise ValueError(
                 f"{who} parameter at index {k} is the same Value as index {first[p]}; each "
                 "parameter must come once (it would be updated twice per step)"
             )
         first[p] = k
-    return values
+    return found
 
 
 def _optimizer(who: str, optimizer: object) -> Optimizer:

@@ -201,6 +201,9 @@ def test_a_rule_with_the_wrong_number_of_contributions_names_the_op_at_backward(
     worse = custom_op("bad3", lambda x: x, lambda g, z, x: "oops")
     with pytest.raises(ValueError, match="'bad3'.*tuple of 1"):
         worse(Value(1.0)).backward()
+    forgot = custom_op("bad4", lambda x: x, lambda g, z, x: None)  # a missing `return`
+    with pytest.raises(ValueError, match="'bad4'.*returned NoneType None.*tuple of 1"):
+        forgot(Value(1.0)).backward()
 
 
 def test_a_bare_contribution_is_accepted_for_one_input() -> None:
@@ -261,7 +264,7 @@ def test_custom_ops_made_and_dropped_in_a_loop_leave_nothing_behind() -> None:
     [
         (lambda g, z, x: (g / (3 * x ** (2 / 3)),), "the complex number"),
         (lambda g, z, x: ("a",), "str: 'a'"),
-        (lambda g, z, x: (None,), "NoneType"),
+        (lambda g, z, x: ([1.0],), "list: \\[1.0\\]"),
         (lambda g, z, x: (Value(1.0),), "a Value in a plain backward pass"),
     ],
 )

@@ -4,13 +4,15 @@ the right error type and a message that names what came in."""
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
-from autograd import Value, backward_steps, ops, topological_order
+from autograd import Value, _checks, backward_steps, grad, ops, to_dot, topological_order, zero_grad
+from nn import SGD, l2_penalty, mse_loss
 
 
 class FakeTensor:
@@ -134,3 +136,59 @@ def test_an_unlabelled_node_shows_the_same_number_in_its_repr_as_in_the_steps() 
     assert str(steps[0]).startswith("step 1/4  #4 = tanh(#3)")
     assert repr(y).startswith("Value(#4, data=") and repr(x).startswith("Value(label='x'")
     assert repr(y.parents[0]).startswith("Value(#3, data=")
+
+
+# ---- the one check for "a sequence of Values" (autograd/_checks.py), used by every caller ----
+
+
+def test_values_accepts_any_iterable_of_values_and_a_subclass() -> None:
+    class Tagged(Value):
+        pass
+
+    a, b = Value(1.0), Tagged(2.0)
+    assert _checks.values("f", (a, b)) == [a, b]
+    assert _checks.values("f", iter([a])) == [a]
+    assert _checks.values("f", a, one=True) == [a]
+
+
+def test_values_takes_a_modules_parameters_only_when_asked() -> None:
+    from nn import MLP
+
+    model = MLP(2, [1], seed=0)
+    assert _checks.values("f", model, modules=True) == model.parameters()
+    with pytest.raises(TypeError, match=r"f needs a list of Values, got MLP.*model.parameters\(\)"):
+        _checks.values("f", model)
+
+
+@pytest.mark.parametrize(
+    "items,error,message",
+    [
+        ("ab", TypeError, "f needs a list of Values, got str: 'ab'"),
+        ({"w": 1.0}, TypeError, r"got dict.*pass list\(d.values\(\)\)"),
+        (Value(1.0), TypeError, r"got one Value; pass \[item\]"),
+        ([Value(1.0), 2.0], TypeError, "f item 1 must be a Value, got float: 2.0; why"),
+        ([], ValueError, "f got an empty list; pass at least one item"),
+        (None, TypeError, "f needs a list of Values, got NoneType"),
+    ],
+)
+def test_values_refuses_what_is_not_a_list_of_values_naming_it(
+    items: object, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        _checks.values("f", items, item="item", hint="why", empty=False)
+
+
+def test_every_caller_refuses_a_float_in_a_list_of_values_with_the_same_words() -> None:
+    x = Value(1.0)
+    calls = {
+        "grad(outputs) output 1": lambda: grad([x, 2.0], [x]),
+        "grad(inputs) input 0": lambda: grad(x, [2.0]),
+        "zero_grad root 0": lambda: zero_grad(2.0),  # type: ignore[arg-type]
+        "SGD parameter 0": lambda: SGD([2.0], 0.1),  # type: ignore[list-item]
+        "l2_penalty parameter 0": lambda: l2_penalty([2.0]),  # type: ignore[list-item]
+        "mse_loss prediction 0": lambda: mse_loss([2.0], [1.0]),  # type: ignore[list-item]
+        "highlight node 0": lambda: to_dot(x, highlight=[2.0]),
+    }
+    for who, call in calls.items():
+        with pytest.raises(TypeError, match=f"^{re.escape(who)} must be a Value, got float: 2.0"):
+            call()

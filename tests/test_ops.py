@@ -17,7 +17,7 @@ import pytest
 
 import autograd as ag
 from autograd import Value, ops
-from autograd.check import rule_name
+from autograd.anomaly import rule_name
 from tests.oracle import Case, torch_float64
 from tests.oracles import central_difference, inf, nan, np64, same
 
@@ -344,3 +344,78 @@ def torch_cases() -> Iterator[Case]:
     yield from ((unary_in_torch, p) for p in UNARY_TORCH_POINTS)
     yield from ((binary_in_torch, p) for p in BINARY_TORCH_POINTS)
     yield from ((nary_in_torch, (n, p)) for n in NARY for p in NARY_POINTS)
+
+
+# ---- the array kernels against the float kernels: the bound ops.py states ----
+
+ULP_BOUND = 4  # ops.py: "they agree to within 4 ulp, not bit for bit"
+KERNELS = {
+    "exp": ops.exp,
+    "log": ops.log,
+    "tanh": ops.tanh,
+    "sigmoid": ops.sigmoid,
+    "softplus": ops.softplus,
+    "sin": ops.sin,
+    "cos": ops.cos,
+    "sqrt": ops.sqrt,
+    "abs": ops.abs,
+    "relu": ops.relu,
+    "x**2": lambda x: ops.pow_const(x, 2.0),
+    "x**-1": lambda x: ops.pow_const(x, -1.0),
+    "x**3": lambda x: ops.pow_const(x, 3.0),
+    "x**1.5": lambda x: ops.pow_const(x, 1.5),
+    "x**0.5": lambda x: ops.pow_const(x, 0.5),
+    "x**-0.5": lambda x: ops.pow_const(x, -0.5),
+}
+CORRECTLY_ROUNDED = {"sqrt", "abs", "relu", "x**0.5", "x**-0.5"}  # IEEE: one right answer
+
+
+def _ulps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """How many doubles apart a and b are, element by element: 0 where the bits are equal or
+    both are nan, at least 1 otherwise (-0.0 and 0.0 are 1 apart: the sign of zero counts)."""
+
+    def ordered(x: np.ndarray) -> np.ndarray:
+        bits = x.view(np.int64)
+        return np.where(bits < 0, np.int64(-(2**63)) - bits, bits)
+
+    same = (a.view(np.int64) == b.view(np.int64)) | (np.isnan(a) & np.isnan(b))
+    return np.where(same, 0, np.maximum(1, np.abs(ordered(a) - ordered(b))))
+
+
+def _kernel_points() -> np.ndarray:
+    rng = np.random.default_rng(18)
+    n = 25_000
+    return np.concatenate(
+        [
+            rng.uniform(-1.0, 1.0, n),
+            rng.uniform(-30.0, 30.0, n),
+            rng.standard_normal(n) * 5.0,
+            np.exp(rng.uniform(-20.0, 20.0, n)),
+            np.array([-inf, -0.0, 0.0, inf, nan, 5e-324, 1e308, 20.0, -20.0]),
+        ]
+    )
+
+
+@pytest.mark.parametrize("name", sorted(KERNELS))
+def test_array_kernels_agree_with_float_kernels_within_the_stated_ulps(name: str) -> None:
+    kernel = KERNELS[name]
+    points = _kernel_points()
+    with np.errstate(all="ignore"):
+        on_array = kernel(points)
+    on_floats = np.array([kernel(float(x)) for x in points])
+    worst = int(_ulps(on_array, on_floats).max())
+    assert worst <= (0 if name in CORRECTLY_ROUNDED else ULP_BOUND), f"{name}: {worst} ulp"
+
+
+def test_ops_states_the_bound_that_is_measured() -> None:
+    doc = " ".join((ops.__doc__ or "").split())
+    assert f"agree to within {ULP_BOUND} ulp, not bit for bit" in doc
+    assert "compute the same numbers" not in doc
+
+
+def test_the_ulp_measure_counts_doubles_between() -> None:
+    one = np.array([1.0])
+    assert _ulps(one, np.nextafter(one, 2.0))[0] == 1
+    assert _ulps(np.array([-0.0]), np.array([0.0]))[0] == 1  # the sign of zero counts
+    assert _ulps(np.array([nan]), np.array([-nan]))[0] == 0
+    assert _ulps(np.array([5e-324]), np.array([-5e-324]))[0] == 2

@@ -223,8 +223,8 @@ def test_without_a_path_animate_returns_a_page_jupyter_shows_in_an_isolated_fram
 @pytest.mark.parametrize(
     "options,error,match",
     [
-        ({"params": "w", "lr": 0.1}, TypeError, "params must be a list of Values"),
-        ({"params": [1.0], "lr": 0.1}, TypeError, "params must hold only Values"),
+        ({"params": "w", "lr": 0.1}, TypeError, "params needs a list of Values, got str"),
+        ({"params": [1.0], "lr": 0.1}, TypeError, "params node 0 must be a Value, got float"),
         ({"params": [], "lr": 0.1}, ValueError, "params is empty"),
         ({"lr": 0.1}, ValueError, "got lr without params"),
         ({"params": "W", "lr": None}, ValueError, "got params without lr"),
@@ -235,7 +235,7 @@ def test_without_a_path_animate_returns_a_page_jupyter_shows_in_an_isolated_fram
         ({"params": "OUTSIDE", "lr": 0.1}, ValueError, r"params\[0\] \(u\) is not in the graph"),
         ({"params": "NODE", "lr": 0.1}, ValueError, "is the result of an op"),
         ({"forward": "yes"}, TypeError, "forward must be True or False"),
-        ({"max_nodes": -1}, ValueError, "max_nodes must be at least 1"),
+        ({"max_nodes": -1}, ValueError, "max_nodes must be a positive int, got -1"),
         ({"max_nodes": 3}, GraphTooLargeError, "6 nodes, more than max_nodes=3"),
         ({"timeout": -1}, ValueError, "timeout must be more than 0"),
         ({"number_format": "q"}, ValueError, "number_format"),
@@ -269,3 +269,12 @@ def test_a_dotted_parameter_name_reads_as_one_symbol_in_the_page_text() -> None:
     assert any("∂loss/∂(layers.2.neurons.0.w.3) = 1" in t for t in texts)  # a leaf's arrival
     assert any("× ∂loss/∂(layers.2.neurons.0.w.3)\n" in t for t in texts)  # its update
     assert not any("dloss/dlayers" in t for t in texts)
+
+
+def test_the_default_height_range_animate_documents_is_the_one_it_uses() -> None:
+    from autograd.viz import page
+
+    tiny = page._inline_height('<svg viewBox="0 0 10 10">')
+    huge = page._inline_height('<svg viewBox="0 0 10 100000">')
+    doc = " ".join((page.animate.__doc__ or "").split())
+    assert f"by default {tiny} to {huge}," in doc

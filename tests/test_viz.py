@@ -302,7 +302,7 @@ def test_each_time_step_of_the_unrolled_rnn_is_a_box_with_its_own_inputs() -> No
 @pytest.mark.parametrize(
     "options,error,match",
     [
-        ({"max_nodes": -1}, ValueError, "max_nodes must be at least 1"),
+        ({"max_nodes": -1}, ValueError, "max_nodes must be a positive int, got -1"),
         ({"max_nodes": 2.5}, TypeError, "max_nodes must be an int"),
         ({"max_nodes": True}, TypeError, "max_nodes must be an int"),
         ({"number_format": "q"}, ValueError, "number_format"),
@@ -312,9 +312,10 @@ def test_each_time_step_of_the_unrolled_rnn_is_a_box_with_its_own_inputs() -> No
         ({"grads": [1.0, 2.0]}, TypeError, "grads must be a mapping"),
         ({"grads": {1: 1.0}}, TypeError, "grads' keys must be Values"),
         ({"grads": "abc"}, TypeError, "grads must be a mapping"),
-        ({"highlight": 3}, TypeError, "highlight must be a list of Values"),
-        ({"highlight": [1.0]}, TypeError, "highlight must hold only Values"),
-        ({"params": [2.0]}, TypeError, "params must hold only Values"),
+        ({"highlight": 3}, TypeError, "highlight needs a list of Values, got int"),
+        ({"highlight": Value(1.0)}, TypeError, r"got one Value; pass \[node\]"),
+        ({"highlight": [1.0]}, TypeError, "highlight node 0 must be a Value, got float"),
+        ({"params": [2.0]}, TypeError, "params node 0 must be a Value, got float"),
         ({"rankdir": "UP"}, ValueError, "rankdir must be one of"),
         ({"show_grad": "yes"}, TypeError, "show_grad must be True or False"),
         ({"summary": 1}, TypeError, "summary must be True or False"),

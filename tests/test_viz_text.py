@@ -9,9 +9,12 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from autograd import Value
 from autograd.viz import MAX_SHOWN, animate, draw, to_dot
+from autograd.viz.dot import layout
 from autograd.viz.text import derivative, dot_text, script_json, shown
 from tests.browser import chromium_page, needs_dot
 
@@ -83,6 +86,50 @@ def test_unprintable_and_huge_labels_are_shown_escaped_and_never_make_dot_fail(
     path = draw(y, tmp_path / "u.svg", title=label)
     texts = [t.text for t in ET.parse(path).getroot().iter(f"{SVG}text")]
     assert texts.count(expected) == 3  # title, label, op
+
+
+@needs_dot
+@pytest.mark.parametrize("text", ["]", "]]", "]]]", " ]", "]\n]"])
+def test_brackets_alone_as_label_op_and_title_render_as_written(tmp_path, text: str) -> None:  # type: ignore[no-untyped-def]
+    x = Value(1.0, text)
+    y = x * 2.0
+    y.op = text
+    path = draw(y, tmp_path / "b.svg", title=text)
+    texts = [t.text for t in ET.parse(path).getroot().iter(f"{SVG}text")]
+    for line in text.split("\n"):
+        assert texts.count(line) >= 3  # title, label, op (each line of them)
+
+
+@needs_dot
+def test_a_page_whose_labels_are_brackets_alone_is_made(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    x = Value(1.0, "]")
+    y = x * 2.0
+    y.op, y.label = "]]", "]]"
+    page = animate(y, tmp_path / "b.html", title="]").read_text()
+    assert "<svg" in page
+
+
+_TRICKY = st.sampled_from(list("]][<>&\\\"'{}|;=\n\t") + ["]]>", "\\N", "&#93;", "<BR/>"])
+
+
+@needs_dot
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.lists(_TRICKY | st.characters(), max_size=8).map("".join), min_size=3, max_size=3)
+)
+def test_no_text_as_label_op_name_or_title_makes_dot_fail(texts: list[str]) -> None:
+    """Any text (brackets, quotes, backslashes, controls, surrogates, newlines) as a label, an
+    op name and a title: real `dot` renders it, and a one-line text shows as `shown` makes it."""
+    label, op, title = texts
+    x = Value(1.0, label)
+    y = x * 2.0
+    y.op = op
+    svg = ET.fromstring(layout(to_dot(y, title=title).source, "svg", 60.0, "test: "))
+    shown_texts = [(t.text or "").replace("\u2060", "") for t in svg.iter(f"{SVG}text")]
+    for text in texts:
+        wanted = shown(text)
+        if wanted.strip() and "\n" not in wanted and wanted == wanted.strip():
+            assert wanted in shown_texts, (text, shown_texts)
 
 
 def test_shown_keeps_newlines_turns_tabs_to_spaces_and_bounds_length() -> None:

@@ -117,13 +117,18 @@ def torch_cases() -> Iterator[Case]:
 @pytest.mark.parametrize(
     "call,error,message",
     [
-        (lambda x: grad([], [x]), ValueError, "empty sequence"),
-        (lambda x: grad([x, 2.0], [x]), TypeError, "must be Values, got float at index 1"),
-        (lambda x: grad("x", [x]), TypeError, "a Value or a sequence of Values, got str"),
+        (lambda x: grad([], [x]), ValueError, "empty list; pass at least one output"),
+        (lambda x: grad([x, 2.0], [x]), TypeError, "output 1 must be a Value, got float"),
+        (lambda x: grad("x", [x]), TypeError, "a Value or a list of Values, got str"),
         (lambda x: grad([x, x], [x], grad_outputs=[1.0]), ValueError, "1 weights for 2 outputs"),
         (lambda x: grad([x, x], [x], grad_outputs=2.0), TypeError, "one number per output"),
         (lambda x: grad(x, [x], grad_outputs="a"), TypeError, "real number, got str"),
-        (lambda x: grad(x, 3), TypeError, "grad.inputs. needs a Value or a sequence"),
+        (
+            lambda x: grad(x, 3),
+            TypeError,
+            "grad.inputs. needs a Value or a list of Values, got int",
+        ),
+        (lambda x: grad(x, [x, "y"]), TypeError, "grad.inputs. input 1 must be a Value, got str"),
         (lambda x: backward([x], [1.0, 2.0]), ValueError, "2 weights for 1 outputs"),
         (lambda x: backward(None), TypeError, "got NoneType"),
     ],

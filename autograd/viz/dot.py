@@ -25,8 +25,6 @@ for Graphviz, never passed through as markup.
 
 from __future__ import annotations
 
-import math
-import numbers
 import os
 import re
 import shutil
@@ -37,6 +35,7 @@ from typing import Any
 
 import graphviz
 
+from autograd import _checks
 from autograd._files import check_target, write_atomically
 from autograd.backward import topological_order
 from autograd.value import Value, is_constant, to_float
@@ -136,16 +135,16 @@ def to_dot(
     >>> print(to_dot(y).source)      # or just `to_dot(y)` as a notebook cell's last line
     """
     order = _checked_order(root, "to_dot")
-    _check_choice("rankdir", rankdir, ("LR", "TB", "RL", "BT"))
-    _check_bool("show_grad", show_grad)
-    _check_bool("summary", summary)
-    _check_bool("legend", legend)
-    max_nodes = _check_count("max_nodes", max_nodes)
+    _checks.choice("rankdir", rankdir, ("LR", "TB", "RL", "BT"))
+    _checks.flag("show_grad", show_grad)
+    _checks.flag("summary", summary)
+    _checks.flag("legend", legend)
+    max_nodes = _checks.integer("max_nodes", max_nodes, high=None)
     check_number_format(number_format)
     title = shown(title, "title")
     known = _checked_grads(grads)
-    highlighted = set(_checked_values("highlight", highlight))
-    chosen = None if params is None else set(_checked_values("params", params, modules=True))
+    highlighted = set(_checks.values("highlight", highlight, item="node"))
+    chosen = None if params is None else set(_checked_params(params))
     _check_group(group)
     shown_nodes, hidden = _limit(order, max_nodes, summary)
     name = namer(order)
@@ -485,7 +484,7 @@ def draw(
             f"(suffix {target.suffix or 'none'!r})"
         )
     check_target(target)  # a missing folder or a read-only file fails now, not after the layout
-    timeout = check_timeout(timeout)
+    timeout = _checks.seconds("timeout", timeout)
     source = to_dot(root, **options).source
     if fmt == "dot":
         write_atomically(target, source.encode())
@@ -532,13 +531,16 @@ def layout(source: str, fmt: str, timeout: float, context: str) -> bytes:
     return done.stdout
 
 
-# ---- checking options at the call ----
+# ---- checking options at the call: the drawing's own options (the rest: autograd/_checks.py) ----
 
 
 def _checked_order(root: object, who: str) -> list[Value]:
-    if not isinstance(root, Value):
-        raise TypeError(f"{who} needs a Value, got {type(root).__name__}: {root!r}")
-    return topological_order(root)
+    return topological_order(_checks.value(who, root))
+
+
+def _checked_params(params: object) -> list[Value]:
+    """The parameters to colour or update: Values, or an nn Module for its parameters()."""
+    return _checks.values("params", params, item="node", modules=True)
 
 
 def _checked_path(who: str, path: object) -> Path:
@@ -547,58 +549,12 @@ def _checked_path(who: str, path: object) -> Path:
     raise TypeError(f"{who}() needs a file path (str or pathlib.Path), got {type(path).__name__}")
 
 
-def _check_choice(what: str, value: object, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ValueError(f"{what} must be one of {', '.join(choices)}; got {value!r}")
-
-
-def _check_bool(what: str, value: object) -> None:
-    if not isinstance(value, bool):
-        raise TypeError(f"{what} must be True or False, got {type(value).__name__}: {value!r}")
-
-
 def _check_group(group: object) -> None:
     if not (isinstance(group, (bool, Mapping)) or callable(group)):
         raise TypeError(
             "group must be True/False, a mapping from node to cluster name, or a function "
             f"of a node, got {type(group).__name__}: {group!r}"
         )
-
-
-def _check_count(what: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{what} must be an int, got {type(value).__name__}: {value!r}")
-    if value < 1:
-        raise ValueError(f"{what} must be at least 1, got {value}")
-    return int(value)
-
-
-def check_timeout(timeout: object) -> float:
-    """Return `timeout` as positive seconds (inf: no limit), or raise TypeError/ValueError."""
-    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
-        raise TypeError(
-            f"timeout must be a number of seconds, got {type(timeout).__name__}: {timeout!r}"
-        )
-    seconds = float(timeout)
-    if not seconds > 0:
-        raise ValueError(f"timeout must be more than 0 seconds, got {timeout!r}")
-    return seconds if math.isfinite(seconds) else 1e9
-
-
-def _checked_values(what: str, items: object, modules: bool = False) -> list[Value]:
-    """The Values in `items` (any iterable of them; with `modules`, also an nn Module)."""
-    if modules and callable(getattr(items, "parameters", None)):
-        items = items.parameters()  # type: ignore[attr-defined]
-    if isinstance(items, (Value, str, bytes)) or not isinstance(items, Iterable):
-        hint = "; for one node, write [node]" if isinstance(items, Value) else ""
-        raise TypeError(f"{what} must be a list of Values, got {type(items).__name__}{hint}")
-    found = list(items)
-    for k, item in enumerate(found):
-        if not isinstance(item, Value):
-            raise TypeError(
-                f"{what} must hold only Values, got {type(item).__name__} at index {k}: {item!r}"
-            )
-    return found
 
 
 def _checked_grads(grads: object) -> dict[Value, float] | None:

@@ -14,7 +14,6 @@ The page grows with nodes plus frames, not nodes times frames, and works from fi
 from __future__ import annotations
 
 import functools
-import html
 import numbers
 import os
 import re
@@ -23,24 +22,22 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, overload
 
+from autograd import _checks
 from autograd._files import check_target, write_atomically
 from autograd.value import Value
 from autograd.viz.dot import (
     COLORS,
     ROLES,
     GraphTooLargeError,
-    _check_choice,
-    _check_count,
     _check_group,
     _checked_order,
     _checked_path,
     _cluster_map,
-    check_timeout,
     graph,
     layout,
 )
 from autograd.viz.playback import PHASES, Playback, playback
-from autograd.viz.text import check_number_format, script_json, shown
+from autograd.viz.text import check_number_format, html_text, script_json, shown
 
 ANIMATE_MAX_NODES = 300  # 1 MB and ~10 ms a frame with forward, error, backward, update
 
@@ -72,7 +69,7 @@ class Animation:
 
     def _repr_html_(self) -> str:
         return (
-            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
+            f'<iframe srcdoc="{html_text(self.html)}" sandbox="allow-scripts" '
             f'style="width: 100%; height: {self.height}px; border: 1px solid #e5e7eb; '
             'border-radius: 4px" title="stepgrad: animated graph"></iframe>'
         )
@@ -148,18 +145,18 @@ def animate(
     Shift+arrows pan), a mouse wheel zoom and drag to pan, a panel naming the phase and spelling
     out the arithmetic. It touches no `.data` and no `.grad`. Options: `max_nodes` (the size
     guard), `number_format`, `rankdir`, `group` (as to_dot), `title`, `timeout` (seconds for
-    dot's layout), `height` (pixels of the inline frame in a notebook; by default 520 to 760,
+    dot's layout), `height` (pixels of the inline frame in a notebook; by default 560 to 800,
     from the graph's height). Needs Graphviz's `dot`.
 
     >>> animate(loss, "step.html", forward=True, params=model.parameters(), lr=0.1)
     """
     order = _checked_order(root, "animate")
     target = None if path is None else _html_path(path)
-    max_nodes = _check_count("max_nodes", max_nodes)
-    _check_choice("rankdir", rankdir, ("LR", "TB", "RL", "BT"))
+    max_nodes = _checks.integer("max_nodes", max_nodes, high=None)
+    _checks.choice("rankdir", rankdir, ("LR", "TB", "RL", "BT"))
     check_number_format(number_format)
     title = shown(title, "title")
-    timeout = check_timeout(timeout)
+    timeout = _checks.seconds("timeout", timeout)
     if height is not None and (
         isinstance(height, bool) or not isinstance(height, numbers.Integral)
     ):
@@ -192,14 +189,14 @@ def animate(
     heading = title or _default_title(play)
     fragment = _fill(
         _asset("player.html"),
-        title=html.escape(heading),
+        title=html_text(heading),
         count=str(len(play.frames)),
         style=_asset("page.css"),
         svg=svg,
         data=script_json(_data(play)),
         script=_asset("page.js"),
     )
-    page = _fill(_asset("page.html"), title=html.escape(heading), player=fragment)
+    page = _fill(_asset("page.html"), title=html_text(heading), player=fragment)
     height = _inline_height(svg) if height is None else height
     animation = Animation(page, fragment, len(play.frames), len(play.order), height)
     if target is None:

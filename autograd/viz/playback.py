@@ -21,10 +21,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from autograd import _checks
 from autograd.backward import _pass, topological_order
 from autograd.backward import formula as _formula
 from autograd.value import Value
-from autograd.viz.dot import _checked_values, roles
+from autograd.viz.dot import _checked_params, roles
 from autograd.viz.text import check_number_format, derivative, namer, number, shown
 
 PHASES = ("forward", "error", "backward", "update")
@@ -78,10 +79,8 @@ def playback(
     Touches no `.data` and no `.grad`. `params` and `lr` come together: the update frames
     show w <- w - lr * (d root / d w) for each parameter, in the order given.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"animate needs a Value, got {type(root).__name__}: {root!r}")
-    if not isinstance(forward, bool):
-        raise TypeError(f"forward must be True or False, got {type(forward).__name__}: {forward!r}")
+    _checks.value("animate", root)
+    _checks.flag("forward", forward)
     check_number_format(number_format)
     order = topological_order(root)
     name = namer(order)
@@ -137,7 +136,7 @@ def check_update(
         )
     if params is None:
         return [], 0.0
-    chosen = list(dict.fromkeys(_checked_values("params", params, modules=True)))
+    chosen = list(dict.fromkeys(_checked_params(params)))
     if not chosen:
         raise ValueError("params is empty: pass the leaves to update, e.g. model.parameters()")
     in_graph = set(order)
@@ -236,6 +235,9 @@ def _backward_text(
     if node.op:
         lines.append("chain rule, one line per input:")
         for parent, d, c in zip(node.parents, node.local_grads(1.0), sent):
+            if c is None or d is None:  # the op sends none (shift), or none reached this node
+                lines.append(f"  {name(parent)}: no gradient flows back to it from here")
+                continue
             lines.append(
                 f"  {name(parent)}: {derivative(name(node), name(parent))} = {num(d)}  ->  "
                 f"sends {num(g)} × {num(d)} = {num(c)}"

@@ -1,10 +1,13 @@
 """Plain text for drawings and pages: a label, an op name, a title or a number is never markup.
 
-Text reaches three languages, and each gets its own escaping, here and nowhere else:
+Text reaches three languages in the drawings and the page, and each gets its own escaping,
+here (the Python source that `trace` generates has its own one escaping path, in trace.py):
 
-    Graphviz   inside an HTML-like label: & < > " ' as entities, and a backslash kept from
-               starting one of dot's escapes (`\\N` would print the node's id, `\\G` the graph's)
-    HTML       html.escape (the page's title; its panel text is set with textContent)
+    Graphviz   inside an HTML-like label: & < > " ' and ] as entities (Graphviz 2.43 rejects a
+               text of only "]"s), and a backslash kept from starting one of dot's escapes
+               (`\\N` would print the node's id, `\\G` the graph's)
+    HTML       `html_text` (the page's title, the notebook frame's srcdoc; the panel text is
+               set with textContent)
     script     JSON with < > & as \\u escapes, so nothing in it can end or open a script
 
 Before any of that, `shown` makes the text displayable and bounded: control characters, lone
@@ -113,11 +116,19 @@ def check_number_format(spec: object) -> str:
 def dot_text(text: str) -> str:
     """Return already-`shown` text as the inside of a Graphviz HTML-like label.
 
-    Entities for & < > " ', a word joiner after a backslash that dot would expand (`\\N`),
-    and <BR/> for each newline: Graphviz shows exactly `text`, never markup.
+    Entities for & < > " ' and ], a word joiner after a backslash that dot would expand
+    (`\\N`), and <BR/> for each newline: Graphviz shows exactly `text`, never markup. (`]` is
+    an entity because Graphviz's HTML lexer fails on a text of only "]"s, such as "]]".)
     """
-    escaped = _DOT_ESCAPE.sub("\\\\" + _WORD_JOINER, html.escape(text, quote=True))
+    escaped = html.escape(text, quote=True).replace("]", "&#93;")
+    escaped = _DOT_ESCAPE.sub("\\\\" + _WORD_JOINER, escaped)
     return escaped.replace("\n", '<BR ALIGN="LEFT"/>') if "\n" in escaped else escaped
+
+
+def html_text(text: str) -> str:
+    """Return `text` safe inside HTML, in an element or a quoted attribute: & < > " ' as
+    entities (html.escape with quote=True)."""
+    return html.escape(text, quote=True)
 
 
 def script_json(data: Any) -> str:

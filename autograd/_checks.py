@@ -1,9 +1,10 @@
-"""Input checks shared by `nn`: the wrong kind of thing is a TypeError, a bad value a ValueError,
-and each message says what came in and what is accepted.
+"""Input checks for the whole project (autograd's passes, the drawings and page, and `nn`): the
+wrong kind of thing is a TypeError, a bad value a ValueError, and each message says who was
+called, what came in and what is accepted.
 
 NumPy integers count as ints and NumPy floats as numbers; `bool` never counts as either (True is
-an int to Python, but `Neuron(True)` or `lr=True` is a mistake). These run in constructors and
-once per call, never inside a per-weight loop.
+an int to Python, but `Neuron(True)` or `lr=True` is a mistake). These run once per call, never
+inside a per-node or per-weight loop.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import decimal
 import math
 import numbers
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from autograd.value import Value
 
 MAX_SIZE = 1_000_000  # inputs per neuron, neurons per layer
 MAX_PARAMETERS = 10_000_000  # in one Layer or MLP: about 2 GB of Values, minutes to build
@@ -105,3 +108,65 @@ def sequence(who: str, x: object, what: str) -> list[Any]:
     ):
         raise TypeError(f"{who} must be a list of {what}, got {describe(x)}")
     return list(x)  # type: ignore[call-overload]
+
+
+def seconds(who: str, x: object) -> float:
+    """Return x as a positive number of seconds (inf: no limit, given as 1e9), or raise."""
+    if _is_bool(x) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{who} must be a number of seconds, got {describe(x)}")
+    value = float(x)
+    if not value > 0:
+        raise ValueError(f"{who} must be more than 0 seconds, got {x!r}")
+    return value if math.isfinite(value) else 1e9
+
+
+def value(who: str, x: object) -> Value:
+    """Return x if it is a Value (a subclass too); TypeError naming `who` otherwise."""
+    if not isinstance(x, Value):
+        raise TypeError(f"{who} needs a Value, got {describe(x)}")
+    return x
+
+
+def values(
+    who: str,
+    items: object,
+    *,
+    what: str = "Values",
+    item: str = "element",
+    hint: str = "",
+    one: bool = False,
+    modules: bool = False,
+    empty: bool = True,
+) -> list[Value]:
+    """Return `items` as a list of Values, or raise TypeError / ValueError saying why not.
+
+    The one check for "a sequence of Values" (outputs, inputs, parameters, highlights ...):
+    accepted are a list, a tuple or any other iterable of Values, not a str or a mapping.
+    `one`: a single Value is accepted too (as [it]); otherwise it is refused with a hint to
+    write [it]. `modules`: an nn Module stands for its parameters(). `empty=False`: an empty one
+    is a ValueError. Messages name `who`, `what` the list holds and each `item` by its index
+    ("grad(outputs) output 1 must be a Value, got float: 2.0"), then `hint`.
+    """
+    if isinstance(items, Value):
+        if one:
+            return [items]
+        raise TypeError(f"{who} needs a list of {what}, got one Value; pass [{item}]")
+    parameters = getattr(items, "parameters", None)
+    if modules and callable(parameters):
+        items = parameters()
+    if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
+        advice = ""
+        if isinstance(items, Mapping):
+            advice = "; pass list(d.values())"
+        elif callable(parameters):
+            advice = "; pass model.parameters()"
+        wanted = f"a Value or a list of {what}" if one else f"a list of {what}"
+        raise TypeError(f"{who} needs {wanted}, got {describe(items)}{advice}")
+    found = list(items)
+    if not found and not empty:
+        raise ValueError(f"{who} got an empty list; pass at least one {item}")
+    for k, x in enumerate(found):
+        if not isinstance(x, Value):
+            more = f"; {hint}" if hint else ""
+            raise TypeError(f"{who} {item} {k} must be a Value, got {describe(x)}{more}")
+    return found
