@@ -90,7 +90,7 @@ class StudioWidget(anywidget.AnyWidget):
         elif kind == "reset":
             studio.reset(content.get("seed"))
         elif kind == "lr":
-            from nn._checks import number
+            from autograd._checks import number
 
             studio.optimizer.lr = number("learning rate", content.get("value"))
             self._post({"type": "lr", "value": studio.optimizer.lr})

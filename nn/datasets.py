@@ -15,7 +15,7 @@ import numbers
 
 import numpy as np
 
-from nn._checks import choice, integer, number
+from autograd._checks import choice, integer, number
 
 NAMES = ("moons", "circles", "xor", "spiral", "linear")
 

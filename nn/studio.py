@@ -47,8 +47,8 @@ import numpy as np
 
 import autograd
 from autograd import Program, Value, trace
+from autograd._checks import describe, integer, number
 from autograd._files import check_target, write_atomically
-from nn._checks import describe, integer, number
 from nn.compiled import TracedLoss, trace_loss
 from nn.losses import cross_entropy, hinge_loss, mse_loss
 from nn.module import MLP, Layer, Module, Neuron
