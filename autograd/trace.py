@@ -242,8 +242,25 @@ class Program:
         self.ir: IR = differentiate(equations)
         self.flat = self.ir.flat  # parameters as one array p (a lifted program)
         self._runs: dict[str, Callable[..., Any]] = {}
-        self.full_source, self._runs["grad"] = _compiled(self.ir, fn)
-        self.source = _shown(self.full_source)
+        self._runs["grad"] = _compiled(self.ir)
+        self._source = ""
+
+    @property
+    def source(self) -> str:
+        """The code that runs, as Python: the forward pass and the chain rule. A program of more
+        than LARGE equations is not compiled (its equations run in a loop, the same steps) and
+        its source shows the first and last LINES_SHOWN // 2 lines; `full_source` prints all."""
+        if not self._source:
+            if _is_large(self.ir):
+                self._source = _summary(self.ir)
+            else:
+                self._source = print_source(self.ir)[0]
+        return self._source
+
+    @property
+    def full_source(self) -> str:
+        """The whole source, however long (a million-node graph prints about 200 MB)."""
+        return self.source if not _is_large(self.ir) else print_source(self.ir)[0]
 
     @property
     def equations(self) -> list[Equation]:
@@ -316,7 +333,7 @@ class Program:
         run = self._runs.get(variant)
         if run is None:
             ir = drop_unread(self.ir, inputs=False)
-            _, run = _compiled(ir, self.fn)
+            run = _compiled(ir)
             self._runs[variant] = run
         return run
 
@@ -576,6 +593,10 @@ SAMPLE, FIXED, PARAM, CONST = "sample", "fixed", "param", "const"
 BLOCK, VECTOR, MATRIX, CONSTANTS = "block", "vector", "matrix", "constants"
 
 
+_EMPTY: dict[str, Any] = {}  # the keywords of an equation that has none (shared, never changed)
+_NO_WIDEN: frozenset[int] = frozenset()
+
+
 class Equation:
     """One line of the IR: `outs = op args`, printed like a jaxpr's equation.
 
@@ -604,13 +625,13 @@ class Equation:
         args: list[str],
         record: ops.Op | None = None,
         keywords: dict[str, Any] | None = None,
-        widen: frozenset[int] = frozenset(),
+        widen: frozenset[int] = _NO_WIDEN,
         nodes: tuple[int, ...] = (),
         shown: str = "",
         note: str = "",
     ) -> None:
         self.outs, self.op, self.args, self.record = outs, op, args, record
-        self.keywords = keywords or {}
+        self.keywords = _EMPTY if keywords is None else keywords  # never changed in place
         self.widen, self.nodes, self.shown, self.note = widen, nodes, shown, note
 
     def copy(self, **changes: Any) -> Equation:
@@ -736,6 +757,9 @@ def build(
     hoisted = _hoisted(order, constant)
     same_number: dict[str, str] = {}  # one name for one number (logsumexp's m, used thrice)
     computed = 0
+    records: dict[Any, ops.Op | None] = {}
+    kind = ir.kind
+    kind_of = kind.get
     for k, node in enumerate(order, 1):  # t<k> and k<k>: node #k of drawings and steps
         if node in var:
             continue
@@ -753,21 +777,23 @@ def build(
                 same_number[literal] = var[node]
             continue
         computed += 1
-        var[node] = names.take(node._label or f"t{k}")
-        record = ops.record_of(node._backward)
+        name = var[node] = names.take(node._label or f"t{k}")
+        rule = node._backward
+        bound = _EMPTY
+        if type(rule) is partial:
+            bound = dict(rule.keywords)
+            rule = rule.func
+        record = records.get(rule)
         if record is None:
-            raise ValueError(
-                f"trace does not know the op {node.op!r} (rule {brief(node._backward)})"
-            )
+            record = records[rule] = ops.record_of(rule)
+            if record is None:
+                raise ValueError(f"trace does not know the op {node.op!r} (rule {brief(rule)})")
         args = [var[p] if p in var else _literal(constant[p]) for p in node.parents]
-        bound = dict(node._backward.keywords) if isinstance(node._backward, partial) else {}
         if record.custom and record not in ir.each and not _takes_arrays(node, record.function):
             ir.each.add(record)
-        varies = builtins.any(ir.kind.get(a) == SAMPLE for a in args)
-        ir.kind[var[node]] = SAMPLE if varies else FIXED
-        ir.forward.append(
-            Equation([var[node]], "apply", args, record, bound, nodes=(k,), shown=node.op)
-        )
+        kinds = [kind_of(a) for a in args]
+        kind[name] = SAMPLE if SAMPLE in kinds else FIXED
+        ir.forward.append(Equation([name], "apply", args, record, bound, nodes=(k,), shown=node.op))
     ir.output = var[out] if out in var else _literal(out._data)
     ir.counts = (len(leaves), len(params), computed)
     return ir
@@ -927,6 +953,7 @@ def lift_groups(ir: IR) -> IR:
                 out.append(Equation([x], "stack", [scalar(a) for a in vector]))
                 new.kind[x], new.width[x] = BLOCK, len(vector)
             layer[0] += 1
+            new.flat = True  # a lifted program: columns of n samples in, p for the parameters
             w = gather([list(weights) for _, weights in members], f"W{layer[0]}", MATRIX)
             a = names.take(f"a{layer[0]}")
             new.layer[a] = str(layer[0])
@@ -1134,7 +1161,7 @@ def differentiate(ir: IR) -> IR:
                     [g, z, *eq.args],
                     eq.record,
                     eq.keywords,
-                    frozenset(k + 2 for k in eq.widen),
+                    frozenset(k + 2 for k in eq.widen) if eq.widen else _NO_WIDEN,
                     eq.nodes,
                     eq.shown,
                 )
@@ -1208,38 +1235,194 @@ def drop_unread(ir: IR, *, inputs: bool = True, params: bool = True) -> IR:
 # ---- printer: equations -> the Python source that runs ----
 
 
-def _compiled(ir: IR, fn: Callable[..., Any]) -> tuple[str, Callable[..., Any]]:
-    """Print the IR, compile the source, and return (source, the function it defines)."""
+LARGE = 20_000  # equations: a larger program runs them in a loop instead of compiling them
+
+
+def _is_large(ir: IR) -> bool:
+    return len(ir.forward) + len(ir.backward) > LARGE
+
+
+def _compiled(ir: IR) -> Callable[..., Any]:
+    """Print the IR, compile the source, and return the function it defines; for a program of
+    more than LARGE equations, a function that runs the same equations in a loop (Python's
+    compiler takes seconds and gigabytes for a function of a million lines)."""
+    if _is_large(ir):
+        return _interpreted(ir)
     source, namespace = print_source(ir)
     code = compile(source, f"<autograd.trace of {_plain(ir.fn_name)}>", "exec")
     exec(code, namespace)
-    return source, namespace["program"]
+    return namespace["program"]
 
 
-def _shown(source: str) -> str:
-    """The source, or for a program of more than LINES_SHOWN lines its start and its end."""
-    lines = source.splitlines()
-    if len(lines) <= LINES_SHOWN:
-        return source
-    half = LINES_SHOWN // 2
-    cut = len(lines) - 2 * half
-    return (
-        "\n".join(
-            [
-                *lines[:half],
-                f"    # … {cut} lines not shown here: prog.full_source holds all {len(lines)}, "
-                "and prog.ir the equations …",
-                *lines[-half:],
-            ]
-        )
-        + "\n"
+def _summary(ir: IR) -> str:
+    """The source of a large program, its start and its end (printed from a cut of the IR)."""
+    half = LINES_SHOWN // 4
+    cut = ir.copy()
+    total = len(ir.forward) + len(ir.backward)
+    cut.forward, cut.backward = ir.forward[:half], ir.backward[-half:]
+    lines = print_source(cut)[0].splitlines()
+    marker = next(k for k, line in enumerate(lines) if line.startswith("    if grad_out is None"))
+    hidden = total - len(cut.forward) - len(cut.backward)
+    note = (
+        f"    # … {hidden} of {total} equations not shown (the forward pass's end and the "
+        "backward pass's start): prog.full_source prints them all, prog.ir lists them …"
     )
+    return "\n".join([*lines[:marker], note, *lines[marker:]]) + "\n"
 
 
-def print_source(ir: IR) -> tuple[str, dict[str, Any]]:
-    """Return (source, namespace): the IR as a readable Python function, and what its names
-    mean. Every text that is not a name the program made (a label, an op's name, a function's
-    name) reaches the source only inside a comment or the docstring, through `_plain`."""
+def _interpreted(ir: IR) -> Callable[..., Any]:
+    """A function that does what `print_source(ir)` prints, running the equations in a loop.
+
+    Each equation becomes one plan entry (what to call, on which variables, into which); the
+    loop calls the same kernels, rules and helpers the printed source calls, with the same
+    arguments, on a dict of the program's variables. Made in time linear in the equations."""
+    namespace = _namespace(ir)
+    adapters: dict[Any, Callable[..., Any]] = {}
+
+    def kernel_of(record: ops.Op) -> Callable[..., Any]:
+        if record not in adapters:
+            kernel = _each(record.kernel) if record in ir.each else record.kernel
+            if record.takes == ops.LIST:
+                adapters[record] = partial(_as_list, kernel)
+            elif record.takes == ops.HALVES:
+                adapters[record] = partial(_as_halves, kernel)
+            else:
+                adapters[record] = kernel
+        return adapters[record]
+
+    def rule_of(record: ops.Op) -> Callable[..., Any]:
+        if (record, "rule") not in adapters:
+            rule = _each(record.rule, True) if record in ir.each else record.rule
+            adapters[record, "rule"] = rule
+        return adapters[record, "rule"]
+
+    def atoms(args: list[str]) -> list[Any]:
+        return [a if a.isidentifier() and a not in ("inf", "nan") else float(a) for a in args]
+
+    def plan(eq: Equation) -> tuple[Any, ...]:
+        op, record, keywords = eq.op, eq.record, eq.keywords
+        extra: Any = ()
+        fn: Any = None
+        if op == "apply":
+            assert record is not None
+            fn, extra = kernel_of(record), tuple(keywords.values())
+        elif op == "rule":
+            assert record is not None
+            fn, extra = rule_of(record), keywords
+        elif op == "part":
+            assert record is not None and record.derivatives is not None
+            template = record.derivatives[keywords["part"]].format(g="g", w="w", x="x")
+            extra = compile(template, "<matmul's rule>", "eval")
+        elif op == "gather":
+            extra = (namespace[keywords["at"]], namespace.get(keywords.get("fixed", "")))
+        elif op == "scatter" and "at" in keywords:
+            at = namespace[keywords["at"]]
+            extra = (at, "fixed" in keywords or len(np.unique(at)) < at.size)
+        return (op, eq.outs, atoms(eq.args), eq.widen, fn, extra, keywords)
+
+    forward = [plan(eq) for eq in ir.forward]
+    backward = [plan(eq) for eq in ir.backward]
+    given = [*ir.inputs, *(["p"] if ir.flat else ir.params)]
+    start: dict[str, Any] = dict(ir.constants)
+    output, input_grads, param_grads = atoms([ir.output]), atoms(ir.input_grads), ir.param_grads
+    first_input = ir.inputs[0] if ir.flat else ""
+
+    def program(*args: Any, grad_out: Any = None) -> Any:
+        env = dict(start)
+        env.update(zip(given, args))
+        if first_input:
+            env["n"] = len(env[first_input])
+        _execute(forward, env)
+
+        def value(a: Any) -> Any:
+            return env[a] if type(a) is str else a
+
+        if grad_out is None:
+            return value(output[0])
+        env["grad_out"] = grad_out
+        _execute(backward, env)
+        if ir.flat and param_grads:
+            grads_p: Any = env["g_p"]
+        else:
+            grads_p = tuple(value(a) for a in atoms(param_grads))
+        return value(output[0]), tuple(value(a) for a in input_grads), grads_p
+
+    return program
+
+
+def _execute(plan: list[tuple[Any, ...]], env: dict[str, Any]) -> None:
+    """Run planned equations (see `_interpreted`) on the variables in `env`."""
+    for op, outs, args, widen, fn, extra, keywords in plan:
+        values = [env[a] if type(a) is str else a for a in args]
+        for k in widen:
+            values[k] = values[k][:, None]
+        if op == "apply":
+            env[outs[0]] = fn(*values, *extra)
+        elif op == "rule":
+            for name, c in zip(outs, fn(*values, **extra)):
+                if name != "_":
+                    env[name] = c
+        elif op == "add":
+            env[outs[0]] = values[0] + values[1]
+        elif op == "seed":
+            env[outs[0]] = env["grad_out"]
+        elif op == "column":
+            env[outs[0]] = values[0][:, keywords["j"]]
+        elif op == "pick":
+            env[outs[0]] = env["p"][keywords["j"]]
+        elif op == "gather":
+            at, fixed = extra
+            p = env["p"]
+            env[outs[0]] = p[at] if fixed is None else np.where(at >= 0, p[at], fixed)
+        elif op == "stack":
+            env[outs[0]] = _columns_helper(env["n"], *values)
+        elif op == "zeros":
+            env[outs[0]] = np.zeros(keywords["size"])
+        elif op == "part":
+            g, w, x = values
+            env[outs[0]] = eval(extra, {}, {"g": g, "w": w, "x": x})
+        elif op == "unstack":
+            columns = values[0].T
+            for name, c in zip(outs, columns):
+                if name != "_":
+                    env[name] = c
+        elif op == "put_column":
+            previous = None if args[0] == "None" else values[0]
+            env[outs[0]] = _put_column(previous, keywords["j"], values[1], env["n"], keywords["k"])
+        elif op == "rows":
+            env[outs[0]] = _rows(values[0], env["n"])
+        elif op == "across":
+            env[outs[0]] = _across(values[0], env["n"])
+        elif op == "scatter":
+            g = values[1]
+            if "j" in keywords:
+                env["g_p"][keywords["j"]] += _total_helper(g, env["n"])
+            else:
+                at, repeated = extra
+                if repeated:
+                    kept = at >= 0
+                    np.add.at(env["g_p"], at[kept], g[kept])
+                else:
+                    env["g_p"][at] += g
+        else:
+            raise ValueError(f"trace cannot run the equation {op}")
+
+
+def _as_list(kernel: Callable[..., Any], *xs: Any) -> Any:
+    return kernel(list(xs))
+
+
+def _as_halves(kernel: Callable[..., Any], *wx: Any) -> Any:
+    half = len(wx) // 2
+    return kernel(list(wx[:half]), list(wx[half:]))
+
+
+def _widened(get: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]:
+    return lambda env: get(env)[:, None]
+
+
+def _namespace(ir: IR) -> dict[str, Any]:
+    """What the printed program's own names mean: the helpers and the IR's arrays."""
     namespace: dict[str, Any] = {
         "inf": math.inf,
         "nan": math.nan,
@@ -1253,6 +1436,14 @@ def print_source(ir: IR) -> tuple[str, dict[str, Any]]:
         "where": np.where,
     }
     namespace.update(ir.arrays)
+    return namespace
+
+
+def print_source(ir: IR) -> tuple[str, dict[str, Any]]:
+    """Return (source, namespace): the IR as a readable Python function, and what its names
+    mean. Every text that is not a name the program made (a label, an op's name, a function's
+    name) reaches the source only inside a comment or the docstring, through `_plain`."""
+    namespace = _namespace(ir)
     names = ir.names.copy()
     bound: dict[Any, str] = {}
 
@@ -1581,8 +1772,11 @@ def _plain(text: object) -> str:
     line or paragraph separator) is written as its escape, so the text stays on its line and
     no comment can end early; a backslash and a double quote are escaped too, so a docstring
     holds them as they are (`C:\\users`, `"`) instead of reading an escape or its end."""
+    text = str(text)
+    if text.isprintable() and "\\" not in text and '"' not in text:
+        return text  # nothing to escape (the common case: names the program made)
     shown = []
-    for char in str(text):
+    for char in text:
         if char == "\\" or char == '"':
             shown.append("\\" + char)
         elif char.isprintable():
@@ -1602,6 +1796,17 @@ def _fn_name(fn: Callable[..., Any]) -> str:
     return name if isinstance(name, str) else type(fn).__name__
 
 
+def _plain_name(text: str) -> bool:
+    """Whether `text` is already what identifier() would make of it (t4, g_x, layers_0_w)."""
+    return (
+        text.isascii()
+        and text.isidentifier()
+        and text[0] != "_"
+        and text[-1] != "_"
+        and "__" not in text
+    )
+
+
 class _Names:
     """Unique Python names for the program's variables and functions, in time linear in the
     number of names (10,000 nodes labelled `h` are h, h_2, ..., h_10000)."""
@@ -1616,7 +1821,16 @@ class _Names:
         return new
 
     def take(self, wanted: object) -> str:
-        base = identifier(wanted) if isinstance(wanted, str) else "f"
+        used = self.used
+        if wanted not in used and type(wanted) is str and _plain_name(wanted):
+            used.add(wanted)  # the common case: a fresh t<k> or g_<v>
+            return wanted
+        if not isinstance(wanted, str):
+            base = "f"
+        elif wanted.isascii() and wanted.isidentifier() and "__" not in wanted:
+            base = wanted.strip("_") or "v"  # what identifier() makes of a plain name
+        else:
+            base = identifier(wanted)
         candidate, k = base, self.next.get(base, 2)
         if candidate in self.used:
             candidate = f"{base}_{k}"

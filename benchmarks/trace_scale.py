@@ -38,7 +38,7 @@ def _case(name: str, size: int) -> None:
             return x
 
         params = []
-    else:  # an MLP traced without params=: every weight a captured constant
+    else:  # an MLP(8, [size, size, 1]) traced without params=: every weight a constant
         model = MLP(8, [size, size, 1], seed=0)
 
         def fn(*xs: Value) -> Value:
@@ -49,8 +49,12 @@ def _case(name: str, size: int) -> None:
     start = time.perf_counter()
     prog = trace(fn, *arguments, params=params, lift=False)
     seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    prog.grad(*arguments)
+    first = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB on Linux
-    print(json.dumps({"case": name, "size": size, "ops": prog.ops, "seconds": seconds, "mb": peak}))
+    row = {"case": name, "size": size, "ops": prog.ops, "seconds": seconds, "first": first}
+    print(json.dumps({**row, "mb": peak, "lines": prog.source.count("\n")}))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -61,10 +65,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.case:
         _case(args.case[0], int(args.case[1]))
         return
-    cases = [("chain", 10_000), ("chain", 100_000), ("labels", 10_000), ("mlp", 64)]
+    cases = [("chain", 10_000), ("chain", 100_000), ("labels", 10_000), ("mlp", 128)]
     if args.million:
         cases.append(("chain", 1_000_000))
-    print(f"{'case':<8} {'nodes':>9} {'ops':>9} {'seconds':>9} {'peak MB':>9}")
+    print(__doc__.split("\n\n")[0])
+    print(
+        f"{'case':<8} {'size':>9} {'ops':>9} {'trace s':>9} {'1st grad s':>11} {'peak MB':>9} "
+        f"{'source lines':>13}"
+    )
     for name, size in cases:
         done = subprocess.run(
             [sys.executable, "-m", "benchmarks.trace_scale", "--case", name, str(size)],
@@ -75,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
         row = json.loads(done.stdout.strip().splitlines()[-1])
         print(
             f"{row['case']:<8} {row['size']:>9} {row['ops']:>9} {row['seconds']:>9.2f} "
-            f"{row['mb']:>9.0f}"
+            f"{row['first']:>11.2f} {row['mb']:>9.0f} {row['lines']:>13}"
         )
 
 
