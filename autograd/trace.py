@@ -1297,7 +1297,10 @@ def _interpreted(ir: IR) -> Callable[..., Any]:
         return adapters[record, "rule"]
 
     def atoms(args: list[str]) -> list[Any]:
-        return [a if a.isidentifier() and a not in ("inf", "nan") else float(a) for a in args]
+        return [
+            None if a == "None" else a if a.isidentifier() and a not in ("inf", "nan") else float(a)
+            for a in args
+        ]
 
     def plan(eq: Equation) -> tuple[Any, ...]:
         op, record, keywords = eq.op, eq.record, eq.keywords
@@ -1387,8 +1390,7 @@ def _execute(plan: list[tuple[Any, ...]], env: dict[str, Any]) -> None:
                 if name != "_":
                     env[name] = c
         elif op == "put_column":
-            previous = None if args[0] == "None" else values[0]
-            env[outs[0]] = _put_column(previous, keywords["j"], values[1], env["n"], keywords["k"])
+            env[outs[0]] = _put_column(values[0], keywords["j"], values[1], env["n"], keywords["k"])
         elif op == "rows":
             env[outs[0]] = _rows(values[0], env["n"])
         elif op == "across":
