@@ -1633,10 +1633,13 @@ def _pattern(labels: list[str]) -> str:
 
 
 def _prefix(labels: list[str]) -> str:
-    """What a group's labels share up to where they differ: layers.0 for a layer's weights."""
+    """What a group's labels share, up to a layer: layers.0 for a layer's weights."""
     pattern = _pattern(labels)
-    kept = pattern.split(".*")[0].removesuffix(".neurons")
-    return "" if pattern.startswith(("unlabelled", "*")) else kept
+    if pattern.startswith(("unlabelled", "*")) or "…" in pattern:
+        return ""
+    parts = pattern.split(".")
+    end = parts.index("neurons") if "neurons" in parts else parts.index("*") if "*" in parts else -1
+    return ".".join(parts[:end])
 
 
 # ---- what a lifted program calls ----
