@@ -235,14 +235,14 @@ class Program:
         order = topological_order(out)
         self._signature = _structure(order, leaves, params)
         self.ops = builtins.sum(1 for node in order if node.op)
-        equations = build(fn, out, order, leaves, params)
+        built = build(fn, out, order, leaves, params)
         del order
-        if lift:
-            equations = lift_groups(equations)
-        self.ir: IR = differentiate(equations)
+        self.ir: IR = differentiate(lift_groups(built) if lift else built)
         self.flat = self.ir.flat  # parameters as one array p (a lifted program)
-        self._runs: dict[str, Callable[..., Any]] = {}
-        self._runs["grad"] = _compiled(self.ir)
+        # one sample on floats runs the unlifted program: the eager kernels, bit for bit
+        self._built = built if self.flat else None
+        self._runs: dict[tuple[str, bool], Callable[..., Any]] = {}
+        self._runs["grad", False] = _compiled(self.ir)
         self._source = ""
 
     @property
@@ -269,7 +269,7 @@ class Program:
 
     @property
     def _run(self) -> Callable[..., Any]:
-        return self._runs["grad"]
+        return self._runs["grad", False]
 
     def __repr__(self) -> str:
         return (
@@ -281,21 +281,22 @@ class Program:
 
     def __call__(self, *inputs: Any) -> Any:
         xs, n = self._prepare(inputs)
+        if n is None:  # one sample: the float kernels, which NumPy does not see
+            return float(self._runner("grad", True)(*xs, *map(_data_of, self.params)))
         with np.errstate(all="ignore"):
-            out = self._runs["grad"](*self._columns(xs, n), *self._param_data(n))
+            out = self._runs["grad", False](*self._columns(xs, n), *self._param_data(n))
         return _per_sample(out, n)
 
     def grad(self, *inputs: Any) -> tuple[Any, list[Any], list[float]]:
         """Return (outputs, input_grads, param_grads); see the class docstring."""
         xs, n = self._prepare(inputs)
         seed = 1.0 if n is None else np.ones(n)
-        out, input_grads, param_grads = self._replay("grad", xs, n, seed)
+        out, input_grads, totals = self._replay("grad", xs, n, seed)
         with np.errstate(all="ignore"):  # sums over the batch: inf + -inf is nan, quietly
             shaped = [
                 _per_sample(g, n) if n is not None and type(x) is np.ndarray else _total(g, n)
                 for g, x in zip(input_grads, xs)
             ]
-            totals = self._totals(param_grads, n)
         return _per_sample(out, n), shaped, totals
 
     def backward(self, *inputs: Any, reduce: str = "mean") -> float:
@@ -315,9 +316,7 @@ class Program:
             )
         weight = ops.div(1.0, float(count)) if reduce == "mean" else 1.0
         seed = weight if n is None else np.full(n, weight)
-        out, _, param_grads = self._replay("backward", xs, n, seed)
-        with np.errstate(all="ignore"):  # sums over the batch: inf + -inf is nan, quietly
-            totals = self._totals(param_grads, n)
+        out, _, totals = self._replay("backward", xs, n, seed)
         for p, g in zip(self.params, totals):
             p.grad += g
         if np.ndim(out) == 0:
@@ -327,29 +326,35 @@ class Program:
         total = builtins.sum(outputs, 0.0)
         return ops.div(total, float(count)) if reduce == "mean" else total
 
-    def _runner(self, variant: str) -> Callable[..., Any]:
-        """The compiled program for `variant`: "grad" (everything) or "backward" (no input
-        gradients: printed from the same equations after `drop_unread`), made at first use."""
-        run = self._runs.get(variant)
+    def _runner(self, variant: str, single: bool = False) -> Callable[..., Any]:
+        """The compiled program for `variant`, "grad" (everything) or "backward" (no input
+        gradients: printed from the same equations after `drop_unread`); with `single`, for
+        one sample on floats (a lifted Program's unlifted twin). Each is made at first use."""
+        single = single and self._built is not None
+        run = self._runs.get((variant, single))
         if run is None:
-            ir = drop_unread(self.ir, inputs=False)
-            run = _compiled(ir)
-            self._runs[variant] = run
+            ir = differentiate(self._built) if single and self._built is not None else self.ir
+            run = _compiled(ir if variant == "grad" else drop_unread(ir, inputs=False))
+            self._runs[variant, single] = run
         return run
 
     def _replay(
-        self, variant: str, xs: list[Any], n: int | None, seed: Any
+        self, variant: str, xs: list[Any], n: int | None, seed: Any, summed: bool = True
     ) -> tuple[Any, tuple[Any, ...], Any]:
-        result: tuple[Any, tuple[Any, ...], Any]
+        """(output, input gradients, parameter gradients): those summed over the batch into a
+        list of floats, or (`summed=False`) as the program returned them."""
+        if type(seed) is float:  # one sample: the float kernels, which NumPy does not see
+            run = self._runner(variant, True)
+            out, input_grads, param_grads = run(*xs, *map(_data_of, self.params), grad_out=seed)
+            return out, input_grads, [float(g) for g in param_grads] if summed else param_grads
         run = self._runner(variant)
-        if type(seed) is float and not self.flat:  # one sample: the float kernels
-            result = run(*xs, *map(_data_of, self.params), grad_out=seed)
-            return result
-        if type(seed) is float:  # one sample in a lifted program: a batch of one
-            seed = np.full(1, seed)
-        with np.errstate(all="ignore"):
-            result = run(*self._columns(xs, n), *self._param_data(n), grad_out=seed)
-        return result
+        with np.errstate(all="ignore"):  # sums over the batch: inf + -inf is nan, quietly
+            out, input_grads, param_grads = run(
+                *self._columns(xs, n), *self._param_data(n), grad_out=seed
+            )
+            if summed:
+                param_grads = param_grads.tolist() if self.flat else _totals(param_grads, n)
+        return out, input_grads, param_grads
 
     def _columns(self, xs: list[Any], n: int | None) -> list[Any]:
         """The inputs as the program takes them: a lifted program takes every input as a
@@ -368,11 +373,6 @@ class Program:
         if n is None:
             return list(map(_data_of, self.params))
         return [np.array(p._data) for p in self.params]
-
-    def _totals(self, grads: Any, n: int | None) -> list[float]:
-        if self.flat:  # the program summed them over the batch into one array
-            return list(grads.tolist())
-        return _totals(grads, n)
 
     def _prepare(self, inputs: tuple[Any, ...]) -> tuple[list[Any], int | None]:
         """Numbers as floats, batches as float64 arrays of one length n; n (None: no batch)."""
@@ -436,7 +436,7 @@ class Program:
         """
         xs, n = self._prepare(inputs)
         out, input_grads, param_grads = self._replay(
-            "grad", xs, n, 1.0 if n is None else np.ones(n)
+            "grad", xs, n, 1.0 if n is None else np.ones(n), summed=False
         )
         for i in range(1 if n is None else n):
             sample = [float(x[i]) if type(x) is np.ndarray else x for x in xs]
@@ -642,9 +642,12 @@ class Equation:
     def __str__(self) -> str:
         name = self.op
         if self.record is not None:
-            name = {"apply": self.record.python, "rule": self.record.rule.__name__}.get(
-                self.op, f"{self.record.rule.__name__}.{self.op}"
-            )
+            name = {
+                "apply": self.record.python,
+                "rule": self.record.rule.__name__,
+                "reduce": f"{self.record.python}.columns",
+                "rule_reduce": f"{self.record.rule.__name__}.columns",
+            }.get(self.op, f"{self.record.rule.__name__}.{self.op}")
         shown = {k: v for k, v in self.keywords.items() if k != "each"}
         keywords = f"[{', '.join(f'{k}={_plain(v)}' for k, v in shown.items())}]" if shown else ""
         args = [f"{a}[:, None]" if k in self.widen else a for k, a in enumerate(self.args)]
@@ -850,6 +853,7 @@ def _elementwise(record: ops.Op | None) -> bool:
         and not record.custom
         and record.takes == ops.EACH
         and record.form in (ops.INFIX, ops.PREFIX, ops.SUFFIX, ops.CALL)
+        and record is not ops.sign.record  # its rule sends the number 0.0, not an array
     )
 
 
@@ -982,7 +986,18 @@ def lift_groups(ir: IR) -> IR:
             continue
         lifted = _try_group(i, eq, eqs, readers, column, cols, absorbed, new, fixed_leaf, gather)
         if lifted is not None:
-            out.append(lifted)
+            out += lifted
+            continue
+        whole = column.get(eq.args[0], ("", 0))[0] if eq.args else ""
+        if (
+            eq.record is not None
+            and eq.record.takes == ops.LIST
+            and not eq.record.custom
+            and whole
+            and new.width[whole] > 1
+            and eq.args == cols[whole]
+        ):  # sum or shift of every node of a group, in order: the op on the block's columns
+            out.append(eq.copy(op="reduce", args=[whole]))
             continue
         out.append(eq.copy(args=[scalar(a) for a in eq.args]))
     if new.output in column:
@@ -1012,10 +1027,12 @@ def _try_group(
     new: IR,
     fixed_leaf: Callable[[str], bool],
     gather: Callable[[list[list[str]], str, str], str],
-) -> Equation | None:
-    """The array equation for the group `eq` starts (its members absorbed), or None."""
-    if not _elementwise(eq.record):
+) -> list[Equation] | None:
+    """The array equations for the group `eq` starts (its members absorbed), or None."""
+    if not _elementwise(eq.record) or eq.keywords.get("c") == 0.0:  # x**0 sends 0.0
         return None
+    if eq.record is ops.pow.record and not (eq.args[1] in column or new.kind.get(eq.args[1])):
+        return None  # a literal exponent: 0 would send the number 0.0, not an array
     place = next((k for k, a in enumerate(eq.args) if a in column), None)
     if place is None:
         return None
@@ -1045,6 +1062,8 @@ def _try_group(
         return None
     operands: list[str] = []
     widen: set[int] = set()
+    prelude: list[Equation] = []
+    inputs = set(new.inputs)
     for q in range(len(eq.args)):
         values = [eqs[m].args[q] for m in members]
         first = column.get(values[0])
@@ -1060,6 +1079,11 @@ def _try_group(
                 widen.add(q)
         elif all(map(fixed_leaf, values)) and not any(v in column for v in values):
             operands.append(gather([values], f"b{new.layer.get(block, '')}", VECTOR))
+        elif len(set(values)) == width and all(v in inputs for v in values):
+            stacked = new.names.take(f"{values[0].rstrip('0123456789') or 'x'}s")
+            new.kind[stacked], new.width[stacked] = BLOCK, width
+            prelude.append(Equation([stacked], "stack", values))  # inputs, one per column
+            operands.append(stacked)
         else:
             return None
     layer = new.layer.get(block, "")
@@ -1072,7 +1096,7 @@ def _try_group(
         column[eqs[m].outs[0]] = (name, j)
         absorbed.add(m)
     nodes = tuple(sorted(eqs[m].nodes[0] for m in members))
-    return eq.copy(outs=[name], args=operands, widen=frozenset(widen), nodes=nodes)
+    return [*prelude, eq.copy(outs=[name], args=operands, widen=frozenset(widen), nodes=nodes)]
 
 
 # ---- pass: the chain rule of the (lifted) graph ----
@@ -1164,6 +1188,20 @@ def differentiate(ir: IR) -> IR:
                     frozenset(k + 2 for k in eq.widen) if eq.widen else _NO_WIDEN,
                     eq.nodes,
                     eq.shown,
+                )
+            )
+            settle()
+        elif eq.op == "reduce":
+            (whole,) = eq.args
+            target = send(whole)
+            back.append(
+                Equation(
+                    [target],
+                    "rule_reduce",
+                    [g, z, whole],
+                    eq.record,
+                    nodes=eq.nodes,
+                    shown=eq.shown,
                 )
             )
             settle()
@@ -1306,10 +1344,10 @@ def _interpreted(ir: IR) -> Callable[..., Any]:
         op, record, keywords = eq.op, eq.record, eq.keywords
         extra: Any = ()
         fn: Any = None
-        if op == "apply":
+        if op in ("apply", "reduce"):
             assert record is not None
             fn, extra = kernel_of(record), tuple(keywords.values())
-        elif op == "rule":
+        elif op in ("rule", "rule_reduce"):
             assert record is not None
             fn, extra = rule_of(record), keywords
         elif op == "part":
@@ -1367,6 +1405,11 @@ def _execute(plan: list[tuple[Any, ...]], env: dict[str, Any]) -> None:
                     env[name] = c
         elif op == "add":
             env[outs[0]] = values[0] + values[1]
+        elif op == "reduce":
+            env[outs[0]] = fn(*values[0].T)
+        elif op == "rule_reduce":
+            g, z, block = values
+            env[outs[0]] = _columns_helper(env["n"], *fn(g, z, *block.T))
         elif op == "seed":
             env[outs[0]] = env["grad_out"]
         elif op == "column":
@@ -1520,6 +1563,10 @@ def print_source(ir: IR) -> tuple[str, dict[str, Any]]:
                 text = f"{kernel(record)}({', '.join(args + constants)})"
             if ir.kind.get(out) == BLOCK:
                 comment = _joined(_nodes_text(eq.nodes), eq.note or eq.shown)
+        elif eq.op == "reduce":
+            assert eq.record is not None
+            text = f"{kernel(eq.record)}([*{eq.args[0]}.T])"
+            comment = _joined(_nodes_text(eq.nodes), f"{eq.shown} of every column")
         elif eq.op == "column":
             text = f"{eq.args[0]}[:, {eq.keywords['j']}]"
         elif eq.op == "stack":
@@ -1554,6 +1601,12 @@ def print_source(ir: IR) -> tuple[str, dict[str, Any]]:
             if len(targets) == 1:
                 text += "[0]"
             comment = _rule_comment(eq, ir)
+        elif eq.op == "rule_reduce":
+            record = eq.record
+            assert record is not None
+            g, z, block = eq.args
+            text = f"columns(n, *{rule(record)}({g}, {z}, *{block}.T))"
+            comment = _rule_comment(eq.copy(args=[g, z, f"{block}[:, i]"]), ir)
         elif eq.op == "part":
             record = eq.record
             assert record is not None and record.derivatives is not None

@@ -280,6 +280,24 @@ def test_a_lifted_node_read_by_a_scalar_node_is_taken_out_as_a_column() -> None:
     assert agree(lifted.grad(*columns), expected, rel=1e-12)
 
 
+def test_a_cross_entropy_lifts_into_array_ops_over_the_logits() -> None:
+    model = MLP(4, [5, 3], seed=2)
+    params = model.parameters()
+
+    def fn(a: Value, b: Value, c: Value, d: Value, y0: Value, y1: Value, y2: Value) -> Value:
+        return cross_entropy(model([a, b, c, d]), [y0, y1, y2])
+
+    lifted = trace(fn, 0.1, 0.2, 0.3, 0.4, 0.0, 1.0, 0.0, params=params)
+    source = lifted.source
+    assert "shift([*s2.T])" in source and "sum([*h2.T])" in source  # over every column
+    assert "ys = columns(n, y0, y1, y2)" in source  # the one-hot targets as one matrix
+    assert "[:, 0]" not in source and "put_column" not in source  # no column taken out
+    rng = np.random.default_rng(3)
+    columns = [rng.normal(size=5) for _ in range(4)] + list(np.eye(3)[rng.integers(0, 3, 5)].T)
+    scalar = trace(fn, 0.1, 0.2, 0.3, 0.4, 0.0, 1.0, 0.0, params=params, lift=False)
+    assert agree(lifted.grad(*columns), scalar.grad(*columns))
+
+
 def test_weights_that_are_constants_are_gathered_once_and_get_no_gradient() -> None:
     model = MLP(3, [4, 1], seed=1)  # traced without params=: its weights are constants
 
@@ -359,7 +377,9 @@ def test_lift_groups_alone_turns_each_layer_into_one_matmul_and_keeps_the_rest()
     lifted = T.lift_groups(ir)
     kinds = [eq.op if eq.op != "apply" else eq.record.python for eq in lifted.forward]
     assert kinds.count("matmul") == 3 and "dot" not in kinds
-    assert kinds.count("relu") == 2 and kinds[-1] == "sum"  # the sum of two columns stays
+    assert kinds.count("relu") == 2
+    assert str(lifted.forward[-1]).startswith("t")  # the sum of every column of the last layer
+    assert " = sum.columns s3" in str(lifted.forward[-1])  # s3 = a3 + b3, the last layer
     assert lifted.backward == [] and lifted.flat and not ir.flat  # a new IR; the old is kept
     assert len(lifted.forward) < len(ir.forward)
 
@@ -392,7 +412,7 @@ def test_backward_runs_the_program_without_input_gradients_and_agrees() -> None:
     prog = trace(fn, 0.5, -0.2, 1.0, params=params)
     X = np.array([[0.3, -1.2], [1.5, 0.2]])
     prog.backward(X[:, 0], X[:, 1], np.array([1.0, -1.0]))
-    assert set(prog._runs) == {"grad", "backward"}  # the second program, made at first use
+    assert set(prog._runs) == {("grad", False), ("backward", False)}  # made at first use
     backward_ir = T.drop_unread(prog.ir, inputs=False)
     assert "g_X" not in T.print_source(backward_ir)[0] and "g_X" in prog.source
 
@@ -457,3 +477,16 @@ def test_custom_ops_run_element_by_element_read_parameters_and_empty_batches(lif
     empty = prog(np.zeros(0))
     assert empty.shape == (0,)
     assert prog.grad(np.zeros(0))[1][0].shape == (0,)
+
+
+def test_one_sample_on_floats_gives_eagers_numbers_bit_for_bit() -> None:
+    fn, params = moons_loss()
+    lifted = trace(fn, 0.5, -0.2, 1.0, params=params)
+    point = (0.3, -1.2, -1.0)
+    leaves = [Value(v) for v in point]
+    out = fn(*leaves)
+    expected = grad(out, leaves + params)
+    value, inputs, param_grads = lifted.grad(*point)
+    assert value == out.data == lifted(*point)
+    assert inputs + param_grads == expected  # the float kernels, in eager's order
+    assert ("grad", True) in lifted._runs  # its unlifted twin, made at the first float call
