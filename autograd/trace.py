@@ -76,8 +76,6 @@ _RESERVED = set(keyword.kwlist) | {
     "add_at",
     "where",
 }
-# Kernels that are Python's own operators: the forward pass writes them as operators.
-_OPERATORS = {operator.add: "+", operator.sub: "-", operator.mul: "*"}
 
 
 class TraceMismatchError(ValueError):
@@ -1547,11 +1545,9 @@ def print_source(ir: IR) -> tuple[str, dict[str, Any]]:
             record = eq.record
             assert record is not None
             args = [arg(eq, k) for k in range(len(eq.args))]
-            if record.kernel in _OPERATORS:
-                text = f"{args[0]} {_OPERATORS[record.kernel]} {args[1]}"
-            elif record.kernel is operator.neg:
-                text = f"-{args[0]}"
-            elif record.form == ops.MATMUL:
+            if getattr(operator, record.python, None) is record.kernel or (
+                record.form == ops.MATMUL
+            ):  # an op whose kernel is Python's operator (+ - * and -x) reads as one
                 text = record.show(args)
             elif record.takes == ops.LIST:
                 text = f"{kernel(record)}([{', '.join(args)}])"
