@@ -238,7 +238,7 @@ class Program:
         self.ir: IR = differentiate(lift_groups(built) if lift else built)
         self.flat = self.ir.flat  # parameters as one array p (a lifted program)
         # one sample on floats runs the unlifted program: the eager kernels, bit for bit
-        self._built = built if self.flat else None
+        self._built = built if self.flat and leaves else None
         self._runs: dict[tuple[str, bool], Callable[..., Any]] = {}
         self._runs["grad", False] = _compiled(self.ir)
         self._source = ""
@@ -280,7 +280,7 @@ class Program:
     def __call__(self, *inputs: Any) -> Any:
         xs, n = self._prepare(inputs)
         if n is None:  # one sample: the float kernels, which NumPy does not see
-            return float(self._runner("grad", True)(*xs, *map(_data_of, self.params)))
+            return float(self._runner("grad", True)(*xs, *self._single_params()))
         with np.errstate(all="ignore"):
             out = self._runs["grad", False](*self._columns(xs, n), *self._param_data(n))
         return _per_sample(out, n)
@@ -343,7 +343,7 @@ class Program:
         list of floats, or (`summed=False`) as the program returned them."""
         if type(seed) is float:  # one sample: the float kernels, which NumPy does not see
             run = self._runner(variant, True)
-            out, input_grads, param_grads = run(*xs, *map(_data_of, self.params), grad_out=seed)
+            out, input_grads, param_grads = run(*xs, *self._single_params(), grad_out=seed)
             return out, input_grads, [float(g) for g in param_grads] if summed else param_grads
         run = self._runner(variant)
         with np.errstate(all="ignore"):  # sums over the batch: inf + -inf is nan, quietly
@@ -353,6 +353,13 @@ class Program:
             if summed:
                 param_grads = param_grads.tolist() if self.flat else _totals(param_grads, n)
         return out, input_grads, param_grads
+
+    def _single_params(self) -> list[Any]:
+        """The parameters' data for one sample: floats, or `p` for a lifted program that has
+        no unlifted twin (one without inputs: an L2 penalty)."""
+        if self.flat and self._built is None:
+            return self._param_data(None)
+        return list(map(_data_of, self.params))
 
     def _columns(self, xs: list[Any], n: int | None) -> list[Any]:
         """The inputs as the program takes them: a lifted program takes every input as a
@@ -982,6 +989,17 @@ def lift_groups(ir: IR) -> IR:
                 column[eqs[m].outs[0]] = (a, j)
                 absorbed.add(m)
             continue
+        if (
+            eq.record is ops.dot.record
+            and len(eq.args) >= 8
+            and all(map(fixed_leaf, eq.args))
+            and any(new.kind.get(a) == PARAM for a in eq.args)
+        ):  # a dot of parameters (an L2 penalty's Σp·p): one product of two gathered vectors
+            half = len(eq.args) // 2
+            u = gather([eq.args[:half]], "u", VECTOR)
+            v = u if eq.args[half:] == eq.args[:half] else gather([eq.args[half:]], "v", VECTOR)
+            out.append(eq.copy(op="vdot", args=[u, v]))
+            continue
         lifted = _try_group(i, eq, eqs, readers, column, cols, absorbed, new, fixed_leaf, gather)
         if lifted is not None:
             out += lifted
@@ -1189,6 +1207,12 @@ def differentiate(ir: IR) -> IR:
                 )
             )
             settle()
+        elif eq.op == "vdot":
+            u, v = eq.args
+            for a, other in ((u, v), (v, u)):
+                if differentiable(a):
+                    back.append(Equation([send(a)], "vdot_part", [g, other], eq.record))
+                    settle()
         elif eq.op == "reduce":
             (whole,) = eq.args
             target = send(whole)
@@ -1403,6 +1427,10 @@ def _execute(plan: list[tuple[Any, ...]], env: dict[str, Any]) -> None:
                     env[name] = c
         elif op == "add":
             env[outs[0]] = values[0] + values[1]
+        elif op == "vdot":
+            env[outs[0]] = values[0] @ values[1]
+        elif op == "vdot_part":
+            env[outs[0]] = _total_helper(values[0], 1) * values[1]
         elif op == "reduce":
             env[outs[0]] = fn(*values[0].T)
         elif op == "rule_reduce":
@@ -1531,7 +1559,7 @@ def print_source(ir: IR) -> tuple[str, dict[str, Any]]:
     if ir.constants:
         lines.append("    # ---- constants captured at trace time ----")
         lines += [f"    {name} = {_literal(value)}" for name, value in ir.constants.items()]
-    if ir.flat:
+    if ir.flat and ir.inputs:
         lines.append(f"    n = len({ir.inputs[0]})  # samples: one row each")
     lines.append(
         "    # ---- forward: "
@@ -1559,6 +1587,9 @@ def print_source(ir: IR) -> tuple[str, dict[str, Any]]:
                 text = f"{kernel(record)}({', '.join(args + constants)})"
             if ir.kind.get(out) == BLOCK:
                 comment = _joined(_nodes_text(eq.nodes), eq.note or eq.shown)
+        elif eq.op == "vdot":
+            text = f"{eq.args[0]} @ {eq.args[1]}"
+            comment = _joined(_nodes_text(eq.nodes), f"{eq.shown} of two gathered vectors")
         elif eq.op == "reduce":
             assert eq.record is not None
             text = f"{kernel(eq.record)}([*{eq.args[0]}.T])"
@@ -1597,6 +1628,9 @@ def print_source(ir: IR) -> tuple[str, dict[str, Any]]:
             if len(targets) == 1:
                 text += "[0]"
             comment = _rule_comment(eq, ir)
+        elif eq.op == "vdot_part":
+            text = f"total({eq.args[0]}, 1) * {eq.args[1]}"
+            comment = "dot's rule: g times the other vector, summed over the samples"
         elif eq.op == "rule_reduce":
             record = eq.record
             assert record is not None

@@ -250,6 +250,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 f"  {engine.removeprefix('stepgrad-')} moons step: {micrograd / ours:.0f}x faster "
                 f"than micrograd, {ours / step['torch-batched']:.2f}x the time of PyTorch batched"
             )
+    parts = W.lifted_parts(20 if args.quick else 300)
+    report["lifted_parts"] = parts
+    print(
+        "  the lifted step, part by part: "
+        + ", ".join(f"{name} {_seconds(t)}" for name, t in parts.items())
+    )
     for n in chain_sizes:
         cases = {e: (lambda e=e, n=n: W.chain(e, n)) for e in ENGINES}
         if n > 100_000:  # micrograd would need ~5 GB and minutes; torch-ops likewise

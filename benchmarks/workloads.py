@@ -539,3 +539,69 @@ def digits_step(engine: str, check: dict[str, Any] | None = None) -> Callable[[]
         return float(loss.item())
 
     return batched
+
+
+def lifted_parts(repeats: int = 200) -> dict[str, float]:
+    """Where the lifted moons step's time goes (seconds per step, medians): the parameters'
+    numbers gathered into one array (`p`), the program itself (matrices gathered by index
+    inside it, forward and backward), the gradients written back into 337 `.grad`s, the L2
+    program, and SGD over the 337 Values in Python."""
+    import statistics
+    import time
+
+    import autograd
+    from nn import MLP, l2_penalty, trace_loss
+
+    X, y = moons_data()
+    model = _with_weights(MLP(2, [16, 16, 1]), start_weights())
+    params = model.parameters()
+    traced = trace_loss(model, lambda score, t: (1 - t * score).relu(), X[0], y[0])
+    penalty = autograd.trace(lambda: l2_penalty(params, ALPHA), params=params)
+    prog = traced.program
+    X_array, y_array = np.array(X), np.array(y)
+    columns = prog._columns(traced._columns(X_array, y_array), len(X))
+    run = prog._runner("backward")
+    seed = np.full(len(X), 1.0 / len(X))
+    p = prog._param_data(len(X))
+    grads = run(*columns, *p, grad_out=seed)[2]
+
+    def gather() -> None:
+        prog._param_data(len(X))
+
+    def program() -> None:
+        run(*columns, *p, grad_out=seed)
+
+    def scatter() -> None:
+        for param, g in zip(params, grads.tolist()):
+            param.grad += g
+
+    def l2() -> None:
+        penalty.backward()
+
+    def sgd() -> None:
+        for param in params:
+            param.data -= LR * param.grad
+
+    def whole() -> None:
+        for param in params:
+            param.grad = 0.0
+        traced.backward(X_array, y_array) + penalty.backward()
+        sgd()
+
+    parts = {}
+    for name, fn in [
+        ("gather p", gather),
+        ("program", program),
+        ("scatter .grad", scatter),
+        ("L2 program", l2),
+        ("SGD", sgd),
+        ("whole step", whole),
+    ]:
+        fn()
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        parts[name] = statistics.median(times)
+    return parts

@@ -490,3 +490,19 @@ def test_one_sample_on_floats_gives_eagers_numbers_bit_for_bit() -> None:
     assert value == out.data == lifted(*point)
     assert inputs + param_grads == expected  # the float kernels, in eager's order
     assert ("grad", True) in lifted._runs  # its unlifted twin, made at the first float call
+
+
+def test_an_l2_penalty_of_the_parameters_is_one_product_of_a_gathered_vector() -> None:
+    from nn import l2_penalty
+
+    params = MLP(3, [4, 2], seed=5).parameters()
+    prog = trace(lambda: l2_penalty(params, 0.01), params=params)
+    assert "u = p[u_at]" in prog.source and "u @ u" in prog.source
+    eager = l2_penalty(params, 0.01)
+    out, inputs, totals = prog.grad()
+    assert inputs == [] and close(out, eager.data)
+    assert close(totals, grad(eager, params), 1e-12, 0.01)
+    for p in params:
+        p.grad = 0.0
+    assert close(prog.backward(), eager.data)
+    assert close([p.grad for p in params], [0.02 * p.data for p in params], 1e-12, 0.01)
