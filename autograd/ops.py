@@ -32,6 +32,7 @@ import builtins
 import inspect
 import math
 import operator
+import struct
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -251,7 +252,7 @@ def define(
 
         def apply(xs: Any) -> Any:
             xs = tuple(xs)
-            if Value not in map(type, xs):
+            if Value not in map(type, xs) and _no_values(xs):
                 return forward(xs)
             values = tuple([lift(x, op) for x in xs])
             return _record(op, forward([v._data for v in values]), values, rule)
@@ -264,7 +265,7 @@ def define(
                 raise ValueError(
                     f"{name} needs two sequences of one length, got {len(ws)} and {len(xs)}"
                 )
-            if Value not in map(type, ws + xs):
+            if Value not in map(type, ws + xs) and _no_values(ws + xs):
                 return forward(ws, xs)
             values = tuple([lift(v, op) for v in ws + xs])
             data = [v._data for v in values]
@@ -273,8 +274,8 @@ def define(
     elif arity == 1:
 
         def apply(x: Any) -> Any:
-            if type(x) is Value:
-                return _record(op, forward(x._data), (x,), rule)
+            if type(x) is Value or (type(x) is not float and isinstance(x, Value)):
+                return _record(op, forward(x._data), (x,), rule)  # a subclass of Value too
             return forward(x)
 
     elif arity == 2:
@@ -285,8 +286,10 @@ def define(
                     y = lift(y, op)
             elif type(y) is Value:
                 x = lift(x, op)
-            else:
+            elif _no_value(x) and _no_value(y):
                 return forward(x, y)
+            else:  # a subclass of Value
+                x, y = lift(x, op), lift(y, op)
             return _record(op, forward(x._data, y._data), (x, y), rule)
 
     else:
@@ -294,7 +297,7 @@ def define(
         def apply(*xs: Any) -> Any:
             if count > 0 and len(xs) != count:
                 raise TypeError(f"{name}() takes {count} inputs, got {len(xs)}")
-            if Value not in map(type, xs):
+            if Value not in map(type, xs) and _no_values(xs):
                 return forward(*xs)
             values = tuple([lift(x, op) for x in xs])
             return _record(op, forward(*[v._data for v in values]), values, rule)
@@ -307,6 +310,16 @@ def define(
     record.function = made
     rule.op_record = record  # type: ignore[attr-defined]
     return made
+
+
+def _no_value(x: Any) -> bool:
+    """True unless x is a Value of a subclass (plain Values are caught by `type(x) is Value`
+    before this is asked, and a float answers at the first test)."""
+    return type(x) is float or not isinstance(x, Value)
+
+
+def _no_values(xs: tuple[Any, ...]) -> bool:
+    return not builtins.any([isinstance(x, Value) for x in xs])
 
 
 def _doc(record: Op) -> str:
@@ -352,16 +365,21 @@ def inputs_of(fn: Callable[..., Any], skip: int = 0) -> int:
 
 # ---- ops with a constant: one rule, the constant bound to it (shown as `**2`, `leaky_relu`) ----
 
-_bound_rules: dict[tuple[Rule, float], tuple[str, Rule]] = {}
+_bound_rules: dict[tuple[Rule, float | bytes], tuple[str, Rule]] = {}
+_bits = struct.Struct("<d").pack
 
 
 def _bind(rule: Rule, constant: str, value: float, op: Callable[[float], str]) -> tuple[str, Rule]:
-    """Return (op name, rule with the constant bound), both made once per constant value."""
-    found = _bound_rules.get((rule, value))
+    """Return (op name, rule with the constant bound), both made once per constant value.
+
+    Keyed by the value, except where == does not tell values apart: ±0.0 (-0.0 == 0.0, yet
+    x·-0.0 is not x·0.0) and nan (nan != nan) are keyed by their bits."""
+    key = (rule, value) if value and value == value else (rule, _bits(value))
+    found = _bound_rules.get(key)
     if found is None:
         found = (op(value), partial(rule, **{constant: value}))
         if len(_bound_rules) < 4096:  # bounded: a program sweeping exponents stays small
-            _bound_rules[(rule, value)] = found
+            _bound_rules[key] = found
     return found
 
 

@@ -43,8 +43,11 @@ class Step:
         return f"{self.name(self.node)}{formula(self.node, self.name)} = {_num(self.node.data)}"
 
     def __str__(self) -> str:
-        flows = ", ".join(f"{self.name(p)} += {_num(c)}" for p, c in self.sent)
-        arrow = f"   -> {flows}" if flows else "   (leaf: gradient complete)"
+        flows = ", ".join(f"{self.name(p)} += {_num(c)}" for p, c in self.sent if c is not None)
+        if flows:
+            arrow = f"   -> {flows}"
+        else:  # None: a rule that sends no gradient (torch's convention)
+            arrow = "   (sends no gradient)" if self.sent else "   (leaf: gradient complete)"
         return (
             f"step {self.index}/{self.total}  {self.expression()}   grad {_num(self.grad)}{arrow}"
         )
