@@ -28,7 +28,13 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks import workloads as W
+# One BLAS thread, set before NumPy loads. The lifted programs' matrix products are small
+# (16 x 10,000 at most here); on a shared 2-core machine OpenBLAS's thread hand-offs cost more
+# than they save (the 10,000-point lifted step took 3x as long with 2 threads). PyTorch keeps
+# its own thread pool. Set OPENBLAS_NUM_THREADS yourself to measure otherwise.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from benchmarks import workloads as W  # noqa: E402  (after the BLAS setting above)
 
 ENGINES = ["stepgrad", "micrograd", "torch-ops", "torch-batched"]
 COLUMNS = [
@@ -160,7 +166,13 @@ def memory_per_node(engine: str, links: int) -> dict[str, float] | str:
 
 SCALING_SCRIPT = """
 import gc, json, statistics, sys, time
-from benchmarks import workloads as W
+# One BLAS thread, set before NumPy loads. The lifted programs' matrix products are small
+# (16 x 10,000 at most here); on a shared 2-core machine OpenBLAS's thread hand-offs cost more
+# than they save (the 10,000-point lifted step took 3x as long with 2 threads). PyTorch keeps
+# its own thread pool. Set OPENBLAS_NUM_THREADS yourself to measure otherwise.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from benchmarks import workloads as W  # noqa: E402  (after the BLAS setting above)
 V = W._scalar(sys.argv[1])
 n = int(sys.argv[2])
 forward, backward = [], []
@@ -238,7 +250,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     gc.collect()
     gc.freeze()
     shown = f"medians of {rounds} rounds" if rounds > 1 else "one round"
-    print(f"stepgrad benchmarks on {report['machine']} ({shown})")
+    blas = os.environ.get("OPENBLAS_NUM_THREADS")
+    report["openblas_threads"] = blas
+    print(f"stepgrad benchmarks on {report['machine']} ({shown}; OpenBLAS threads: {blas})")
     print(f"{'workload':<28}" + "".join(f"{e:>20}" for e in COLUMNS))
     add("moons_step", moons(rounds))
     step = rows[-1]["results"]
