@@ -419,18 +419,31 @@ def lift(x: object, op: str) -> Value:
         leaf.grad = 0.0
         leaf._label = leaf.op = ""
         leaf.parents = ()
-        leaf._backward = leaf._hooks = leaf._site = None
+        leaf._backward = leaf._hooks = None
+        leaf._site = LIFTED  # a leaf has no creation site to note: this says where it came from
         leaf._order = _next_order()
         return leaf
     if isinstance(x, Value):
         return x
     try:
-        return Value(to_float(x, "the other operand"))
+        constant = Value(to_float(x, "the other operand"))
     except TypeError as error:
         raise TypeError(
             f"unsupported operand for {op}: {type(x).__name__}: {error} "
             "(a Value mixes with int, float, bool, NumPy real scalars and other Values)"
         ) from None
+    constant._site = LIFTED
+    return constant
+
+
+# The `_site` of a leaf that an op made from a plain number (the 2 of `x / 2`, a loss's target):
+# drawings show such a leaf as a constant, not as an input someone chose to differentiate.
+LIFTED = "a number an op turned into a constant leaf"
+
+
+def is_constant(node: Value) -> bool:
+    """Return True for a leaf that an op made from a plain number (`x / 2` makes the 2)."""
+    return node._site is LIFTED
 
 
 def _data(x: object, op: str) -> float:

@@ -115,7 +115,9 @@ def unrolled_graph(units: int = 2, steps: int = 3) -> tuple[Value, dict[Value, s
         for i, unit in enumerate(h):
             unit.label = f"h{t}[{i}]"
         y.label = f"y{t}"
-        error = (y - Value(target, f"target{t}")) ** 2
+        difference = y - target  # the target is a number: the drawing shows it as a constant
+        difference.parents[1].label = f"target{t}"
+        error = difference**2
         error.label = f"error{t}"
         errors.append(error)
         for node in topological_order(error):
@@ -137,7 +139,10 @@ def unrolled_drawing(out: str) -> list[str]:
         for n in topological_order(loss)
         if not n.op and n not in box and n.label and not n.label.startswith("h")
     ]
-    title = "the cell unrolled over 3 time steps: the same weights wx, wh, b, wy, c feed every box"
+    title = (
+        "the cell unrolled over 3 time steps: each box draws the shared weights again "
+        "(dashed after the first)"
+    )
     os.makedirs(out, exist_ok=True)
     try:
         return [

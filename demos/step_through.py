@@ -7,7 +7,7 @@ to each input: the chain rule, one multiplication at a time.
     $ python -m demos.step_through                 # print every step
     $ python -m demos.step_through --pause         # wait for Enter between steps
     $ python -m demos.step_through --out out/steps # one picture per step, current node in yellow
-    $ python demos/step_through.py --pdb           # stop in pdb just before backward (README)
+    $ python demos/step_through.py --pdb           # stop in pdb just before backward (docs)
 """
 
 from __future__ import annotations
@@ -72,12 +72,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pause", action="store_true", help="wait for Enter after each step")
     parser.add_argument("--out", help="write one PNG per step to this folder")
     parser.add_argument(
-        "--pdb", action="store_true", help="stop in pdb just before z.backward(), as in the README"
+        "--pdb", action="store_true", help="stop in pdb just before z.backward(), as in the docs"
     )
     args = parser.parse_args(argv)
     if args.pdb:
         z = expression()
-        breakpoint()  # the README's pdb session starts here
+        breakpoint()  # docs/seeing-backprop.md's pdb session starts here
         z.backward()
         print(f"after backward: z.grad = {z.grad}")
         return

@@ -42,7 +42,8 @@ for the story; run this beside it to try each step, look at each graph and check
 
 Run it top to bottom (*Run All*). It needs stepgrad with the `notebook` extra
 (`make test` installs it, or `pip install -e '.[notebook]'`) and Graphviz's `dot` for the
-drawings. PyTorch and matplotlib are optional: without them one cell each says it skipped.
+drawings. PyTorch is optional: without it, its cell shows the numbers PyTorch 2.13 gave when
+they were recorded for the tests.
 """),
     md("""
 ## The lecture's names in stepgrad
@@ -154,6 +155,66 @@ data, grad), each op a small circle, and data flows left to right. All gradients
 """),
     code("to_dot(L)", "draw"),
     md("""
+### Inside stepgrad: what `a * b` does
+
+The lecture writes `__mul__` into its `Value`: it makes `out = Value(self.data * other.data,
+(self, other), '*')` and a closure `_backward` that does `self.grad += other.data * out.grad`
+(and the same for `other`). Here is stepgrad's own code for each part, read from the engine
+itself with `inspect`. The operator hands the work to the op function in `autograd/ops.py`:
+"""),
+    code(
+        """
+import inspect
+import textwrap
+
+from autograd import ops
+
+
+def show(obj):
+    \"\"\"Print the engine's code for obj, and the comment above it, as its file has them.\"\"\"
+    target = obj if inspect.isroutine(obj) or inspect.isclass(obj) else type(obj)
+    code = (inspect.getcomments(target) or "") + inspect.getsource(target)
+    print(textwrap.dedent(code))
+
+
+show(Value.__mul__)
+show(Value.__add__)
+""",
+        "engine-operators",
+    ),
+    md("""
+The op function computes the number and records the node: its data, its parents in order, and
+its *rule*. This is the code that runs for `a * b` (every op is made by the same `define`, your
+own ops too):
+"""),
+    code("show(ops.mul)", "engine-op"),
+    md("""
+The rule is the lecture's `_backward`, with the formula above it. Compare it with the lecture's
+closure:
+"""),
+    code(
+        """
+show(ops.mul_backward)
+show(ops.add_backward)
+""",
+        "engine-rules",
+    ),
+    md("""
+What stepgrad does differently, and why:
+
+- **The rule returns the contributions, `(g·y, g·x)`, instead of adding them into `.grad`.**
+  The caller decides what to do with them: `backward()` adds them up, `backward_steps` shows
+  them one node at a time, and `grad()` returns them without touching any `.grad`.
+- **One named function per op, not a new closure per node.** Every `*` node points at the same
+  `mul_backward`: a debugger's stack says `mul_backward` rather than `<lambda>`, and no node
+  refers to itself, so a graph is freed by reference counting as soon as you drop it.
+- **The same rule runs on floats, on `Value`s and on NumPy arrays.** Written with operators, it
+  computes plain numbers in `backward()`, builds a graph under `grad(create_graph=True)` (which
+  is where second derivatives come from), and runs on whole batches in a traced program.
+- **`parents` is a tuple, in order.** The lecture's `_prev` is a set, so `a * a` would have one
+  parent; here it has two, and the rule's contributions line up with them.
+"""),
+    md("""
 ## 3. Backpropagation by hand
 
 Start at the output: `dL/dL = 1`. Then walk backwards. Every op knows only its own local
@@ -176,6 +237,12 @@ for v in (L, d, f, e, c, a, b):
 """,
         "manual-L",
     ),
+    md("""
+`local_grads` is how a node hands its rule the numbers: the arriving gradient `g`, its own
+output `z` and its parents' data, in order. It is the lecture's `_backward()` minus the
+`+=`: it returns what `_backward` would add.
+"""),
+    code("show(Value.local_grads)", "engine-local-grads"),
     code("to_dot(L)", "draw"),
     md("""
 Check against the numbers, as the lecture does: nudge each leaf by `h` and watch `L` move.
@@ -315,6 +382,55 @@ print("gradcheck:", gradcheck(neuron_of, [2.0, -3.0, 0.0, 1.0, 6.881373587019543
         "backward-neuron",
     ),
     md("""
+### Inside stepgrad: the topological sort and the backward pass
+
+The lecture's `build_topo` is a recursive depth-first search that appends a node after its
+children. stepgrad's walk is a loop instead: it gathers every node reachable from the output in
+a list that grows while it is read, then sorts it by creation number. Every node is made after
+its parents, so creation order is already a topological order:
+"""),
+    code(
+        """
+import importlib
+
+engine = importlib.import_module("autograd.backward")  # the module, not the function
+show(topological_order)
+show(engine._order)
+""",
+        "engine-walk",
+    ),
+    md("""
+Why: Python stops a recursion about 1,000 calls deep, so the lecture's `build_topo` fails on a
+chain of a few thousand nodes (an unrolled RNN, a long sum); a loop has no such limit, and a
+chain of a million nodes works. The walk keeps what it has seen in a set of its own and writes
+nothing on the nodes, so threads whose graphs share a model's parameters can walk at once.
+
+The lecture's `backward()` sets `self.grad = 1` and calls every node's `_backward()` in reverse
+topological order, each adding into its parents' `.grad`. stepgrad's pass is one generator,
+`_pass`, used by `backward()`, `backward_steps` and `grad()` alike:
+"""),
+    code(
+        """
+show(engine._pass)
+show(engine.backward)
+""",
+        "engine-pass",
+    ),
+    md("""
+What it does differently, and why:
+
+- **This pass's gradients live in a dict of their own, `fresh`, never in `.grad`.** The
+  lecture's `_backward` reads `out.grad`, which already holds whatever an earlier `backward()`
+  left there, so a second call without zeroing counts old gradients again. Here each node's
+  gradient for this pass is complete when the node's turn comes; `backward()` then adds it to
+  `.grad` once. Two calls add exactly twice.
+- **A rule receives numbers, or nodes.** On the plain path the rule gets floats (`node._data`)
+  and builds nothing, which is fast; with `as_values` (`grad(create_graph=True)`) it gets
+  `Value`s and records a graph of the backward pass itself.
+- **A generator, so the same loop can stop after every node**: `backward_steps` yields its
+  steps, and a debugger stopped in `mul_backward` shows `_pass` one frame up.
+"""),
+    md("""
 The lecture's bug: when a value is used twice, its gradient must be the *sum* of what both uses
 send back. `b = a + a` has `db/da = 2`. A `_backward` that *sets* `.grad` instead of adding to
 it gets 1. stepgrad adds, and its graph keeps both edges (`parents` is `(a, a)`):
@@ -393,24 +509,37 @@ The version from `exp` has more nodes, and each one's gradient is on show:
     md("""
 ## 6. The same numbers from PyTorch
 
-PyTorch does the same on tensors. Its numbers, in float64, match ours (this cell skips itself
-when PyTorch is not installed):
+PyTorch does the same on tensors. Its numbers, in float64, match ours. Where PyTorch is
+installed this cell runs it; elsewhere it reads the numbers PyTorch gave for this very neuron
+when they were recorded for the tests (`python -m tests.oracle.record` writes
+`tests/oracle/torch_float64.json`):
 """),
     code(
         """
+import json
+from pathlib import Path
+
+import autograd
+
+start = {"x1": 2.0, "w1": -3.0, "x2": 0.0, "w2": 1.0, "b": 6.8813735870195432}
 try:
     import torch
 except ImportError:
-    print("PyTorch is not installed: comparison skipped (pip install torch to run it)")
+    recording = Path(autograd.__file__).parents[1] / "tests" / "oracle" / "torch_float64.json"
+    recorded = json.loads(recording.read_text(encoding="utf-8"))
+    args = ", ".join(repr(v) for v in start.values())
+    t_o, t_grads = recorded["cases"][f"test_engine.lecture_neuron_in_torch({args})"]
+    print(f"PyTorch {recorded['torch']}, as recorded on {recorded['recorded']}:")
 else:
-    start = {"x1": 2.0, "w1": -3.0, "x2": 0.0, "w2": 1.0, "b": 6.8813735870195432}
     t = {k: torch.tensor(v, dtype=torch.double, requires_grad=True) for k, v in start.items()}
-    t_o = torch.tanh(t["x1"] * t["w1"] + t["x2"] * t["w2"] + t["b"])
-    t_o.backward()
-    o, leaves = versions["built-in tanh"]
-    print(f"o         torch {t_o.item(): .6f}   stepgrad {o.data: .6f}")
-    for v in leaves:
-        print(f"{v.label + '.grad':9} torch {t[v.label].grad.item(): .6f}   stepgrad {v.grad: .6f}")
+    out = torch.tanh(t["x1"] * t["w1"] + t["x2"] * t["w2"] + t["b"])
+    out.backward()
+    t_o, t_grads = out.item(), [t[k].grad.item() for k in start]
+    print(f"PyTorch {torch.__version__}, live:")
+o, leaves = versions["built-in tanh"]
+print(f"o         torch {t_o: .6f}   stepgrad {o.data: .6f}")
+for v, t_grad in zip(leaves, t_grads):
+    print(f"{v.label + '.grad':9} torch {t_grad: .6f}   stepgrad {v.grad: .6f}")
 """,
         "torch",
     ),
@@ -438,16 +567,19 @@ print(model(x))
         "mlp",
     ),
     md("""
-The graph of one prediction already has 71 nodes, too many for a picture in a notebook. `draw`
-writes it to a file instead (`.svg`, `.png` or `.pdf`); open `mlp.svg` from the file browser and
-zoom in. `group=True` puts a box around each layer and each neuron.
+The graph of one prediction has 71 nodes. `group=True` puts a box around each layer and each
+neuron, and the layers stand side by side, left to right, each a column: its inputs, its
+weights, then its neurons. At full size it is wider than the notebook, so it sits in a box that
+scrolls sideways (`draw(model(x), "mlp.svg", group=True)` writes the same drawing to a file).
 """),
     code(
         """
-from autograd import draw
+from IPython.display import HTML
 
-path = draw(model(x), "mlp.svg", group=True)
-print(f"wrote {path}: {len(topological_order(model(x)))} nodes")
+print(f"{len(topological_order(model(x)))} nodes")
+svg = to_dot(model(x), group=True).pipe(format="svg", encoding="utf-8")
+svg = svg[svg.index("<svg") :].replace("<svg", '<svg style="max-width: none"', 1)  # full size
+HTML(f'<div style="overflow: auto; max-height: 40em">{svg}</div>')
 """,
         "draw-mlp",
     ),
@@ -545,7 +677,8 @@ print(f"largest difference between the two models' weights: {gap}")
 
 - `stepper.ipynb` plays a neuron's and a small MLP's training step frame by frame: forward,
   error, backward, update.
-- `python -m demos.moons` trains micrograd's two-moons classifier; the README lists the others.
+- `python -m demos.moons` trains micrograd's two-moons classifier; `docs/gallery.md` lists the
+  other demos.
 """),
 ]
 

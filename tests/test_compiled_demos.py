@@ -364,17 +364,16 @@ def test_compiled_demo_batch_outputs_are_the_eager_ones(capsys: Any) -> None:
     assert shown == pytest.approx(eager, abs=5e-7)  # printed to 6 decimals
 
 
-# ---- the README's "Compiled replay" section ----
+# ---- the "Compiled replay" page, docs/compiled.md ----
 
 
-def test_readme_compiled_replay_runs_as_written_and_shows_the_source_it_prints(
+def test_the_compiled_replay_page_runs_as_written_and_shows_the_source_it_prints(
     capsys: Any,
 ) -> None:
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Compiled replay")[1].split("\n## ")[0]
+    section = (ROOT / "docs" / "compiled.md").read_text()
     first, shown, training = re.findall(r"```python\n(.*?)```", section, re.S)[:3]
     namespace: dict[str, Any] = {}
-    exec(compile(first, "README.md", "exec"), namespace)
+    exec(compile(first, "compiled.md", "exec"), namespace)
     assert capsys.readouterr().out == shown + "\n"  # print adds one newline to the source
     prog, xs = namespace["prog"], namespace["xs"]
     # the numbers its comments quote: tanh(x·w + b) by hand
@@ -386,5 +385,5 @@ def test_readme_compiled_replay_runs_as_written_and_shows_the_source_it_prints(
         np.tanh(xs * -2.0 + 0.3), abs=5e-9
     )
     # the training loop trains: the loss falls from ln 3 (three classes) to near 0
-    exec(compile(training, "README.md", "exec"), namespace)
+    exec(compile(training, "compiled.md", "exec"), namespace)
     assert namespace["loss"] < 0.05 < math.log(3)

@@ -491,9 +491,35 @@ def _line_of(text: str) -> int:
     raise LookupError(text)
 
 
+# ---- the micrograd lecture's neuron (notebooks/micrograd_lecture.ipynb prints these numbers) ----
+
+LECTURE_NEURON = (2.0, -3.0, 0.0, 1.0, 6.8813735870195432)  # x1, w1, x2, w2, b: o = 1/√2
+
+
+def lecture_neuron_in_torch(torch: Any, *start: float) -> list[Any]:
+    """o = tanh(x1·w1 + x2·w2 + b) and its gradient with respect to each input, in torch."""
+    t = [torch.tensor(v, dtype=torch.double, requires_grad=True) for v in start]
+    x1, w1, x2, w2, b = t
+    out = torch.tanh(x1 * w1 + x2 * w2 + b)
+    out.backward()
+    return [out.item(), [v.grad.item() for v in t]]
+
+
+def test_the_lecture_neuron_is_torchs_to_the_last_bit() -> None:
+    leaves = [Value(v) for v in LECTURE_NEURON]
+    x1, w1, x2, w2, b = leaves
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    o.backward()
+    assert math.isclose(o.data, 1 / math.sqrt(2), rel_tol=1e-15)  # by hand: b = atanh(1/√2) + 6
+    for source, (out, grads) in torch_float64(lecture_neuron_in_torch, *LECTURE_NEURON):
+        assert same(o.data, out), source
+        assert all(same(v.grad, g) for v, g in zip(leaves, grads)), source
+
+
 # ---- the cases recorded by tests/oracle/record.py ----
 
 
 def torch_cases() -> Iterator[Case]:
     """Every (fn, args) this module compares with torch; tests/oracle/record.py records them."""
     yield from ((derivatives_in_torch, (x0,)) for x0 in THIRD_DERIVATIVE_POINTS)
+    yield lecture_neuron_in_torch, LECTURE_NEURON

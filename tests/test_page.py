@@ -58,7 +58,7 @@ def test_backward_frames_follow_the_engines_steps_without_touching_grads() -> No
     z.label = "z"
     frames = playback(z).frames
     assert x.grad == 0.0 and [f.phase for f in frames] == ["backward"] * 3
-    assert "x: dz/dx = 3  ->  sends 1 × 3 = 3" in frames[0].text
+    assert "x: ∂z/∂x = 3  ->  sends 1 × 3 = 3" in frames[0].text
     assert [f.node for f in frames] == [z, w, x]  # outputs first, as backward() goes
     assert [(c.node, c.field, c.new, c.old) for f in frames for c in f.changes] == [
         (z, "grad", "1", "?"),
@@ -94,7 +94,7 @@ def test_error_frame_shows_the_output_and_its_seed_gradient() -> None:
     frames = playback(z, forward=True).frames
     (error,) = [f for f in frames if f.phase == "error"]
     assert error.node is z and [(c.field, c.new) for c in error.changes] == [("grad", "1")]
-    assert f"the output z = {g4(math.tanh(-0.7))}" in error.text and "dz/dz = 1" in error.text
+    assert f"the output z = {g4(math.tanh(-0.7))}" in error.text and "∂z/∂z = 1" in error.text
     assert [f.phase for f in frames] == ["forward"] * 4 + ["error"] + ["backward"] * 6
 
 
@@ -110,7 +110,7 @@ def test_update_frames_apply_gradient_descent_to_each_parameter() -> None:
         f"0.3 → {g4(new_b)}",
     ]
     lines = update[0].text.splitlines()
-    assert lines[1] == "  w <- w - 0.1 × dz/dw"
+    assert lines[1] == "  w <- w - 0.1 × ∂z/∂w"
     assert lines[2] == f"    = -2 - 0.1 × {g4(0.5 * slope)}"  # "=" under "<-"
     assert lines[3] == f"    = {g4(new_w)}   (was -2)"
     dw, db = grad(z, [w, b])  # and the engine agrees
@@ -259,3 +259,13 @@ def test_bad_animate_options_are_refused_at_the_call(options, error, match) -> N
         animate(z, "page.svg")
     with pytest.raises(TypeError, match="animate needs a Value"):
         animate([z])  # type: ignore[call-overload]
+
+
+def test_a_dotted_parameter_name_reads_as_one_symbol_in_the_page_text() -> None:
+    w = Value(0.5, "layers.2.neurons.0.w.3")
+    loss = w * w
+    loss.label = "loss"
+    texts = [f.text for f in playback(loss, params=[w], lr=0.1).frames]
+    assert any("∂loss/∂(layers.2.neurons.0.w.3) = 1" in t for t in texts)  # a leaf's arrival
+    assert any("× ∂loss/∂(layers.2.neurons.0.w.3)\n" in t for t in texts)  # its update
+    assert not any("dloss/dlayers" in t for t in texts)

@@ -265,3 +265,41 @@ def test_two_pages_in_one_document_play_independently(tmp_path) -> None:  # type
             )
             == "#3"
         )  # ... u * v, unlabelled, is #3 in its own page
+
+
+def test_home_after_end_brings_back_the_opening_view(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    model, loss = mlp_loss()
+    path = animate(loss, tmp_path / "mlp.html", forward=True, params=model, lr=0.05)
+    with chromium_page(1200, 800) as page:
+        page.goto(path.resolve().as_uri())
+        opening, first = view_box(page), state(page)
+        page.keyboard.press("End")  # the last update, far from where the page opened
+        assert view_box(page) != pytest.approx(opening)
+        page.keyboard.press("Home")
+        assert state(page) == first
+        assert view_box(page) == pytest.approx(opening)
+
+
+def test_a_shared_leaf_drawn_in_every_box_shows_the_same_numbers_in_each(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    w = Value(0.5, "w")  # one weight read by two time steps, each in a box of its own
+    wx0 = w * Value(1.0, "x0")
+    h0 = wx0.tanh()
+    wh0 = w * h0
+    s1 = wh0 + Value(2.0, "x1")
+    h1 = s1.tanh()
+    h1.label = "h1"
+    box = {wx0: "step 0", h0: "step 0", wh0: "step 1", s1: "step 1", h1: "step 1"}
+    path = animate(h1, tmp_path / "rnn.html", group=box)
+    with chromium_page() as page:
+        page.goto(path.resolve().as_uri())
+        drawn = page.evaluate(
+            "Array.from(document.querySelectorAll(\"g[data-sg^='v']\"), "
+            "g => g.getAttribute('data-sg'))"
+        )
+        (copy,) = [ident for ident in drawn if "_" in ident]  # w, drawn again in the second box
+        original = copy.split("_")[0]
+        assert cell(page, copy) == cell(page, original) == ["w", "data 0.5", "grad ?"]
+        page.keyboard.press("End")  # w is the last leaf of the backward pass
+        assert cell(page, copy) == cell(page, original)
+        assert cell(page, copy)[2] != "grad ?"
+        assert "sg-current" in classes(page, copy) and "sg-current" in classes(page, original)

@@ -8,8 +8,8 @@ formulas decide the answer, not calculus.
   threshold (x = 20 exactly, one ulp either side, and 1e-6 either side).
 
 Each case's numbers come from torch (recorded by tests/oracle/record.py, and live where torch is
-installed). The engine matches torch everywhere here except at the second derivatives the README's
-"Numbers" section lists as differences; for those the test checks that the difference is exactly
+installed). The engine matches torch everywhere here except at the second derivatives that
+docs/numbers.md lists as differences; for those the test checks that the difference is exactly
 the documented one.
 """
 
@@ -153,7 +153,7 @@ SECOND_DERIVATIVE_POINTS = (
         )
     ]
 )
-# Where the engine and torch differ, as the README's "Numbers" section says. At x = 0 the local
+# Where the engine and torch differ, as docs/numbers.md says. At x = 0 the local
 # derivatives of pow are masked (`where`); torch's `where` sends a 0 into the branch it did not
 # pick, and 0 · (-inf) there makes its second derivatives nan; stepgrad's picks one branch for a
 # number, so the unused one is not in the graph and those entries are 0. At softplus's threshold

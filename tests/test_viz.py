@@ -57,7 +57,7 @@ def test_dot_source_shows_every_nodes_label_data_and_grad() -> None:
 def test_a_node_used_twice_has_two_edges_into_its_op() -> None:
     a, b, c = small()
     source = to_dot(b).source
-    assert source.count("v1 -> o2") == 2
+    assert source.count("v1:e -> o2") == 2  # from the record's downstream side
     assert 'o2 [id="o2" label=<*> shape=circle' in source
 
 
@@ -149,6 +149,151 @@ def test_a_plain_expressions_b_is_an_input_and_params_override_the_default() -> 
     source = to_dot(out, params=model, legend=False).source  # a Module gives its parameters
     assert "parameter" not in source.split("node [", 1)[0]  # no legend
     assert source.count(COLORS["parameter"]) == 3
+
+
+def test_a_number_an_op_made_into_a_leaf_is_a_constant_not_an_input() -> None:
+    x = Value(3.0, "x")
+    y = (x - 1.0) / 2  # the 1 and the 2 are constants: nobody differentiates by them
+    source = to_dot(y).source
+    place = {node: k for k, node in enumerate(topological_order(y), 1)}
+    one, two = y.parents[0].parents[1], y.parents[1]
+    assert COLORS["input"] in record(source, place[x])
+    assert COLORS["constant"] in record(source, place[one])
+    assert COLORS["constant"] in record(source, place[two])
+    assert ">constant</FONT>" in source  # named in the legend
+    model = MLP(2, [1], seed=0)
+    loss = hinge_loss([model([1.0, -1.0])], [1.0])  # a target and the mean's divisor
+    drawn = to_dot(loss, params=model).source
+    constants = [
+        n for n in topological_order(loss) if COLORS["constant"] in record(drawn, _at(n, loss))
+    ]
+    assert {n.data for n in constants} >= {1.0}
+    assert all(not n.op and n not in model.parameters() for n in constants)
+
+
+def _at(node: Value, root: Value) -> int:
+    return topological_order(root).index(node) + 1
+
+
+# ---- layout: what the eye follows ----
+
+
+def _plain(source: str) -> tuple[dict[str, tuple[float, ...]], list[tuple[str, str, list[float]]]]:
+    """dot's layout as numbers: {node: (x, y, width, height)} and [(tail, head, points)]."""
+    text = subprocess.run(
+        ["dot", "-Tplain"], input=source, capture_output=True, text=True, check=True
+    ).stdout
+    nodes, edges = {}, []
+    for line in text.splitlines():
+        parts = line.split()
+        if parts[0] == "node":
+            nodes[parts[1]] = tuple(float(v) for v in parts[2:6])
+        elif parts[0] == "edge" and "invis" not in parts:  # drawn edges only
+            count = int(parts[3])
+            edges.append((parts[1], parts[2], [float(v) for v in parts[4 : 4 + 2 * count]]))
+    return nodes, edges
+
+
+def _moons_like_mlp_loss() -> tuple[MLP, Value]:
+    model = MLP(2, [3, 2, 1], seed=0)
+    score = model([Value(1.0, "x0"), Value(-1.0, "x1")])
+    loss = (1 - score).relu()
+    loss.label = "loss"
+    loss.backward()
+    return model, loss
+
+
+@needs_dot
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_edges_meet_a_record_at_its_sides_never_across_its_cells(rankdir: str) -> None:
+    _, loss = _moons_like_mlp_loss()
+    nodes, edges = _plain(to_dot(loss, group=True, rankdir=rankdir).source)
+    across = 0 if rankdir == "LR" else 1  # the axis data flows along
+    flat = {(t, h) for t, h, _ in edges if nodes[t][across] == nodes[h][across]}  # one rank
+    assert flat  # a neuron's weights stand in one column with its dot
+    for tail, head, points in edges:
+        for name, leaves in ((tail, True), (head, False)):
+            if not name.startswith("v"):
+                continue
+            x, y, width, height = nodes[name]
+            sides = {  # the side an edge must meet: downstream for a tail, upstream for a head
+                "e": x + width / 2,
+                "w": x - width / 2,
+                "n": y + height / 2,  # dot's plain output counts y upwards
+                "s": y - height / 2,
+            }
+            wanted = (("e" if leaves else "w") if across == 0 else ("s" if leaves else "n"),)
+            if (tail, head) in flat:  # a weight beside its dot: any side, never inside
+                wanted = ("e", "w", "n", "s")
+            ends = [points[:2], points[-2:]]  # dot may list a flat edge's points backwards
+            gap = min(
+                abs(end[0 if side in "ew" else 1] - sides[side]) for end in ends for side in wanted
+            )
+            assert gap < 0.15, f"{tail} -> {head} meets {name} inside it"
+
+
+@needs_dot
+def test_dot_lays_out_grouped_networks_and_an_unrolled_rnn_without_a_warning() -> None:
+    from demos.rnn import unrolled_graph
+
+    lecture = MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", seed=0)
+    roots = [(lecture([2.0, 3.0, -1.0]), True), unrolled_graph()]
+    model = MLP(2, [4, 4, 1], seed=0)
+    xs = [[2.0, 3.0], [3.0, -1.0], [0.5, 1.0], [1.0, 1.0], [-1.0, 2.0], [0.3, -0.7], [1.5, 0.2]]
+    roots.append((hinge_loss([model(x) for x in xs], [1.0, -1.0] * 3 + [1.0]), True))
+    for root, group in roots:
+        for rankdir in ("LR", "TB"):
+            source = to_dot(root, group=group, rankdir=rankdir).source
+            done = subprocess.run(["dot", "-Tsvg"], input=source, capture_output=True, text=True)
+            assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
+@needs_dot
+def test_an_mlp_drawn_by_module_reads_as_one_column_per_layer() -> None:
+    model, loss = _moons_like_mlp_loss()
+    nodes, _ = _plain(to_dot(loss, group=True).source)
+    place = {node: k for k, node in enumerate(topological_order(loss), 1)}
+    columns = []
+    for layer in model.layers:  # each layer's weights and bias records
+        drawn = [nodes[f"v{place[p]}"] for p in layer.parameters()]
+        left = min(x - w / 2 for x, _, w, _ in drawn)
+        right = max(x + w / 2 for x, _, w, _ in drawn)
+        low = min(y - h / 2 for _, y, _, h in drawn)
+        high = max(y + h / 2 for _, y, _, h in drawn)
+        columns.append((left, right, low, high))
+    for (_, right, low, high), (left, _, low2, high2) in zip(columns, columns[1:]):
+        assert right < left  # the next layer stands to the right, not above or below
+        assert low2 < high and low < high2  # in the same band: no staircase
+
+
+@needs_dot
+def test_each_time_step_of_the_unrolled_rnn_is_a_box_with_its_own_inputs() -> None:
+    from demos.rnn import unrolled_graph
+
+    loss, box = unrolled_graph(units=2, steps=3)
+    order = topological_order(loss)
+    place = {node: k for k, node in enumerate(order, 1)}
+    source = to_dot(loss, group=box).source
+    clusters = re.findall(r"subgraph cluster_\d+ \{\n\t+label=<([^>]*)>(.*?)\n\t\}", source, re.S)
+    bodies = {label: body for label, body in clusters}
+    assert sorted(bodies) == ["time step 0", "time step 1", "time step 2"]
+    shared = [n for n in order if not n.op and n not in box and n.label[:1] in ("w", "b", "c")]
+    assert len(shared) == 2 + 4 + 2 + 2 + 1  # wx, wh, b, wy, c of a 2-unit cell
+    for t in range(3):
+        body = bodies[f"time step {t}"]
+        x = next(n for n in order if n.label == f"x{t}")
+        assert f'v{place[x]} [id="v{place[x]}"' in body  # its input
+        for weight in shared:  # and every shared weight, drawn again in each box
+            k = place[weight]
+            assert re.search(rf'\bv{k}(_\d+)? \[id="v{k}(_\d+)?"', body), (t, weight.label)
+    nodes, edges = _plain(source)
+    reads = [
+        (tail, head)
+        for tail, head, _ in edges
+        if tail.split("_")[0] in {f"v{place[w]}" for w in shared}
+    ]
+    long = [e for e in reads if abs(nodes[e[0]][0] - nodes[e[1]][0]) > 4.0]  # inches
+    assert not long, f"weights read from far away: {long[:3]}"
 
 
 # ---- options checked at the call ----
@@ -284,7 +429,7 @@ def test_digraph_shows_inline_in_jupyter() -> None:
         assert "image/svg+xml" in bundle and "<svg" in bundle["image/svg+xml"]
 
 
-# ---- the step-through demo and the README's pdb session ----
+# ---- the step-through demo and the pdb session of docs/seeing-backprop.md ----
 
 
 def test_step_through_demo_prints_each_step_and_writes_a_picture_per_step(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -299,7 +444,7 @@ def test_step_through_demo_prints_each_step_and_writes_a_picture_per_step(tmp_pa
         assert len(list(tmp_path.glob("expression_*.png"))) == 6
 
 
-def test_the_readme_pdb_session_works_as_written() -> None:
+def test_the_docs_pdb_session_works_as_written() -> None:
     commands = "break ops.mul_backward\ncontinue\np g, z, x, y\nup\np node\np g\ncontinue\n"
     done = subprocess.run(
         [sys.executable, "demos/step_through.py", "--pdb"],
@@ -315,14 +460,14 @@ def test_the_readme_pdb_session_works_as_written() -> None:
     assert "(0.6347395899824584, -1.0, 0.5, -2.0)" in out
     assert "Value(label='xw', data=-1.0, grad=0.0, op='*')" in out
     assert "after backward: z.grad = 1.0" in out
-    readme = (ROOT / "README.md").read_text()
+    page = (ROOT / "docs" / "seeing-backprop.md").read_text()
     for line in commands.strip().splitlines():
-        assert f"(Pdb) {line}" in readme  # the README shows these very commands
-    session = readme.split("$ python demos/step_through.py --pdb")[1].split("```")[0]
+        assert f"(Pdb) {line}" in page  # the page shows these very commands
+    session = page.split("$ python demos/step_through.py --pdb")[1].split("```")[0]
     shown = out.replace(str(ROOT), "...")
     for line in session.splitlines():  # and the very places pdb stops at, line numbers included
         if line.startswith(("> ", "Breakpoint", "-> ")):
-            assert line in shown, f"README pdb line is stale: {line!r}"
+            assert line in shown, f"docs/seeing-backprop.md pdb line is stale: {line!r}"
 
 
 @needs_dot

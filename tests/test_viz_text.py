@@ -12,7 +12,7 @@ import pytest
 
 from autograd import Value
 from autograd.viz import MAX_SHOWN, animate, draw, to_dot
-from autograd.viz.text import dot_text, script_json, shown
+from autograd.viz.text import derivative, dot_text, script_json, shown
 from tests.browser import chromium_page, needs_dot
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -129,3 +129,19 @@ def test_hostile_labels_cannot_break_or_inject_into_the_page(tmp_path) -> None: 
         assert " = </script><script>window.injected = 3</script>(#" in panel  # the op, as text
         page.keyboard.press("End")
         assert page.evaluate("window.injected") is None
+
+
+@pytest.mark.parametrize(
+    "of,by,written",
+    [
+        ("z", "x", "∂z/∂x"),
+        ("loss", "#5", "∂loss/∂#5"),
+        ("loss", "layers.2.neurons.0.w.3", "∂loss/∂(layers.2.neurons.0.w.3)"),
+        ("h2[0]", "wh.0.1", "∂(h2[0])/∂(wh.0.1)"),
+        ("x + y", "x", "∂(x + y)/∂x"),
+    ],
+)
+def test_a_derivative_puts_a_name_of_more_than_one_word_in_parentheses(
+    of: str, by: str, written: str
+) -> None:
+    assert derivative(of, by) == written

@@ -3,7 +3,7 @@
     $ python tools/screenshot_page.py docs/gallery/backprop.html docs/gallery/backprop_page.png 7
     $ python tools/screenshot_page.py out/mlp.html /tmp/mlp.png 150 --fit --size 1400x900
     $ python tools/screenshot_page.py out/mlp.html /tmp/mlp.png 150 --zoom 2
-    $ python tools/screenshot_page.py out/mlp.html --mlp --measure    # the README's figures
+    $ python tools/screenshot_page.py out/mlp.html --mlp --measure    # docs' figures
 
 `--mlp` first writes the page: one training step of the 4-sample MSE loss of MLP(2, [4, 4, 1])
 (164 nodes), forward, error, backward and update. The third argument is how many times to press

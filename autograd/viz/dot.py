@@ -2,13 +2,22 @@
 
 Each `Value` is one record, `label | data | grad`; an unlabelled node shows its name `#k` in
 grey, the name the step text and the page give it too. The fill says the node's role, as the
-legend under the title explains: input, parameter, intermediate, output. Each op is a small
-circle between its inputs and its output, so data flows left to right, and a node used twice
-(`a * a`) has two edges into its consumer's op.
+legend under the title explains: input, parameter, constant (a number an op made into a leaf:
+the 2 of `x / 2`, a loss's target), intermediate, output. Each op is a small circle between its
+inputs and its output, so data flows left to right, and a node used twice (`a * a`) has two
+edges into its consumer's op. Edges leave a record from its downstream side and enter it from
+its upstream side, never across its cells.
+
+Layout with boxes (`group`): a neuron's weights stand in one column with its weighted sum (the
+`dot` node), so each layer takes the ranks after its inputs and a network reads as a column per
+layer, left to right, rather than a staircase. A leaf outside every box whose consumers all sit
+in one box joins that box, and a leaf read from several boxes (an RNN's shared weights) is drawn
+in each of them, dashed after the first, so that each box (a time step) holds its own inputs.
 
 Ids in the DOT source (and so in the SVG): the value node at place k of the topological order
 (1-based, as in its name `#k`) is `v<k>`, its op circle `o<k>`, the edge from the op to it
-`e<k>`, and the edge from its j-th parent into the op `e<k>_<j>`. The page relies on them.
+`e<k>`, and the edge from its j-th parent into the op `e<k>_<j>`; a copy of a shared leaf drawn
+again in another box is `v<k>_<n>`. The page relies on them.
 
 All text is plain text (see `text.py`): labels, op names, titles and cluster names are escaped
 for Graphviz, never passed through as markup.
@@ -30,7 +39,7 @@ import graphviz
 
 from autograd._files import check_target, write_atomically
 from autograd.backward import topological_order
-from autograd.value import Value, to_float
+from autograd.value import Value, is_constant, to_float
 from autograd.viz.text import check_number_format, dot_text, namer, number, shown
 
 MAX_NODES = 1000
@@ -40,10 +49,11 @@ INSTALL_HINT = (
     "'brew install graphviz' (macOS), or see https://graphviz.org/download/; "
     "a .dot file needs no Graphviz"
 )
-ROLES = ("input", "parameter", "intermediate", "output")
+ROLES = ("input", "parameter", "constant", "intermediate", "output")
 COLORS = {
     "input": "#dbeafe",
     "parameter": "#dcfce7",
+    "constant": "#e5e7eb",
     "intermediate": "#ffffff",
     "output": "#ede9fe",
     "highlight": "#fde68a",
@@ -117,7 +127,8 @@ def to_dot(
     max_nodes      past this many Values raise GraphTooLargeError, unless `summary`
     summary        draw only the `max_nodes` nodes nearest `root`, and one box for the rest
     title          a line of text above the graph
-    legend         name the colours (input, parameter, intermediate, output) under the title
+    legend         name the colours (input, parameter, constant, intermediate, output) under
+                   the title
 
     Labels, op names and the title are plain text, shown as written (see autograd.viz.text).
 
@@ -182,7 +193,8 @@ def graph(
     """
     place = {node: k for k, node in enumerate(order, 1)}
     drawn = set(nodes)
-    clusters = clusters or {}
+    clusters = _settle_leaves(nodes, dict(clusters or {}))
+    out_side, in_side = _SIDES[rankdir]
     attrs = {"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25", "ranksep": "0.35"}
     kinds = [r for r in ROLES if r in {role[n] for n in nodes}]
     if any(n in highlighted for n in nodes):
@@ -195,32 +207,60 @@ def graph(
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"color": COLORS["edge"], "arrowsize": "0.6"},
     )
+    copies = _copies(nodes, clusters)  # a shared leaf: its id in each box that reads it
     bodies: dict[tuple[str, ...], list[str]] = {}
-    for node in nodes:
-        k = place[node]
+
+    def record(node: Value, ident: str, copy: bool) -> str:
         fill = COLORS["highlight"] if node in highlighted else COLORS[role[node]]
         first = (
             f"<B>{dot_text(name(node))}</B>"
             if node.label
             else f'<FONT COLOR="{COLORS["name"]}">{dot_text(name(node))}</FONT>'
         )
-        row = "".join(f"<TD>{text}</TD>" for text in [first, *map(dot_text, cells(node))])
+        cell = '<TD STYLE="dashed">' if copy else "<TD>"  # a copy: the same node drawn again
+        row = "".join(f"{cell}{text}</TD>" for text in [first, *map(dot_text, cells(node))])
         label = (
             '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" '
             f'BGCOLOR="{fill}"><TR>{row}</TR></TABLE>>'
         )
-        lines = bodies.setdefault(clusters.get(node, ()), [])
-        lines.append(f'v{k} [id="v{k}" shape=plain label={label}]')
+        return f'{ident} [id="{ident}" shape=plain label={label}]'
+
+    def source(parent: Value, consumer: Value) -> str:
+        """The id of the drawing of `parent` that `consumer` reads: its copy in the box."""
+        return copies.get(parent, {}).get(clusters.get(consumer, ()), f"v{place[parent]}")
+
+    def in_column(w: Value, node: Value) -> bool:
+        """A leaf weight of a boxed `dot`, drawn in one column with it (see below)."""
+        box = clusters.get(node, ())
+        return bool(box) and not w.op and (w in copies or clusters.get(w, ()) == box)
+
+    for node in nodes:
+        k = place[node]
+        if node in copies:
+            for n, (chain, ident) in enumerate(copies[node].items()):
+                bodies.setdefault(chain, []).append(record(node, ident, n > 0))
+        else:
+            bodies.setdefault(clusters.get(node, ()), []).append(record(node, f"v{k}", False))
         if node.op:
-            lines.append(
+            bodies.setdefault(clusters.get(node, ()), []).append(
                 f'o{k} [id="o{k}" label=<{dot_text(shown(node.op, "op name"))}> shape=circle '
                 f'style=filled fillcolor="{COLORS["op"]}" width=0.3 fixedsize=false '
                 "margin=0.02 fontsize=10]"
             )
-            dot.body.append(f'\to{k} -> v{k} [id="e{k}"]\n')
+            dot.body.append(f'\to{k} -> v{k}:{in_side} [id="e{k}"]\n')
+            weights = node.parents[: len(node.parents) // 2] if node.op == "dot" else ()
+            column = [w for w in weights if w in drawn and in_column(w, node)]
             for j, parent in enumerate(node.parents):
                 if parent in drawn:
-                    dot.body.append(f'\tv{place[parent]} -> o{k} [id="e{k}_{j}"]\n')
+                    # an edge leaves a record from its downstream side; a weight in its dot's
+                    # column (same rank) from whichever end dot routes it to, never a cell
+                    side = "" if parent in column else f":{out_side}"
+                    tail = source(parent, node)
+                    dot.body.append(f'\t{tail}{side} -> o{k} [id="e{k}_{j}"]\n')
+            if column:  # a neuron's weights stand in one column with its weighted sum, so the
+                # layer takes the ranks after its inputs instead of sharing theirs (a staircase)
+                same = "; ".join(dict.fromkeys([*(source(w, node) for w in column), f"o{k}"]))
+                bodies.setdefault(clusters[node], []).append(f"{{rank=same; {same}}}")
     if hidden:
         dot.body.append(f'\trest [label="… {hidden:,} more nodes" shape=box style=dashed]\n')
         for node in nodes:
@@ -230,13 +270,74 @@ def graph(
     return dot
 
 
+# where edges leave a record (downstream side) and enter it (upstream side), by rankdir
+_SIDES = {"LR": ("e", "w"), "RL": ("w", "e"), "TB": ("s", "n"), "BT": ("n", "s")}
+
+
+def _consumers(nodes: Sequence[Value]) -> dict[Value, list[Value]]:
+    found: dict[Value, list[Value]] = {}
+    for node in nodes:
+        for parent in node.parents:
+            found.setdefault(parent, []).append(node)
+    return found
+
+
+def _settle_leaves(
+    nodes: Sequence[Value], clusters: dict[Value, tuple[str, ...]]
+) -> dict[Value, tuple[str, ...]]:
+    """A leaf outside every box whose consumers all sit inside one box joins the innermost box
+    that holds them all: a network's inputs join the first layer, an RNN's initial state the
+    first time step. So a box holds its own inputs."""
+    if not clusters:
+        return clusters
+    for leaf, readers in _consumers(nodes).items():
+        if leaf.op or leaf in clusters:
+            continue
+        chains = [clusters.get(reader, ()) for reader in readers]
+        common = chains[0]
+        for chain in chains[1:]:
+            k = 0
+            while k < min(len(common), len(chain)) and common[k] == chain[k]:
+                k += 1
+            common = common[:k]
+        if common:
+            clusters[leaf] = common
+    return clusters
+
+
+def _copies(
+    nodes: Sequence[Value], clusters: Mapping[Value, tuple[str, ...]]
+) -> dict[Value, dict[tuple[str, ...], str]]:
+    """The leaves outside every box that several boxes read (shared weights): for each, the id
+    of its drawing in each box that reads it, `v<k>` in the first and `v<k>_<n>` after."""
+    if not clusters:
+        return {}
+    place = {node: k for k, node in enumerate(nodes, 1)}
+    found: dict[Value, dict[tuple[str, ...], str]] = {}
+    for leaf, readers in _consumers(nodes).items():
+        if leaf.op or leaf in clusters:
+            continue
+        boxes = list(dict.fromkeys(clusters.get(reader, ()) for reader in readers))
+        if len(boxes) > 1 and () not in boxes:
+            k = place[leaf]
+            found[leaf] = {box: f"v{k}" if n == 0 else f"v{k}_{n}" for n, box in enumerate(boxes)}
+    return found
+
+
 def roles(order: Sequence[Value], params: Collection[Value] | None = None) -> dict[Value, str]:
     """Return each node's role: "output" (the root, last in `order`), "intermediate" (made by
     an op), "parameter" (a leaf in `params`; by default one named as nn names parameters),
+    "constant" (a leaf an op made from a plain number: the 2 of `x / 2`, a loss's target),
     else "input"."""
     chosen = default_params(order) if params is None else set(params)
     role = {
-        node: "intermediate" if node.op else "parameter" if node in chosen else "input"
+        node: "intermediate"
+        if node.op
+        else "parameter"
+        if node in chosen
+        else "constant"
+        if is_constant(node)
+        else "input"
         for node in order
     }
     role[order[-1]] = "output"

@@ -26,7 +26,7 @@ from autograd.backward import _pass, topological_order
 from autograd.steps import formula as _formula
 from autograd.value import Value
 from autograd.viz.dot import _checked_values, roles
-from autograd.viz.text import check_number_format, namer, number, shown
+from autograd.viz.text import check_number_format, derivative, namer, number, shown
 
 PHASES = ("forward", "error", "backward", "update")
 UNKNOWN = "?"
@@ -214,8 +214,8 @@ def _error_text(root: Value, name: Callable[[Value], str], num: Callable[[float]
     return (
         f"Error: the output {out} = {num(root.data)} is the number the backward pass "
         "differentiates (for training, the loss).\n"
-        f"The seed: d{out}/d{out} = 1. From here the gradient flows back to every input and "
-        "parameter."
+        f"The seed: {derivative(out, out)} = 1. From here the gradient flows back to every "
+        "input and parameter."
     )
 
 
@@ -231,14 +231,14 @@ def _backward_text(
 ) -> str:
     lines = [
         f"Backward, step {k} of {total}: {name(node)}{formula(node, name)} = {num(node.data)}",
-        f"gradient arriving: d{name(root)}/d{name(node)} = {num(g)}"
+        f"gradient arriving: {derivative(name(root), name(node))} = {num(g)}"
         + ("   (the seed)" if node is root else "   (every consumer has sent)"),
     ]
     if node.op:
         lines.append("chain rule, one line per input:")
         for parent, d, c in zip(node.parents, node.local_grads(1.0), sent):
             lines.append(
-                f"  {name(parent)}: d{name(node)}/d{name(parent)} = {num(d)}  ->  "
+                f"  {name(parent)}: {derivative(name(node), name(parent))} = {num(d)}  ->  "
                 f"sends {num(g)} × {num(d)} = {num(c)}"
             )
     else:
@@ -260,8 +260,9 @@ def _update_text(
     w, pad = name(param), " " * len(name(param))
     step = f"({num(g)})" if num(g).startswith("-") else num(g)
     return (
-        f"Update, parameter {k} of {total}: gradient descent, w <- w - lr × d{name(root)}/dw\n"
-        f"  {w} <- {w} - {num(lr)} × d{name(root)}/d{w}\n"
+        f"Update, parameter {k} of {total}: gradient descent, "
+        f"w <- w - lr × {derivative(name(root), 'w')}\n"
+        f"  {w} <- {w} - {num(lr)} × {derivative(name(root), w)}\n"
         f"  {pad} = {num(param.data)} - {num(lr)} × {step}\n"
         f"  {pad} = {num(new)}   (was {num(param.data)})"
     )

@@ -125,3 +125,17 @@ def script_json(data: Any) -> str:
     script, open a comment or be read as markup (< > & are \\u escapes; the rest is ASCII)."""
     text = json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+_SIMPLE_NAME = re.compile(r"#?\w+")  # x, loss, w2, #5: one word reads as one symbol
+
+
+def derivative(of: str, by: str) -> str:
+    """Return ∂of/∂by, with a name of more than one word in parentheses, so a dotted name
+    reads as one symbol: derivative("loss", "layers.2.neurons.0.w.3") is
+    ∂loss/∂(layers.2.neurons.0.w.3), derivative("z", "x") is ∂z/∂x."""
+    return f"∂{_symbol(of)}/∂{_symbol(by)}"
+
+
+def _symbol(name: str) -> str:
+    return name if _SIMPLE_NAME.fullmatch(name) else f"({name})"

@@ -27,32 +27,44 @@
 
   // ---- the drawing's parts, found once: v<k> a value's record, o<k> its op, e<k>_<j> edges ----
 
+  // A leaf that several boxes read (an RNN's shared weight) is drawn once per box: v<k> and its
+  // copies v<k>_<n>, which show the same numbers and light up together.
   var parts = new Map();
+  var copies = new Map();
   svg.querySelectorAll("[data-sg]").forEach(function (element) {
-    parts.set(element.getAttribute("data-sg"), element);
+    var id = element.getAttribute("data-sg");
+    var copy = /^(v\d+)_\d+$/.exec(id);
+    if (copy) {
+      if (!copies.has(copy[1])) copies.set(copy[1], []);
+      copies.get(copy[1]).push(element);
+    } else {
+      parts.set(id, element);
+    }
   });
-  var cells = data.nodes.map(function (node, index) {
-    var group = parts.get("v" + (index + 1));
+  function record(group) {
     var texts = group.querySelectorAll("text");
+    return { group: group, data: texts[texts.length - 2], grad: texts[texts.length - 1] };
+  }
+  var cells = data.nodes.map(function (node, index) {
+    var id = "v" + (index + 1);
     return {
-      group: group,
+      drawn: [record(parts.get(id))].concat((copies.get(id) || []).map(record)),
       op: parts.get("o" + (index + 1)) || null,
-      data: texts[texts.length - 2],
-      grad: texts[texts.length - 1],
       parents: node[1],
     };
   });
 
   function setCell(place, field, value) {
     var cell = cells[place - 1];
-    if (field === 0) {
-      cell.data.textContent = "data " + value;
-      var pending = value === "?";
-      cell.group.classList.toggle("sg-pending", pending);
-      if (cell.op) cell.op.classList.toggle("sg-pending", pending);
-    } else {
-      cell.grad.textContent = "grad " + value;
-    }
+    cell.drawn.forEach(function (drawn) {
+      if (field === 0) {
+        drawn.data.textContent = "data " + value;
+        drawn.group.classList.toggle("sg-pending", value === "?");
+      } else {
+        drawn.grad.textContent = "grad " + value;
+      }
+    });
+    if (field === 0 && cell.op) cell.op.classList.toggle("sg-pending", value === "?");
   }
 
   data.start.forEach(function (texts, index) {
@@ -120,7 +132,7 @@
     lit = [];
     if (place) {
       var cell = cells[place - 1];
-      mark(cell.group, "sg-current");
+      cell.drawn.forEach(function (drawn) { mark(drawn.group, "sg-current"); });
       if (phase === "forward" || phase === "backward") {
         var flow = "sg-flow-" + phase;
         mark(cell.op, "sg-current");
@@ -205,7 +217,7 @@
   function measure() {
     var v = view.getBoundingClientRect();
     boxes = cells.map(function (cell) {
-      var r = cell.group.getBoundingClientRect();
+      var r = cell.drawn[0].group.getBoundingClientRect();
       return {
         x: camera.x + (r.left - v.left - view.clientLeft) / camera.scale,
         y: camera.y + (r.top - v.top - view.clientTop) / camera.scale,
@@ -325,8 +337,9 @@
       go(current + 10);
     } else if (key === "PageUp") {
       go(current - 10);
-    } else if (key === "Home") {
+    } else if (key === "Home") {  // the first frame, seen as the page opened
       go(0);
+      start();
     } else if (key === "End") {
       go(frames.length - 1);
     } else if (key === "+" || key === "=") {

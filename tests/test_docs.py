@@ -1,0 +1,245 @@
+"""The documentation runs as written: every python block of README.md and docs/*.md, and the
+site's generated op reference against the engine.
+
+A page's python blocks run top to bottom in one namespace (as a reader pastes them one after
+the other), in a fresh folder, with the repository on sys.path (for `demos`). An HTML comment
+on the line before a block says how to treat it, sparingly:
+
+    <!-- run: raises FloatingPointError -->   the block must raise that exception
+    <!-- output of the block above -->        not run: the previous block must print exactly it
+    <!-- not run: REASON -->                  not run (say why)
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import io
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_FENCE = re.compile(r"((?:<!--[^\n]*-->\n)*)```(\w*)\n(.*?)^```", re.S | re.M)
+
+
+@dataclass
+class Block:
+    language: str
+    source: str
+    markers: list[str]
+    line: int
+
+
+def blocks(page: Path) -> list[Block]:
+    """Return the fenced code blocks of a markdown page with the markers written before each."""
+    text = page.read_text(encoding="utf-8")
+    found = []
+    for match in _FENCE.finditer(text):
+        markers = re.findall(r"<!--\s*(.*?)\s*-->", match[1])
+        line = text.count("\n", 0, match.start(2)) + 1
+        found.append(Block(match[2], match[3], markers, line))
+    return found
+
+
+PAGES = [
+    page
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    if any(b.language == "python" for b in blocks(page))
+]
+
+
+def _marker(block: Block, prefix: str) -> str | None:
+    for marker in block.markers:
+        if marker.startswith(prefix):
+            return marker[len(prefix) :].strip()
+    return None
+
+
+def _needs_dot(page: Path) -> bool:
+    drawing = re.compile(r"\b(draw|to_dot|animate)\(")
+    return any(drawing.search(b.source) for b in blocks(page) if b.language == "python")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.relative_to(ROOT).as_posix() for p in PAGES])
+def test_every_python_block_of_the_page_runs_as_written(
+    page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if _needs_dot(page) and not shutil.which("dot"):
+        pytest.skip("the page draws: Graphviz's dot is not installed")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(ROOT))
+    namespace: dict[str, Any] = {"__name__": "__docs__"}
+    printed = ""
+    ran = 0
+    for block in blocks(page):
+        where = f"{page.name}:{block.line}"
+        if _marker(block, "output of the block above") is not None:
+            shown = block.source.rstrip("\n")
+            assert printed.rstrip("\n") == shown, f"{where}: the block above prints otherwise"
+            continue
+        if block.language != "python" or _marker(block, "not run:") is not None:
+            continue
+        code = compile(block.source, where, "exec")
+        out = io.StringIO()
+        raises = _marker(block, "run: raises")
+        with contextlib.redirect_stdout(out):
+            if raises:
+                expected = getattr(builtins, raises)
+                with pytest.raises(expected):
+                    exec(code, namespace)
+            else:
+                exec(code, namespace)
+        printed, ran = out.getvalue(), ran + 1
+    assert ran  # the page has python blocks (PAGES), and they ran
+
+
+def test_a_page_whose_block_fails_fails_its_test(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("# A page\n\n```python\nundefined_name + 1\n```\n", encoding="utf-8")
+    (block,) = blocks(page)
+    with pytest.raises(NameError, match="undefined_name"):
+        exec(compile(block.source, "page.md", "exec"), {})
+
+
+def test_markers_before_a_block_are_read() -> None:
+    tour = blocks(ROOT / "docs" / "tour.md")
+    raising = [b for b in tour if _marker(b, "run: raises")]
+    assert [_marker(b, "run: raises") for b in raising] == ["FloatingPointError"]
+    outputs = [b for b in tour if _marker(b, "output of the block above") is not None]
+    assert outputs and outputs[0].source.startswith("step 1/6  #6 = tanh(#5)")
+
+
+def test_the_readme_is_a_front_page() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.encode()) <= 10_500  # about 10 KB: a front page, the rest is in docs/
+    commands = blocks(ROOT / "README.md")[0]
+    assert commands.language == "sh"
+    assert [line.split()[:2] for line in commands.source.splitlines()] == [
+        ["make", "demo"],
+        ["make", "test"],
+    ]
+    assert "HIPS autograd" in readme and "do not install both" in readme
+    for target in re.findall(r"\]\((docs/[^)#]+)", readme):  # every link into docs/ resolves
+        assert (ROOT / target).is_file(), target
+
+
+# ---- the op reference, generated when the site builds ----
+
+
+def _op_reference() -> Any:
+    sys.path.insert(0, str(ROOT / "docs" / "hooks"))
+    try:
+        import op_reference
+    finally:
+        sys.path.remove(str(ROOT / "docs" / "hooks"))
+    return op_reference
+
+
+def _same(a: float, b: float) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b and math.copysign(1, a) == math.copysign(1, b)  # -0.0 is not 0.0 here
+
+
+def test_the_op_reference_has_one_entry_per_op_with_its_rule() -> None:
+    from autograd import ops
+
+    reference = _op_reference()
+    page = reference.page()
+    for name in ops.OPS:
+        assert f"\n## `{name}`\n" in page, name
+        assert f"def {getattr(ops, name).rule.__name__}(" in page  # the rule's own source
+    assert "def mul_backward(g: Any, z: Any, x: Any, y: Any)" in page
+
+
+def test_the_op_reference_tables_are_what_eager_backward_gives() -> None:
+    import autograd as ag
+    from autograd import Value
+
+    reference = _op_reference()
+    special = {  # ops whose function takes a constant or a list; the rest take the inputs
+        "pow_const": lambda a: ag.ops.pow_const(a, 2.0),
+        "leaky_relu": lambda a: ag.ops.leaky_relu(a, 0.01),
+        "sum": lambda a, b: ag.sum([a, b]),
+        "dot": lambda w, x: ag.dot([w], [x]),
+        "shift": lambda a, b: ag.ops.shift([a, b]),
+    }
+    checked = 0
+    for record in reference._records():
+        fn = special.get(record.name, getattr(ag.ops, record.name))
+        for xs in reference._points(record):
+            z, derivatives = record.at(*xs)
+            leaves = [Value(x) for x in xs]
+            out = fn(*leaves)
+            eager = ag.grad(out, leaves)  # grad() keeps -0.0 (a .grad starts at +0.0)
+            assert _same(z, out.data), (record.name, xs)
+            assert all(_same(d, e) for d, e in zip(derivatives, eager)), (record.name, xs)
+            checked += 1
+    assert checked > 150
+
+
+def test_the_mkdocs_config_names_every_page_in_docs() -> None:
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        assert f": {page.name}" in config or f"- {page.name}" in config, page.name
+
+
+# ---- the site, built as `make docs` builds it, read from file:// ----
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("mkdocs", reason="the docs extra is not installed (make docs installs it)")
+    pytest.importorskip("material", reason="the docs extra is not installed")
+    if not shutil.which("dot"):
+        pytest.skip("the notebooks draw: Graphviz's dot is not installed")
+    out = tmp_path_factory.mktemp("site")
+    built = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert built.returncode == 0, built.stderr[-3000:]
+    return out
+
+
+def test_the_site_has_every_page_and_loads_nothing_from_the_network(site: Path) -> None:
+    pages = sorted(p.name for p in site.glob("*.html"))
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        assert page.with_suffix(".html").name in pages
+    assert {"ops.html", "micrograd_lecture.html", "stepper.html"} <= set(pages)
+    remote = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\s(?:src|href)=\"(?:https?:)?//")
+    for page in site.glob("*.html"):
+        assert not remote.search(page.read_text(encoding="utf-8")), page.name
+    lecture = (site / "micrograd_lecture.html").read_text(encoding="utf-8")
+    assert "def mul_backward" in lecture and "def _pass" in lecture  # run, with its outputs
+
+
+def test_the_sites_search_works_from_file_without_a_network(site: Path) -> None:
+    from tests.browser import chromium_page
+
+    with chromium_page(1400, 900) as page:
+        remote: list[str] = []
+        page.on(
+            "request",
+            lambda r: remote.append(r.url) if not r.url.startswith(("file:", "data:")) else None,
+        )
+        page.goto((site / "index.html").as_uri(), wait_until="load")
+        page.click(".md-search__input")
+        page.keyboard.type("gradcheck")
+        page.wait_for_selector(".md-search-result__item", timeout=10_000)
+        titles = page.locator(".md-search-result__item h1").all_inner_texts()
+        assert "API reference" in titles and "A tour" in titles
+        assert not remote, remote
