@@ -166,13 +166,7 @@ def memory_per_node(engine: str, links: int) -> dict[str, float] | str:
 
 SCALING_SCRIPT = """
 import gc, json, statistics, sys, time
-# One BLAS thread, set before NumPy loads. The lifted programs' matrix products are small
-# (16 x 10,000 at most here); on a shared 2-core machine OpenBLAS's thread hand-offs cost more
-# than they save (the 10,000-point lifted step took 3x as long with 2 threads). PyTorch keeps
-# its own thread pool. Set OPENBLAS_NUM_THREADS yourself to measure otherwise.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-from benchmarks import workloads as W  # noqa: E402  (after the BLAS setting above)
+from benchmarks import workloads as W
 V = W._scalar(sys.argv[1])
 n = int(sys.argv[2])
 forward, backward = [], []
