@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench gallery graphviz clean docs
+.PHONY: demo test lint bench gallery graphviz clean docs studio
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -14,7 +14,7 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,demos,bench,notebook]'
+	$(PY) -m pip install -q -e '.[dev,demos,bench,notebook,app,browser]'
 	@touch $(STAMP)
 
 graphviz:
@@ -33,6 +33,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
+
+# The Studio as a local web app (Voilà on 127.0.0.1; Ctrl-C stops it).
+studio: $(STAMP)
+	$(PY) -m demos.studio
 
 clean:
 	rm -rf $(VENV) out site .pytest_cache .mypy_cache .ruff_cache
@@ -61,3 +65,4 @@ gallery: $(STAMP) graphviz
 	$(PY) -m demos.optimizers --out $(GALLERY)
 	$(PY) -m demos.graph --out $(GALLERY)
 	$(PY) tools/screenshot_page.py $(GALLERY)/backprop.html $(GALLERY)/backprop_page.png 7
+	$(PY) -m tools.studio_gallery $(GALLERY)

@@ -31,6 +31,7 @@ from nn.optim import (
     StepLR,
     clip_grad_norm,
 )
+from nn.studio import Studio
 
 __all__ = [
     "MLP",
@@ -45,6 +46,7 @@ __all__ = [
     "Optimizer",
     "RMSprop",
     "StepLR",
+    "Studio",
     "TracedLoss",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",

@@ -34,7 +34,7 @@ from nbconvert import HTMLExporter  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ("micrograd_lecture.ipynb", "stepper.ipynb")
+NAMES = ("micrograd_lecture.ipynb", "stepper.ipynb", "studio.ipynb")
 KERNEL = "stepgrad-this-venv"
 PROBE = "import sys\nprint(sys.executable)"
 B = 6.8813735870195432  # the lecture's bias: n = -6 + 0 + B = atanh(1/√2), so o = 1/√2
@@ -104,6 +104,11 @@ def lecture(runs: dict[str, Run]) -> Run:
 @pytest.fixture(scope="module")
 def stepper(runs: dict[str, Run]) -> Run:
     return runs["stepper"]
+
+
+@pytest.fixture(scope="module")
+def studio(runs: dict[str, Run]) -> Run:
+    return runs["studio"]
 
 
 def _number(pattern: str, text: str) -> float:
@@ -416,3 +421,50 @@ def test_the_notebooks_page_quotes_the_lecture_notebooks_own_losses(lecture: Run
     final = _number(r"^loss = (\S+)$", lecture.stdout("predictions"))
     steps = re.findall(r"^step\s+(\d+)", lecture.stdout("train"), re.M)
     assert quoted.groups() == (f"{first:.2f}", f"{final:.2f}", str(int(steps[-1]) + 1))
+
+
+# ---- studio.ipynb ----
+
+
+@needs_dot
+def test_the_studio_notebook_prints_the_losses_of_the_eager_loop(studio: Run) -> None:
+    from nn import MLP, SGD, hinge_loss
+    from nn.datasets import make
+
+    X, y = make("moons", 100, seed=0)
+    model = MLP(2, [16, 16, 1], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    want = {}
+    for k in range(1, 27):  # steps 1 and 26 of the printed ones, the eager way
+        loss = hinge_loss([model(x) for x in X], y)
+        right = sum((s.data > 0) == (t > 0) for s, t in zip([model(x) for x in X], y))
+        model.zero_grad()
+        loss.backward()
+        optimizer.step()
+        want[k] = (loss.data, right)
+    rows = re.findall(r"^step +(\d+)  loss (\S+)  accuracy (\d+)%$", studio.stdout("train"), re.M)
+    assert [int(r[0]) for r in rows] == [1, 26, 51, 76, 100]
+    for step, loss_text, accuracy in rows[:2]:
+        loss, right = want[int(step)]
+        assert loss_text == f"{loss:.6f}" and int(accuracy) == right
+    eager = re.match(
+        r"eager loop: last loss (\S+); largest parameter difference (\S+)$",
+        studio.stdout("eager").strip(),
+    )
+    assert eager and eager.group(1) == rows[-1][1] and float(eager.group(2)) < 1e-9
+
+
+@needs_dot
+def test_the_studio_notebook_shows_the_live_widget_and_saves_its_run(studio: Run) -> None:
+    pytest.importorskip("anywidget")
+    (shown,) = studio.cell("view").outputs
+    assert "application/vnd.jupyter.widget-view+json" in shown["data"]
+    lines = studio.lines("edit")
+    # the point added as 100 moved down to 99 when point 0 was removed
+    assert lines == ["sample 99 selected", lines[1]] and " on 100 points, " in lines[1]
+    assert lines[1].startswith("step 120 ")
+    saved = studio.workdir / "studio_run.html"
+    assert studio.stdout("save").strip() == (
+        f"wrote studio_run.html ({saved.stat().st_size:,} bytes, 120 steps)"
+    )
+    assert saved.stat().st_size < 2_000_000

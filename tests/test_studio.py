@@ -1,0 +1,508 @@
+"""nn.Studio headless: every step against the eager loop it stands for (losses, parameters,
+snapshots, gradients, edited data) over several models, losses and optimizers, on data made
+here with NumPy; every bad input at the call; the saved page; the view's messages."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import math
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Value
+from nn import (
+    MLP,
+    SGD,
+    Adam,
+    Layer,
+    Module,
+    Neuron,
+    RMSprop,
+    Studio,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge_loss,
+    mse_loss,
+)
+from nn.datasets import NAMES, make, spiral
+
+TOL = 1e-9
+
+
+def close(a: float, b: float, tol: float = TOL) -> bool:
+    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+
+
+def two_blobs(n: int, seed: int) -> tuple[list[list[float]], list[float]]:
+    """Points not from the repo's datasets: two Gaussian blobs, labels ±1."""
+    rng = np.random.default_rng(seed)
+    y = rng.choice([-1.0, 1.0], size=n)
+    X = rng.normal(size=(n, 2)) * 0.7 + y[:, None] * [0.8, -0.4]
+    return X.tolist(), y.tolist()
+
+
+def mean_ce(preds: list[Any], targets: list[Any]) -> Value:
+    return autograd.sum([cross_entropy(p, int(t)) for p, t in zip(preds, targets)]) / len(preds)
+
+
+def sum_of_squares(preds: list[Value], targets: list[float]) -> Value:
+    return autograd.sum([(p - t) ** 2 for p, t in zip(preds, targets)])
+
+
+def not_separable(preds: list[Value], targets: list[float]) -> Value:
+    """A loss that is no mean of per-sample terms: the squared mean output is added."""
+    mean = autograd.sum(preds) / len(preds)
+    return hinge_loss(preds, targets) + 0.5 * mean * mean
+
+
+def bce_01(preds: list[Value], targets: list[float]) -> Value:
+    return binary_cross_entropy_with_logits(preds, [(t + 1) / 2 for t in targets])
+
+
+Case = tuple[str, Callable[[], Module], Callable[[], tuple[Any, Any]], Any, Any, Any]
+
+CASES: list[Case] = [
+    # name, model, data, studio loss, eager list loss, optimizer
+    ("hinge-sgd", lambda: MLP(2, [8, 8, 1], seed=1), lambda: two_blobs(40, 7), None, hinge_loss,
+     lambda ps: SGD(ps, lr=0.05)),
+    ("ce-adam", lambda: MLP(2, [6, 3], seed=2), lambda: spiral(45, classes=3, seed=4), None,
+     mean_ce, lambda ps: Adam(ps, lr=0.02)),
+    ("mse-momentum", lambda: MLP(3, [5, 1], "tanh", seed=3), None, None, mse_loss,
+     lambda ps: SGD(ps, lr=0.05, momentum=0.9, nesterov=True)),
+    ("custom-mean-rmsprop", lambda: MLP(2, [4, 1], "sigmoid", seed=5), lambda: two_blobs(30, 1),
+     bce_01, bce_01, lambda ps: RMSprop(ps, lr=0.01, momentum=0.5)),
+    ("custom-sum", lambda: Neuron(2, "linear", seed=6), lambda: two_blobs(25, 2),
+     sum_of_squares, sum_of_squares, lambda ps: SGD(ps, lr=0.002)),
+    ("custom-batch", lambda: Layer(2, 1, "linear", seed=8), lambda: two_blobs(20, 3),
+     not_separable, not_separable, lambda ps: SGD(ps, lr=0.1, weight_decay=0.01)),
+]  # fmt: skip
+
+
+def regression(n: int = 30, seed: int = 9) -> tuple[list[list[float]], list[float]]:
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, size=(n, 3))
+    y = np.sin(X[:, 0] * 2) + X[:, 1] * X[:, 2] + rng.normal(scale=0.05, size=n)
+    return X.tolist(), y.tolist()
+
+
+def build(case: Case) -> tuple[Studio, Module, Any, Any, Any, Any]:
+    """The Studio and, beside it, a copy of the model with its own optimizer for the eager loop."""
+    _, make_model, data, loss, eager_loss, make_opt = case
+    X, y = data() if data else regression()
+    model, twin = make_model(), make_model()
+    studio = Studio(model, X, y, loss=loss, optimizer=make_opt(model.parameters()))
+    return studio, twin, make_opt(twin.parameters()), eager_loss, X, y
+
+
+def eager_step(model: Module, opt: Any, loss_fn: Any, X: Any, y: Any) -> tuple[float, list[float]]:
+    loss = loss_fn([model(x) for x in X], list(y))
+    model.zero_grad()
+    loss.backward()
+    grads = [p.grad for p in model.parameters()]
+    opt.step()
+    return loss.data, grads
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_every_step_gives_the_eager_loops_loss_parameters_and_gradients(case: Case) -> None:
+    studio, twin, opt, loss_fn, X, y = build(case)
+    for k in range(1, 13):
+        got = studio.step()
+        want, grads = eager_step(twin, opt, loss_fn, X, y)
+        assert close(got, want) and close(studio.history[-1]["loss"], want), (k, got, want)
+        assert all(close(a, b) for a, b in zip(studio.gradients(k).values(), grads))
+        snap = studio.snapshot(k)
+        assert list(snap) == [name for name, _ in twin.named_parameters()]
+        assert all(close(a, p.data) for a, p in zip(snap.values(), twin.parameters()))
+    assert [r["step"] for r in studio.history] == list(range(1, 13))
+
+
+def test_the_loss_is_traced_per_sample_when_it_is_a_mean_or_a_sum_and_whole_otherwise() -> None:
+    ways = {c[0]: build(c)[0].traced_as for c in CASES}
+    assert ways == {
+        "hinge-sgd": "per sample, mean",
+        "ce-adam": "per sample, mean",
+        "mse-momentum": "per sample, mean",
+        "custom-mean-rmsprop": "per sample, mean",
+        "custom-sum": "per sample, sum",
+        "custom-batch": "whole batch",
+    }
+
+
+def test_a_loss_that_branches_on_data_falls_back_to_the_eager_loop_with_its_numbers() -> None:
+    def hardest(preds: list[Value], targets: list[float]) -> Value:  # a Python max: a branch
+        worst = max(((p - t) ** 2 for p, t in zip(preds, targets)), key=lambda v: v.data)
+        return worst + mse_loss(preds, targets)
+
+    X, y = two_blobs(20, 5)
+    model, twin = MLP(2, [4, 1], seed=0), MLP(2, [4, 1], seed=0)
+    studio = Studio(model, X, y, loss=hardest, optimizer=SGD(model.parameters(), lr=0.05))
+    opt = SGD(twin.parameters(), lr=0.05)
+    for _ in range(30):
+        got = studio.step()
+        want, _ = eager_step(twin, opt, hardest, X, y)
+        assert close(got, want)
+    assert all(close(p.data, q.data) for p, q in zip(model.parameters(), twin.parameters()))
+
+
+def test_adding_and_removing_points_trains_on_the_new_data_as_the_eager_loop_would() -> None:
+    for case in (CASES[0], CASES[1], CASES[5]):
+        studio, twin, opt, loss_fn, X, y = build(case)
+        X, y = list(X), list(y)
+        studio.step(3)
+        for _ in range(3):
+            eager_step(twin, opt, loss_fn, X, y)
+        new_target = y[0]
+        i = studio.add_point([0.3, -1.2], new_target)
+        X.append([0.3, -1.2])
+        y.append(new_target)
+        assert i == len(X) - 1 and studio.X[-1] == [0.3, -1.2] and len(studio.y) == len(y)
+        for _ in range(3):
+            assert close(studio.step(), eager_step(twin, opt, loss_fn, X, y)[0])
+        studio.remove_point(4)
+        del X[4], y[4]
+        studio.remove_point(-1)
+        del X[-1], y[-1]
+        for _ in range(3):
+            assert close(studio.step(), eager_step(twin, opt, loss_fn, X, y)[0])
+        assert [r["points"] for r in studio.history] == [len(X) + 1] * 3 + [len(X) + 2] * 3 + [
+            len(X)
+        ] * 3
+        snap = studio.snapshot(-1)
+        assert all(close(a, p.data) for a, p in zip(snap.values(), twin.parameters()))
+
+
+def test_accuracy_is_the_share_the_model_gets_right_before_each_update() -> None:
+    X, y = two_blobs(30, 11)
+    model, twin = MLP(2, [6, 1], seed=4), MLP(2, [6, 1], seed=4)
+    studio = Studio(model, X, y)
+    opt = SGD(twin.parameters(), lr=0.1)
+    for _ in range(5):
+        right = np.mean([(twin(x).data > 0) == (t > 0) for x, t in zip(X, y)])
+        studio.step()
+        eager_step(twin, opt, hinge_loss, X, y)
+        assert studio.history[-1]["accuracy"] == pytest.approx(right, abs=1e-12)
+    Xr, yr = regression()
+    assert Studio(MLP(3, [4, 1], seed=0), Xr, yr).step() and all(
+        r["accuracy"] is None for r in Studio(MLP(3, [4, 1], seed=0), Xr, yr).history
+    )
+
+
+def test_snapshot_zero_is_the_start_and_snapshots_do_not_change_afterwards() -> None:
+    model = MLP(2, [5, 1], seed=3)
+    start = copy.deepcopy(model.state_dict())
+    studio = Studio(model, *two_blobs(20, 0))
+    studio.step(4)
+    after_two = studio.snapshot(2)
+    studio.step(4)
+    assert studio.snapshot(0) == start and studio.snapshot(2) == after_two
+    assert studio.snapshot(-1) == model.state_dict() == studio.snapshot(8)
+
+
+def test_reset_repeats_the_run_and_reset_with_a_seed_draws_that_seeds_weights() -> None:
+    model = MLP(2, [5, 1], seed=3)
+    studio = Studio(model, *two_blobs(20, 0), optimizer=Adam(model.parameters(), lr=0.05))
+    first = [studio.step() for _ in range(6)]
+    studio.reset()
+    assert studio.steps == 0 and studio.history == [] and studio.optimizer.steps == 0
+    assert [studio.step() for _ in range(6)] == first  # Adam's moments started again too
+    studio.reset(seed=12)
+    assert studio.snapshot(0) == MLP(2, [5, 1], seed=12).state_dict()
+
+
+def test_select_names_the_sample_and_removing_points_keeps_it_pointing_at_the_same_row() -> None:
+    studio = Studio(MLP(2, [3, 1], seed=0), *two_blobs(10, 0))
+    row = studio.X[6]
+    studio.select(6)
+    studio.remove_point(2)
+    assert studio.selected == 5 and studio.X[studio.selected] == row
+    studio.select(-1)
+    assert studio.selected == len(studio.y) - 1
+
+
+def test_the_presets_are_seeded_two_class_sets() -> None:
+    for name in NAMES:
+        X, y = make(name, 60, seed=3)
+        assert (X, y) == make(name, 60, seed=3) and len(X) == len(y) == 60
+        assert set(y) == {-1.0, 1.0} and all(len(r) == 2 for r in X)
+    studio = Studio.preset("spiral", hidden=[4])
+    assert repr(studio.model) == "MLP(2, [4, 1], 'relu')" and len(studio.y) == 100
+
+
+# ---- bad inputs, at the call ----
+
+X4, Y4 = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]], [1.0, -1.0, 1.0, -1.0]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: Studio("model", X4, Y4), TypeError, "nn.Module"),
+        (lambda: Studio(MLP(2, [1]), X4, Y4[:3]), ValueError, "4 rows but y has 3"),
+        (lambda: Studio(MLP(2, [1]), [[0.0, 1.0, 2.0]] * 4, Y4), ValueError, "takes 2 input"),
+        (lambda: Studio(MLP(2, [1]), [[0.0, "a"]] * 4, Y4), TypeError, r"X\[0\]\[1\]"),
+        (
+            lambda: Studio(MLP(2, [1]), [[0.0, 1.0], [1.0], [1.0, 1.0], [0.0, 0.0]], Y4),
+            ValueError,
+            r"X\[1\] has 1 number",
+        ),
+        (
+            lambda: Studio(MLP(2, [1]), [[0.0, 1.0]] * 4, [1.0, -1.0, math.inf, 1.0]),
+            ValueError,
+            r"y\[2\] must be a finite number",
+        ),
+        (lambda: Studio(MLP(2, [1]), [[0.0, math.nan]] * 4, Y4), ValueError, "finite"),
+        (lambda: Studio(MLP(2, [1]), [0.0, 1.0], [1.0, -1.0]), TypeError, "list of rows"),
+        (lambda: Studio(MLP(2, [1]), [], []), ValueError, "empty"),
+        (lambda: Studio(MLP(2, [1]), np.zeros((4, 3)), Y4), ValueError, "3 column"),
+        (lambda: Studio(MLP(2, [1]), X4, "abcd"), TypeError, "list of targets"),
+        (lambda: Studio(MLP(2, [1]), X4, [1.0, None, 1.0, 1.0]), TypeError, r"y\[1\]"),
+        (lambda: Studio(MLP(2, [3]), X4, [0, 1, 2, 3]), ValueError, "class indices 0 to 2"),
+        (lambda: Studio(MLP(2, [3]), X4, [0, 1.5, 2, 0]), ValueError, "class indices"),
+        (lambda: Studio(MLP(2, [1]), X4, Y4, loss="mse"), TypeError, "callable"),
+        (lambda: Studio(MLP(2, [1]), X4, Y4, optimizer=0.1), TypeError, "nn optimizer"),
+        (
+            lambda: Studio(MLP(2, [1]), X4, Y4, optimizer=SGD(MLP(2, [1]).parameters(), lr=0.1)),
+            ValueError,
+            "not this model's parameters",
+        ),
+    ],
+)
+def test_a_bad_argument_to_studio_is_named_at_the_call(call: Any, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        call()
+
+
+def fresh() -> Studio:
+    return Studio(MLP(2, [3, 1], seed=0), X4, Y4)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda s: s.step(0), ValueError, "positive"),
+        (lambda s: s.step(1.5), TypeError, "int"),
+        (lambda s: s.select(4), IndexError, "out of range for 4 samples"),
+        (lambda s: s.select(-5), IndexError, "out of range"),
+        (lambda s: s.select("0"), TypeError, "int"),
+        (lambda s: s.remove_point(7), IndexError, "out of range"),
+        (lambda s: s.add_point([1.0], 1.0), ValueError, "takes 2 input"),
+        (lambda s: s.add_point([1.0, "x"], 1.0), TypeError, r"add_point\(x\)\[1\]"),
+        (lambda s: s.add_point(3.0, 1.0), TypeError, "row of numbers"),
+        (lambda s: s.add_point([1.0, 2.0], 0.5), ValueError, "hinge loss"),
+        (lambda s: s.add_point([1.0, 2.0], "1"), TypeError, "real number"),
+        (lambda s: s.snapshot(2), IndexError, "0 to 0"),
+        (lambda s: s.snapshot(None), TypeError, "int"),
+        (lambda s: s.gradients(1), IndexError, "out of range"),
+        (lambda s: s.reset(seed="a"), TypeError, "int or None"),
+        (lambda s: s.save(3), TypeError, "file path"),
+        (lambda s: s.save("run.png"), ValueError, ".html"),
+    ],
+)
+def test_a_bad_argument_to_a_studio_method_is_named_at_the_call(
+    call: Any, error: type, match: str
+) -> None:
+    studio = fresh()
+    with pytest.raises(error, match=match):
+        call(studio)
+    assert studio.steps == 0 and len(studio.y) == 4  # nothing changed
+
+
+def test_the_last_point_cannot_be_removed() -> None:
+    studio = Studio(MLP(2, [1], seed=0), [[0.0, 1.0]], [1.0])
+    with pytest.raises(ValueError, match="last sample"):
+        studio.remove_point(0)
+
+
+# ---- the saved page and the view's messages ----
+
+
+def test_save_writes_one_page_with_every_steps_parameters_and_replaces_a_file_whole(
+    tmp_path: Any,
+) -> None:
+    studio = Studio.preset("moons")
+    studio.step(200)
+    path = studio.save(tmp_path / "run.html")
+    text = path.read_text(encoding="utf-8")
+    assert path.stat().st_size < 2_000_000
+    assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", text)  # nothing fetched
+    run = json.loads(text.split('type="application/json">', 1)[1].split("</script>", 1)[0])
+    params = np.frombuffer(base64.b64decode(run["params"]), dtype="<f4").reshape(201, -1)
+    for k in (0, 57, 200):
+        want = np.array(list(studio.snapshot(k).values()), dtype=np.float32)
+        assert np.array_equal(params[k], want)
+    losses = [r["loss"] for r in studio.history]
+    assert [r[1] for r in run["records"]] == pytest.approx(losses, rel=1e-5)  # 6 digits
+    (tmp_path / "folder.html").mkdir()
+    with pytest.raises(IsADirectoryError):
+        studio.save(tmp_path / "folder.html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.html", "run.html"]
+    studio.step()
+    assert (
+        studio.save(path) == path
+        and len(
+            json.loads(  # the new run replaced the old file
+                path.read_text().split('type="application/json">', 1)[1].split("</script>", 1)[0]
+            )["records"]
+        )
+        == 201
+    )
+
+
+def test_import_nn_and_a_headless_run_load_no_widget_package() -> None:
+    code = (
+        "import sys, nn\n"
+        "s = nn.Studio.preset('xor', hidden=[4]); s.step(3)\n"
+        "print(sorted(m for m in ('anywidget', 'ipywidgets', 'traitlets') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_views_messages_answer_what_the_script_asks_and_each_frame_is_small() -> None:
+    pytest.importorskip("anywidget")
+    studio = Studio.preset("moons")
+    view = studio.view()
+    sent: list[dict[str, Any]] = []
+    view.send = lambda content, buffers=None: sent.append(content)
+
+    def ask(**message: Any) -> list[dict[str, Any]]:
+        sent.clear()
+        view._handle(view, message, [])
+        return list(sent)
+
+    setup, data = ask(type="hello")
+    assert setup["type"] == "setup" and setup["network"]["sizes"] == [2, 16, 16, 1]
+    assert data["type"] == "data" and len(data["X"]) == 100 and data["steps"] == 0
+    for _ in range(5):
+        (frame,) = ask(type="play", steps=2)
+        assert len(json.dumps(frame)) < 50_000
+    assert studio.steps == 10 and frame["step"] == 10 and len(frame["records"]) == 2
+    got = np.frombuffer(base64.b64decode(frame["params"]), dtype="<f4")
+    assert np.array_equal(got, np.array(list(studio.snapshot(10).values()), dtype=np.float32))
+    (past,) = ask(type="show", step=3)
+    assert past["step"] == 3 and past["params"] == studio._past_message(3)["params"]
+    (moved,) = ask(type="add", x=[0.1, 0.2], target=1.0)
+    assert moved["type"] == "data" and len(moved["X"]) == 101 and studio.y[-1] == 1.0
+    (error,) = ask(type="add", x=[0.1, 0.2], target=0.5)
+    assert error["type"] == "error" and "hinge loss" in error["text"]
+    (error,) = ask(type="select")
+    assert error["type"] == "error" and "index" in error["text"]
+    ask(type="lr", value=0.25)
+    assert studio.optimizer.lr == 0.25
+    ask(type="reset")
+    assert studio.steps == 0 and studio.optimizer.lr == 0.25
+    ask(type="dataset", name="circles")
+    assert studio.X == make("circles", 101, seed=0)[0]
+
+
+def test_the_selected_samples_graph_is_its_own_loss_at_that_step() -> None:
+    pytest.importorskip("graphviz")
+    import shutil
+
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    studio = Studio(MLP(2, [3, 1], seed=0), *two_blobs(12, 0))
+    studio.step(5)
+    studio.select(4)
+    page = studio.graph(2)
+    twin = MLP(2, [3, 1], seed=0)
+    twin.load_state_dict(studio.snapshot(2))
+    loss = hinge_loss([twin(studio.X[4])], [studio.y[4]])
+    assert page.nodes == len(autograd.topological_order(loss))
+    assert f"{loss.data:.4g}" in page.html
+    assert studio.snapshot(-1) == studio.model.state_dict()  # the live model is untouched
+
+
+def test_the_plane_stays_put_for_points_inside_it_and_grows_for_one_outside() -> None:
+    studio = Studio.preset("moons")
+    plane = studio._data_message()["bounds"]
+    studio.add_point([0.0, 0.0], 1.0)
+    assert studio._data_message()["bounds"] == plane
+    studio.add_point([plane[1] + 1.0, 0.0], 1.0)
+    x0, x1, y0, y1 = studio._data_message()["bounds"]
+    assert x0 <= plane[0] and x1 > plane[1] + 1.0 and y0 <= plane[2] and y1 >= plane[3]
+
+
+def test_predictions_are_the_models_outputs_and_eager_loss_is_the_list_loss() -> None:
+    X, y = spiral(30, classes=3, seed=2)
+    model = MLP(2, [5, 3], seed=1)
+    studio = Studio(model, X, y)
+    studio.step(3)
+    got = studio.predictions()
+    want = [[v.data for v in model(x)] for x in X]
+    assert got.shape == (30, 3) and np.allclose(got, want, rtol=1e-12, atol=0)
+    assert close(studio.eager_loss().data, mean_ce([model(x) for x in X], y).data, 1e-15)
+    assert np.allclose(studio.predictions([[0.5, -0.5]]), [[v.data for v in model([0.5, -0.5])]])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: make("blobs"), ValueError, "moons, circles, xor, spiral, linear"),
+        (lambda: make(3), TypeError, "str"),
+        (lambda: make("moons", 1), ValueError, ">= 2"),
+        (lambda: make("moons", seed=1.5), TypeError, "seed must be an int"),
+        (lambda: spiral(30, classes=1), ValueError, ">= 2"),
+        (lambda: Studio.preset("moons", hidden=[0]), ValueError, "positive"),
+    ],
+)
+def test_a_bad_dataset_or_preset_is_named_at_the_call(call: Any, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_arrays_of_any_numeric_dtype_and_a_column_of_targets_are_the_same_data_as_lists() -> None:
+    X, y = two_blobs(16, 4)
+    lists = Studio(MLP(2, [3, 1], seed=0), X, y)
+    arrays = Studio(
+        MLP(2, [3, 1], seed=0), np.array(X, dtype=np.float64), np.array(y)[:, None].astype(int)
+    )
+    assert arrays.kind == lists.kind == "hinge" and arrays.y == lists.y and arrays.X == lists.X
+    assert arrays.step(3) == lists.step(3)
+    torch = pytest.importorskip("torch")
+    f64 = torch.float64
+    tensors = Studio(MLP(2, [3, 1], seed=0), torch.tensor(X, dtype=f64), torch.tensor(y))
+    assert tensors.X == lists.X and tensors.y == lists.y
+
+
+class TwoNeurons(Module):
+    """A model that is no MLP: the view cannot run it, so Python sends its outputs."""
+
+    def __init__(self, seed: int) -> None:
+        self.a = Neuron(2, "tanh", seed=seed)
+        self.b = Neuron(2, "tanh", seed=seed + 1)
+        self.out = Neuron(2, "linear", seed=seed + 2)
+
+    def forward(self, x: Any) -> Any:
+        return self.out([self.a(x), self.b(x)])
+
+
+def test_a_model_without_layers_gets_its_outputs_and_plane_from_python_in_small_messages() -> None:
+    X, y = make("xor", 40, seed=1)
+    model = TwoNeurons(0)
+    studio = Studio(model, X, y)
+    studio.step(6)
+    frame = studio._frame_message(5)
+    assert len(json.dumps(frame)) < 50_000
+    unpack = lambda b64: np.frombuffer(base64.b64decode(b64), dtype="<f4")  # noqa: E731
+    assert np.array_equal(unpack(frame["outputs"]), np.float32([model(x).data for x in X]))
+    x0, x1, y0, y1 = studio._data_message()["bounds"]
+    grid = unpack(frame["grid"]).reshape(60, 60)
+    corner = model([x0 + 0.5 / 60 * (x1 - x0), y1 - 0.5 / 60 * (y1 - y0)]).data  # top left
+    assert grid[0, 0] == np.float32(corner)
+    past = studio._past_message(2)  # an earlier step: its own outputs, the live model untouched
+    twin = TwoNeurons(0)
+    twin.load_state_dict(studio.snapshot(2))
+    assert np.array_equal(unpack(past["outputs"]), np.float32([twin(x).data for x in X]))
+    assert studio.snapshot(-1) == model.state_dict()
+    assert studio._setup_message()["network"] is None
