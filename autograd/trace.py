@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from autograd import ops
-from autograd.backward import grad, node_namer, topological_order
+from autograd.backward import _collector_paused, grad, node_namer, topological_order
 from autograd.steps import formula
 from autograd.value import Value, _recording, brief, identifier, to_float
 
@@ -230,17 +230,20 @@ class Program:
         self.params = params
         self.lifted = lift
         self._examples = [leaf._data for leaf in leaves]
-        order = topological_order(out)
-        self._signature = _structure(order, leaves, params)
-        self.ops = builtins.sum(1 for node in order if node.op)
-        built = build(fn, out, order, leaves, params)
-        del order
-        self.ir: IR = differentiate(lift_groups(built) if lift else built)
-        self.flat = self.ir.flat  # parameters as one array p (a lifted program)
-        # one sample on floats runs the unlifted program: the eager kernels, bit for bit
-        self._built = built if self.flat and leaves else None
-        self._runs: dict[tuple[str, bool], Callable[..., Any]] = {}
-        self._runs["grad", False] = _compiled(self.ir)
+        # The pipeline makes no reference cycles: the cyclic collector, left on, would walk
+        # every node and equation again and again while a large graph is compiled.
+        with _collector_paused():
+            order = topological_order(out)
+            self._signature = _structure(order, leaves, params)
+            self.ops = builtins.sum(1 for node in order if node.op)
+            built = build(fn, out, order, leaves, params)
+            del order
+            self.ir: IR = differentiate(lift_groups(built) if lift else built)
+            self.flat = self.ir.flat  # parameters as one array p (a lifted program)
+            # one sample on floats runs the unlifted program: the eager kernels, bit for bit
+            self._built = built if self.flat and leaves else None
+            self._runs: dict[tuple[str, bool], Callable[..., Any]] = {}
+            self._runs["grad", False] = _compiled(self.ir)
         self._source = ""
 
     @property
