@@ -32,9 +32,11 @@ import numpy as np
 
 from autograd import _checks, anomaly
 from autograd import value as _value
+from autograd.steps import Step, formula
 from autograd.value import ANOMALY, Value, to_float
 
 F = TypeVar("F", bound=Callable[..., Any])
+__all__ = ["Step", "formula"]  # the step text lives in autograd.steps; these names stay here too
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -264,71 +266,6 @@ def backward(roots: Value | Sequence[Value], grads: Any = None) -> None:
     with _collector_paused():
         for node, g, _ in _pass(found, seeds, False):
             node.grad += g
-
-
-class Step:
-    """One node of a backward pass: the gradient that arrived, and what it sent to each parent.
-
-    Fields: `index` (1-based), `total`, `node`, `grad` (d root/d node for this pass),
-    `sent` (a tuple of (parent, contribution) pairs, in parent order), and `name`, a function
-    that names a node (its label, or `#k` by its place in the topological order).
-    `str(step)` reads as the chain rule:  step 3/9  z = x * y = 6.0   grad 2.0   -> x += -6.0, ...
-    """
-
-    __slots__ = ("index", "total", "node", "grad", "sent", "name")
-
-    def __init__(
-        self,
-        index: int,
-        total: int,
-        node: Value,
-        grad: Any,
-        sent: tuple[tuple[Value, Any], ...],
-        name: Callable[[Value], str],
-    ) -> None:
-        self.index, self.total, self.node, self.grad, self.sent = index, total, node, grad, sent
-        self.name = name
-
-    def expression(self) -> str:
-        """Return `name = formula = data`, e.g. `z = x * y = 6.0`, or `x (leaf) = 2.0`."""
-        return f"{self.name(self.node)}{formula(self.node, self.name)} = {_num(self.node.data)}"
-
-    def __str__(self) -> str:
-        flows = ", ".join(f"{self.name(p)} += {_num(c)}" for p, c in self.sent if c is not None)
-        if flows:
-            arrow = f"   -> {flows}"
-        else:
-            arrow = "   (sends no gradient)" if self.sent else "   (leaf: gradient complete)"
-        return (
-            f"step {self.index}/{self.total}  {self.expression()}   grad {_num(self.grad)}{arrow}"
-        )
-
-    def __repr__(self) -> str:
-        return f"<Step {self}>"
-
-
-def formula(node: Value, name: Callable[[Value], str]) -> str:
-    """Return ` = x * y` (what the user wrote, by op) for a node, or ` (leaf)` for a leaf."""
-    if not node.op:
-        return " (leaf)"
-    args = [name(p) for p in node.parents]
-    op = node.op
-    if op in ("+", "-", "*", "/", "**") and len(args) == 2:
-        return f" = {args[0]} {op} {args[1]}"
-    if op == "neg":
-        return f" = -{args[0]}"
-    if op.startswith("**"):
-        return f" = {args[0]}{op}"
-    if op == "dot":
-        n = len(args) // 2
-        return " = " + " + ".join(f"{w}*{x}" for w, x in zip(args[:n], args[n:]))
-    if op == "sum":
-        return " = " + " + ".join(args)
-    return f" = {op}({', '.join(args)})"
-
-
-def _num(x: Any) -> str:
-    return f"{float(x):.6g}"
 
 
 def node_namer(order: Sequence[Value]) -> Callable[[Value], str]:

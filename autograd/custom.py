@@ -107,12 +107,12 @@ def custom_op(
         ident = f"op_{ident}"
     checked_forward.__name__ = checked_forward.__qualname__ = f"{ident}_forward"
     named_rule = _renamed(checked_rule, f"{ident}_backward")
-    apply = define(name, checked_forward, named_rule, arity=arity)
+    apply = define(name, checked_forward, named_rule, arity=arity, custom=True)
     apply.__doc__ = (
         inspect.getdoc(forward) or f"Return the custom op {name!r} of the inputs."
     ) + f"\n\n(a custom op: forward {brief(forward, 60)}, rule {brief(rule, 60)})"
-    apply.user_forward = forward  # type: ignore[attr-defined]
-    apply.user_rule = rule  # type: ignore[attr-defined]
+    apply.user_forward = forward
+    apply.user_rule = rule
     return apply
 
 

@@ -1,10 +1,15 @@
 """Every op and its derivative, one block each: the only file in the project with calculus in it.
 
-Each block reads as math:
+Each block is one record of the op, written as math:
 
-    # z = x / y        dz/dx = 1/y        dz/dy = -x/y² = -(x/y)/y
-    def div_backward(g, z, x, y): ...        the rule: one contribution per input, in order
-    div = define("/", _div, div_backward)    the op: `_div` computes z from the inputs' numbers
+    def div_backward(g, z, x, y): ...         the rule: one contribution per input, in order
+    div = define("/", _div, div_backward, form=INFIX,
+                 math="z = x / y", derivatives=("1/{y}", "-({x}/{y})/{y}"))
+
+`define` makes the op function and its `Op` record (`div.record`): the name a node shows, the
+kernel that computes z from the inputs' numbers, the rule, how many inputs, how its formula prints
+(`x / y`), and its math as data. Step text, the page, `trace` and the docs read the record; none
+keeps a table of its own. Adding an op is one block here and one row in tests/test_ops.py.
 
 A rule takes the upstream gradient `g`, the op's output `z` and its inputs `xs`, and is written
 with operators and with the op functions of this file, which accept floats, `Value`s and NumPy
@@ -38,7 +43,7 @@ import inspect
 import math
 import operator
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -51,36 +56,232 @@ ndarray = np.ndarray
 
 Rule = Callable[..., tuple[Any, ...]]
 
-# ---- how an op is made: one mechanism for the built-in ops and for `autograd.custom_op` ----
+# ---- the record of an op, and the one way to make an op (built-in ops and `custom_op`) ----
+
+# How an op's formula prints (`Op.show`), as a learner wrote it:
+INFIX = "infix"  # x * y
+PREFIX = "prefix"  # -x
+SUFFIX = "suffix"  # x**2          (the node's op name after its input)
+CALL = "call"  # tanh(x)
+SUM = "sum"  # x1 + x2 + x3
+DOT = "dot"  # w1*x1 + w2*x2   (parents: the w half, then the x half)
+MATMUL = "matmul"  # x @ W.T       (an array op: only lifted programs make it)
+FORMS = (INFIX, PREFIX, SUFFIX, CALL, SUM, DOT, MATMUL)
+
+# How the op function takes its inputs:
+EACH = "each"  # op(x, y): one argument per input
+LIST = "list"  # op([x1, ..., xn]): one sequence (sum, shift)
+HALVES = "halves"  # op(ws, xs): two sequences of one length, parents ws + xs (dot)
+
+
+class Op:
+    """Everything the project knows about one op, made by `define` (the record of STYLE §13).
+
+    name         what a node shows as its `op` ("*", "tanh"; `**2` for pow_const's nodes)
+    python       the op function's name ("mul"), its rule's name without `_backward`
+    kernel       z from the inputs' numbers: floats, or NumPy arrays of samples
+    rule         rule(g, z, *xs) -> one contribution per input (the chain rule's local part)
+    arity        how many inputs (-1: any number)
+    form         how its formula prints: INFIX, PREFIX, SUFFIX, CALL, SUM, DOT, MATMUL
+    takes        EACH, LIST or HALVES: how the op function takes its inputs
+    math         the formula as text, "z = x · y" ("" for a custom op)
+    derivatives  one template per input, dz/dxᵢ in the rule's letters: ("{y}", "{x}") for `*`
+                 (n-ary ops: one template for every xᵢ, written with {x}; None: not known)
+    letters      what the rule calls the output and the inputs: ("z", "x", "y")
+    constant     the name of a constant bound to the rule ("c" for `**c`), or ""
+    custom       True for an op made by `custom_op` (its rule is the user's code)
+    """
+
+    __slots__ = (
+        "name",
+        "python",
+        "kernel",
+        "rule",
+        "arity",
+        "form",
+        "takes",
+        "math",
+        "derivatives",
+        "letters",
+        "constant",
+        "custom",
+        "function",
+        "__weakref__",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        python: str,
+        kernel: Callable[..., Any],
+        rule: Rule,
+        arity: int,
+        form: str,
+        takes: str,
+        math: str,
+        derivatives: tuple[str, ...] | None,
+        constant: str,
+        custom: bool,
+    ) -> None:
+        if form not in FORMS:
+            raise ValueError(f"an op's form must be one of {FORMS}, got {form!r}")
+        self.name, self.python, self.kernel, self.rule = name, python, kernel, rule
+        self.arity, self.form, self.takes, self.math = arity, form, takes, math
+        self.derivatives, self.constant, self.custom = derivatives, constant, custom
+        self.letters = _letters(rule)
+        self.function: Any = None
+
+    def __repr__(self) -> str:
+        return f"<Op {self.python} {self.name!r}: {self.math or 'custom'}>"
+
+    def show(self, args: Sequence[str], shown_as: str | None = None) -> str:
+        """Return the formula of a node of this op on inputs named `args`: `x * y`, `-x`,
+        `x**2`, `tanh(x)`, `a + b + c`, `w1*x1 + w2*x2`. `shown_as` is the node's op name
+        (a node's `op` may differ from the record's name: `**2`, or one a user wrote)."""
+        op = self.name if shown_as is None else shown_as
+        form = self.form
+        if form == INFIX and len(args) == 2:
+            return f"{args[0]} {op} {args[1]}"
+        if form == PREFIX and len(args) == 1:
+            return f"-{args[0]}"
+        if form == SUFFIX and len(args) == 1:
+            return f"{args[0]}{op}"
+        if form == SUM:
+            return " + ".join(args)
+        if form == DOT:
+            n = len(args) // 2
+            return " + ".join(f"{w}*{x}" for w, x in zip(args[:n], args[n:]))
+        if form == MATMUL and len(args) == 2:
+            return f"{args[1]} @ {args[0]}.T"
+        return f"{op}({', '.join(args)})"
+
+    def derivative_text(
+        self, names: Sequence[str], node: str, keep: Sequence[bool] | None = None
+    ) -> str:
+        """Return the local derivatives with this graph's names in place of the rule's letters:
+        `∂t4/∂x = w, ∂t4/∂w = x` for a `*` node t4 = x * w. "" when the op has none on record.
+        `names` are the node's parents' names, in order; `node` the node's own; `keep` says
+        which inputs to speak of (default all; a constant needs no derivative)."""
+        if not self.derivatives:
+            return ""
+        if keep is None:
+            keep = [True] * len(names)
+        if self.arity == -1:  # n-ary: one template for each input, written with {x}
+            (template,) = self.derivatives
+            if self.takes == HALVES:
+                return f"∂{node}/∂wᵢ = xᵢ, ∂{node}/∂xᵢ = wᵢ"
+            return f"∂{node}/∂xᵢ = {template.format(x='xᵢ', z=node)}"
+        letters = dict(zip(self.letters, (node, *names)), g="g")
+        if self.form == MATMUL:  # an array op: its templates are the contributions themselves
+            return ", ".join(
+                f"to {name}: {template.format(**letters)}"
+                for name, template, kept in zip(names, self.derivatives, keep)
+                if kept
+            )
+        return ", ".join(
+            f"∂{node}/∂{name} = {template.format(**letters)}"
+            for name, template, kept in zip(names, self.derivatives, keep)
+            if kept
+        )
+
+
+def _letters(rule: Callable[..., Any]) -> tuple[str, ...]:
+    """What a rule calls the output and the inputs: (z, x, y) for mul_backward(g, z, x, y)."""
+    try:
+        parameters = list(inspect.signature(rule).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return ()
+    return tuple(p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD)
+
+
+def record_of(rule: Any) -> Op | None:
+    """Return the `Op` record a node's rule (`node._backward`) belongs to, or None.
+
+    Each rule carries it (through a bound constant too), so tools find an op from a node, and
+    an op made and dropped at run time (a custom op in a loop) leaves nothing in a table.
+    """
+    return getattr(getattr(rule, "func", rule), "op_record", None)
 
 
 def op_of(rule: Any) -> Any:
-    """Return the op function a node's rule belongs to (through a bound constant), or None.
-
-    Each rule carries it as `rule.op_function`, so tools (trace) find an op from a node, and an
-    op made and dropped at run time (a custom op in a loop) leaves nothing behind in a table.
-    """
-    return getattr(getattr(rule, "func", rule), "op_function", None)
+    """Return the op function a node's rule belongs to (through a bound constant), or None."""
+    found = record_of(rule)
+    return None if found is None else found.function
 
 
 def define(
-    op: str, forward: Callable[..., Any], rule: Rule, arity: int | None = None
-) -> Callable[..., Any]:
-    """Return the op function for an op shown as `op`, computed by `forward`, with `rule`.
+    op: str,
+    forward: Callable[..., Any],
+    rule: Rule,
+    arity: int | None = None,
+    *,
+    form: str = CALL,
+    math: str = "",
+    derivatives: tuple[str, ...] | None = None,
+    takes: str = EACH,
+    constant: str = "",
+    default: float | None = None,
+    convert: Callable[[Any], float] | None = None,
+    shown: Callable[[float], str] | None = None,
+    custom: bool = False,
+) -> Any:
+    """Return the op function for an op shown as `op`, computed by `forward`, with `rule`;
+    its `Op` record is `.record`.
 
     The function takes `arity` inputs (by default as many as the rule takes after (g, z);
-    -1: any number). Given numbers or NumPy
+    -1: any number), one argument each, or as one sequence (`takes=LIST`), or as two sequences
+    of one length (`takes=HALVES`, a dot product's weights and inputs). Given numbers or NumPy
     arrays it returns `forward(*xs)` (a number, or an array: no graph). Given a `Value` anywhere
     it turns the other inputs into constant leaves and records a node: its data is
     `forward(*numbers)`, its op `op`, its parents the inputs and its local-gradient rule `rule`.
+    With `constant="c"` the op takes one input and a number `c` (default `default`, made a float
+    by `convert`) that the node keeps bound to its rule; its op shows as `shown(c)`.
     Its name is the rule's without `_backward` (`mul_backward` -> `mul`).
     """
     name = rule.__name__.removesuffix("_backward")
     if arity is None:
-        arity = inputs_of(rule, skip=2)
+        arity = -1 if takes != EACH else inputs_of(rule, skip=2)
     count = arity
     apply: Callable[..., Any]
-    if arity == 1:
+    if constant:
+        to_number = convert or (lambda c: to_float(c, f"{name}({constant})"))
+        show_name = shown or (lambda c: op)
+
+        def apply(x: Any, c: Any = default) -> Any:
+            if type(c) is not float:
+                c = to_number(c)
+            if type(x) is not Value:
+                if isinstance(x, Value):
+                    x = lift(x, op)
+                else:
+                    return forward(x, c)
+            node_op, bound = _bind(rule, constant, c, show_name)
+            return _record(node_op, forward(x._data, c), (x,), bound)
+
+    elif takes == LIST:
+
+        def apply(xs: Any) -> Any:
+            xs = tuple(xs)
+            if Value not in map(type, xs) and _no_values(xs):
+                return forward(xs)
+            values = tuple([lift(x, op) for x in xs])
+            return _record(op, forward([v._data for v in values]), values, rule)
+
+    elif takes == HALVES:
+
+        def apply(ws: Any, xs: Any) -> Any:
+            ws, xs = tuple(ws), tuple(xs)
+            if len(ws) != len(xs):
+                raise ValueError(
+                    f"{name} needs two sequences of one length, got {len(ws)} and {len(xs)}"
+                )
+            if Value not in map(type, ws + xs) and _no_values(ws + xs):
+                return forward(ws, xs)
+            values = tuple([lift(v, op) for v in ws + xs])
+            data = [v._data for v in values]
+            return _record(op, forward(data[: len(ws)], data[len(ws) :]), values, rule)
+
+    elif arity == 1:
 
         def apply(x: Any) -> Any:
             if type(x) is Value or (type(x) is not float and isinstance(x, Value)):
@@ -113,16 +314,26 @@ def define(
             values = tuple([lift(x, op) for x in xs])
             return _record(op, forward(*[v._data for v in values]), values, rule)
 
-    made: Any = apply  # an op function carries what tools need to know of it:
+    record = Op(op, name, forward, rule, arity, form, takes, math, derivatives, constant, custom)
+    made: Any = apply  # an op function carries its record, and what tools read of it:
     made.__name__ = made.__qualname__ = name
-    made.__doc__ = _formula_of(rule) or f"Return the op {op!r} of the inputs (rule {name})."
-    made.forward, made.rule = forward, rule
-    rule.op_function = made  # type: ignore[attr-defined]
+    made.__doc__ = _doc(record)
+    made.forward, made.rule, made.record = forward, rule, record
+    record.function = made
+    rule.op_record = record  # type: ignore[attr-defined]
     return made
 
 
 def _no_values(xs: tuple[Any, ...]) -> bool:
     return not builtins.any([isinstance(x, Value) for x in xs])
+
+
+def _doc(record: Op) -> str:
+    if not record.math:
+        return f"Return the op {record.name!r} of the inputs (rule {record.rule.__name__})."
+    inputs = record.letters[1:] or ("x",)
+    names = list(inputs) if record.arity != -1 else ["x"]
+    return f"Return {record.math}.    {record.derivative_text(names, 'z')}".rstrip()
 
 
 def where(condition: Any, a: Any, b: Any) -> Any:
@@ -158,11 +369,24 @@ def inputs_of(fn: Callable[..., Any], skip: int = 0) -> int:
     return builtins.sum(1 for p in parameters if p.kind in positional and p.default is p.empty)
 
 
-def _formula_of(rule: Rule) -> str:
-    try:
-        return (inspect.getcomments(rule) or "").replace("# ", "").strip()
-    except (OSError, TypeError):  # no source (frozen, zipped, made at run time)
-        return ""
+# ---- ops with a constant: one rule, the constant bound to it (shown as `**2`, `leaky_relu`) ----
+
+_bound_rules: dict[tuple[Rule, float | bytes], tuple[str, Rule]] = {}
+_bits = struct.Struct("<d").pack
+
+
+def _bind(rule: Rule, constant: str, value: float, op: Callable[[float], str]) -> tuple[str, Rule]:
+    """Return (op name, rule with the constant bound), both made once per constant value.
+
+    Keyed by the value, except where == does not tell values apart: ±0.0 (-0.0 == 0.0, yet
+    x·-0.0 is not x·0.0) and nan (nan != nan) are keyed by their bits."""
+    key = (rule, value) if value and value == value else (rule, _bits(value))
+    found = _bound_rules.get(key)
+    if found is None:
+        found = (op(value), partial(rule, **{constant: value}))
+        if len(_bound_rules) < 4096:  # bounded: a program sweeping exponents stays small
+            _bound_rules[key] = found
+    return found
 
 
 # ---- kernels: z from the inputs' numbers, on floats (math) or on arrays (NumPy) ----
@@ -279,249 +503,6 @@ def _softplus(x: Any) -> Any:
     return x if x > 20.0 else math.log1p(_exp(x))
 
 
-# ---- binary ops ----
-
-
-# z = x + y        dz/dx = 1        dz/dy = 1
-def add_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
-    return g, g
-
-
-# z = x - y        dz/dx = 1        dz/dy = -1
-def sub_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
-    return g, -g
-
-
-# z = x · y        dz/dx = y        dz/dy = x
-def mul_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
-    return g * y, g * x
-
-
-# z = x / y        dz/dx = 1/y        dz/dy = -x/y² = -(x/y)/y   (torch's order of operations)
-def div_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
-    return div(g, y), -g * div(div(x, y), y)
-
-
-# z = xʸ        dz/dx = y·xʸ⁻¹  (0 where y = 0)        dz/dy = z·ln x  (0 where x = 0 and y >= 0)
-# Both special cases are torch's: they keep 0⁰ and 0ʸ from turning a finite gradient into nan.
-# As in torch, dz/dy is masked before g multiplies it, so an inf or nan g still gives nan.
-def pow_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
-    dx = where(is_zero(y), 0.0, g * (y * pow(x, y - 1.0)))
-    dy = g * where(is_zero(x) & (y >= 0.0), 0.0, z * log(x))
-    return dx, dy
-
-
-add = define("+", operator.add, add_backward)
-sub = define("-", operator.sub, sub_backward)
-mul = define("*", operator.mul, mul_backward)
-div = define("/", _div, div_backward)
-pow = define("**", _pow, pow_backward)
-
-
-# ---- unary ops ----
-
-
-# z = -x        dz/dx = -1
-def neg_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
-    return (-g,)
-
-
-# z = xᶜ for a constant c        dz/dx = c·xᶜ⁻¹   (0 when c = 0, as torch)
-def pow_const_backward(g: Any, z: Any, x: Any, *, c: float) -> tuple[Any, ...]:
-    return (0.0 if c == 0.0 else g * (c * pow_const(x, c - 1.0)),)
-
-
-# z = |x|        dz/dx = sign(x)        abs'(0) = 0, as in torch
-def abs_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
-    return (g * sign(x),)
-
-
-# z = sign(x) ∈ {-1, 0, 1}        dz/dx = 0   (a step: flat wherever it is defined, as torch)
-def sign_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
-    return (0.0,)
-
-
-# z = eˣ        dz/dx = eˣ = z
-def exp_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
-    return (g * z,)
-
-
-# z = ln x        dz/dx = 1/x
-def log_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
-    return (div(g, x),)
-
-
-# z = tanh x        dz/dx = 1 - tanh²x = 1 - z²
-def tanh_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
-    return (g * (1.0 - z * z),)
-
-
-# z = σ(x) = 1/(1 + e⁻ˣ)        dz/dx = σ(x)·(1 - σ(x)) = (1 - z)·z
-def sigmoid_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
-    return (g * ((1.0 - z) * z),)
-
-
-# z = max(0, x)  (nan stays nan, -0.0 stays -0.0)        dz/dx = 0 where z <= 0, else 1
-# relu'(0) = 0, as in torch (which masks g by the output: an inf g at x < 0 sends 0)
-def relu_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
-    return (where(z <= 0.0, 0.0, g),)
-
-
-# z = x if x > 0 else s·x        dz/dx = 1 if x > 0 else s        (s at 0, as in torch)
-def leaky_relu_backward(g: Any, z: Any, x: Any, *, slope: float) -> tuple[Any, ...]:
-    return (where(x > 0.0, g, g * slope),)
-
-
-# z = sin x        dz/dx = cos x
-def sin_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
-    return (g * cos(x),)
-
-
-# z = cos x        dz/dx = -sin x
-def cos_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
-    return (g * -sin(x),)
-
-
-# z = √x        dz/dx = 1/(2√x) = 1/(2z)
-def sqrt_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
-    return (div(g, 2.0 * z),)
-
-
-# z = ln(1 + eˣ), and z = x past x > 20 (torch's threshold)        dz/dx = eˣ/(eˣ + 1) = σ(x)
-def softplus_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
-    e = exp(x)
-    return (where(x > 20.0, g, div(g * e, e + 1.0)),)
-
-
-neg = define("neg", operator.neg, neg_backward)
-abs = define("abs", _abs, abs_backward)
-sign = define("sign", _sign, sign_backward)
-exp = define("exp", _exp, exp_backward)
-log = define("log", _log, log_backward)
-tanh = define("tanh", _tanh, tanh_backward)
-sigmoid = define("sigmoid", _sigmoid, sigmoid_backward)
-relu = define("relu", _relu, relu_backward)
-sin = define("sin", _sin, sin_backward)
-cos = define("cos", _cos, cos_backward)
-sqrt = define("sqrt", _sqrt, sqrt_backward)
-softplus = define("softplus", _softplus, softplus_backward)
-
-
-# ---- ops with a constant: one rule, the constant bound to it (shown as `**2`, `leaky_relu`) ----
-
-_bound_rules: dict[tuple[Rule, float | bytes], tuple[str, Rule]] = {}
-_bits = struct.Struct("<d").pack
-
-
-def _bind(rule: Rule, constant: str, value: float, op: Callable[[float], str]) -> tuple[str, Rule]:
-    """Return (op name, rule with the constant bound), both made once per constant value.
-
-    Keyed by the value, except where == does not tell values apart: ±0.0 (-0.0 == 0.0, yet
-    x·-0.0 is not x·0.0) and nan (nan != nan) are keyed by their bits."""
-    key = (rule, value) if value and value == value else (rule, _bits(value))
-    found = _bound_rules.get(key)
-    if found is None:
-        found = (op(value), partial(rule, **{constant: value}))
-        if len(_bound_rules) < 4096:  # bounded: a program sweeping exponents stays small
-            _bound_rules[key] = found
-    return found
-
-
-def _pow_name(c: float) -> str:
-    return f"**{c:g}"
-
-
-def _leaky_name(slope: float) -> str:
-    return "leaky_relu"
-
-
-def pow_const(x: Any, c: Any) -> Any:
-    """Return xᶜ for a constant c (one parent; the node's op reads `**c`, e.g. `**2`)."""
-    if type(c) is not float:
-        c = (
-            float(c)
-            if type(c) is int and -(2**53) <= c <= 2**53
-            else to_float(c, "Value ** exponent")
-        )
-    if type(x) is not Value:
-        if isinstance(x, Value):
-            x = lift(x, "**")
-        else:
-            return _pow_const(x, c)
-    op, rule = _bind(pow_const_backward, "c", c, _pow_name)
-    return _record(op, _pow_const(x._data, c), (x,), rule)
-
-
-def leaky_relu(x: Any, slope: float = 0.01) -> Any:
-    """Return x if x > 0 else slope·x (the slope is a constant of the node)."""
-    if type(slope) is not float:
-        slope = to_float(slope, "leaky_relu(slope)")
-    if not isinstance(x, Value):
-        return _leaky_relu(x, slope)
-    op, rule = _bind(leaky_relu_backward, "slope", slope, _leaky_name)
-    return _record(op, _leaky_relu(x._data, slope), (x,), rule)
-
-
-def _register(op: Any, rule: Rule, forward: Callable[..., Any]) -> None:
-    """Make an op written by hand known to the tools, as `define` does for the others."""
-    op.forward, op.rule = forward, rule
-    rule.op_function = op  # type: ignore[attr-defined]
-
-
-_register(pow_const, pow_const_backward, _pow_const)
-_register(leaky_relu, leaky_relu_backward, _leaky_relu)
-
-
-# ---- n-ary ops: one node, many parents (a neuron's weighted sum is one node, not 2n) ----
-
-
-# z = x₁ + x₂ + … + xₙ  (added left to right)        dz/dxᵢ = 1
-def sum_backward(g: Any, z: Any, *xs: Any) -> tuple[Any, ...]:
-    return (g,) * len(xs)
-
-
-# z = w₁x₁ + … + wₙxₙ, parents (w₁ … wₙ, x₁ … xₙ)        dz/dwᵢ = xᵢ        dz/dxᵢ = wᵢ
-def dot_backward(g: Any, z: Any, *wx: Any) -> tuple[Any, ...]:
-    n = len(wx) // 2
-    return tuple([g * v for v in wx[n:] + wx[:n]])  # (x₁ … xₙ, w₁ … wₙ): the halves swapped
-
-
-# z = max(x₁ … xₙ), held constant (0 where it is not finite)        dz/dxᵢ = 0
-# The shift that keeps log-sum-exp and softmax from overflowing: ln Σ eˣⁱ = m + ln Σ eˣⁱ⁻ᵐ for any
-# m, so no gradient flows through m (torch's logsumexp does not differentiate its max either).
-# It sends -0.0, the additive identity: every other contribution passes through bit for bit.
-def shift_backward(g: Any, z: Any, *xs: Any) -> tuple[Any, ...]:
-    return (-0.0,) * len(xs)
-
-
-def sum(xs: Any) -> Any:
-    """Return x₁ + … + xₙ as one node with n parents (numbers mix in); numbers give a number.
-
-    >>> autograd.sum([a, b, 1.0])        # one "sum" node, not a chain of "+"
-    """
-    xs = tuple(xs)
-    if Value not in map(type, xs) and _no_values(xs):
-        return builtins.sum(xs, 0.0)
-    xs = tuple([lift(x, "sum") for x in xs])
-    return _record("sum", builtins.sum([x._data for x in xs], 0.0), xs, sum_backward)
-
-
-def dot(ws: Any, xs: Any) -> Any:
-    """Return w₁x₁ + … + wₙxₙ as one node whose parents are (w₁ … wₙ, x₁ … xₙ).
-
-    A neuron's weighted sum in one node instead of 2n; numbers mix in as constant leaves.
-    """
-    ws, xs = tuple(ws), tuple(xs)
-    if len(ws) != len(xs):
-        raise ValueError(f"dot needs two sequences of one length, got {len(ws)} and {len(xs)}")
-    if Value not in map(type, ws + xs) and _no_values(ws + xs):
-        return builtins.sum(map(operator.mul, ws, xs), 0.0)
-    ws = tuple([lift(w, "dot") for w in ws])
-    xs = tuple([lift(x, "dot") for x in xs])
-    data = builtins.sum(map(operator.mul, [w._data for w in ws], [x._data for x in xs]), 0.0)
-    return _record("dot", data, ws + xs, dot_backward)
-
-
 def _sum(xs: Any) -> Any:
     return builtins.sum(xs, 0.0)
 
@@ -532,13 +513,20 @@ def _dot(ws: Any, xs: Any) -> Any:
         if all([type(x) is ndarray and x.shape == shape for x in xs]) and not any(
             [type(w) is ndarray and w.shape for w in ws]
         ):
-            # the same products, added in the same order from 0.0: np.add.reduce runs down
-            # axis 0 row by row, so this is the line below in 3 NumPy calls instead of 2n
-            return np.add.reduce(np.array(ws)[:, None] * np.array(xs), axis=0, initial=0.0)
+            # the same products, added in the same order from 0.0 as the line below does in 2n
+            # calls: np.add.reduce down axis 0 adds row after row. For a batch of one, NumPy
+            # would add that contiguous column pairwise (another order), so accumulate it
+            # instead; the final + 0.0 gives what 0.0 + ... gives to a sum of -0.0s
+            products = np.array(ws)[:, None] * np.array(xs)
+            if shape[0] == 1:
+                return np.add.accumulate(products, axis=0)[-1] + 0.0
+            return np.add.reduce(products, axis=0, initial=0.0)
     return builtins.sum(map(operator.mul, ws, xs), 0.0)
 
 
 def _shift(xs: Any) -> Any:
+    if not xs:
+        raise ValueError("shift needs at least one number")
     m = xs[0]  # the first largest (so ±0 keep their sign), skipping nan; 0 if not finite
     if builtins.any(type(x) is ndarray for x in xs):
         for x in xs[1:]:
@@ -550,46 +538,304 @@ def _shift(xs: Any) -> Any:
     return m if math.isfinite(m) else 0.0
 
 
-def shift(xs: Any) -> Any:
-    """Return max(x₁ … xₙ) as one node that sends no gradient back (0 where not finite): the
-    shift a stable log-sum-exp subtracts. In the graph, so a traced Program recomputes it for
-    every sample instead of freezing the example's."""
-    xs = tuple(xs)
-    if not xs:
-        raise ValueError("shift needs at least one number")
-    if Value not in map(type, xs) and _no_values(xs):
-        return _shift(xs)
-    xs = tuple([lift(x, "shift") for x in xs])
-    return _record("shift", _shift([x._data for x in xs]), xs, shift_backward)
+def _matmul(w: Any, x: Any) -> Any:
+    return x @ w.T
 
 
-_register(sum, sum_backward, _sum)
-_register(dot, dot_backward, _dot)
-_register(shift, shift_backward, _shift)
+# ---- binary ops ----
+
+
+def add_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
+    return g, g
+
+
+add = define("+", operator.add, add_backward, form=INFIX, math="z = x + y", derivatives=("1", "1"))
+
+
+def sub_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
+    return g, -g
+
+
+sub = define("-", operator.sub, sub_backward, form=INFIX, math="z = x - y", derivatives=("1", "-1"))
+
+
+def mul_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
+    return g * y, g * x
+
+
+mul = define(
+    "*", operator.mul, mul_backward, form=INFIX, math="z = x · y", derivatives=("{y}", "{x}")
+)
+
+
+# dz/dy = -x/y² computed as -(x/y)/y: torch's order of operations
+def div_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
+    return div(g, y), -g * div(div(x, y), y)
+
+
+div = define(
+    "/", _div, div_backward, form=INFIX, math="z = x / y", derivatives=("1/{y}", "-{x}/{y}²")
+)
+
+
+# dz/dx is 0 where y = 0, dz/dy is 0 where x = 0 and y >= 0: torch's special cases, which keep
+# 0⁰ and 0ʸ from turning a finite gradient into nan. As in torch, dz/dy is masked before g
+# multiplies it, so an inf or nan g still gives nan.
+def pow_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
+    dx = where(is_zero(y), 0.0, g * (y * pow(x, y - 1.0)))
+    dy = g * where(is_zero(x) & (y >= 0.0), 0.0, z * log(x))
+    return dx, dy
+
+
+pow = define(
+    "**",
+    _pow,
+    pow_backward,
+    form=INFIX,
+    math="z = xʸ",
+    derivatives=("{y}·{x}^({y}-1)", "{z}·ln {x}"),
+)
+
+
+# ---- unary ops ----
+
+
+def neg_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
+    return (-g,)
+
+
+neg = define("neg", operator.neg, neg_backward, form=PREFIX, math="z = -x", derivatives=("-1",))
+
+
+# 0 when c = 0, as torch
+def pow_const_backward(g: Any, z: Any, x: Any, *, c: float) -> tuple[Any, ...]:
+    return (0.0 if c == 0.0 else g * (c * pow_const(x, c - 1.0)),)
+
+
+def _exponent(c: Any) -> float:
+    if type(c) is int and -(2**53) <= c <= 2**53:
+        return float(c)
+    return to_float(c, "Value ** exponent")
+
+
+pow_const = define(
+    "**",
+    _pow_const,
+    pow_const_backward,
+    form=SUFFIX,
+    math="z = xᶜ for a constant c",
+    derivatives=("c·{x}^(c-1)",),
+    constant="c",
+    convert=_exponent,
+    shown=lambda c: f"**{c:g}",
+)
+pow_const.__doc__ = "Return xᶜ for a constant c (one parent; its node's op reads `**c`: `**2`)."
+
+
+# abs'(0) = 0, as in torch
+def abs_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
+    return (g * sign(x),)
+
+
+abs = define("abs", _abs, abs_backward, math="z = |x|", derivatives=("sign({x})",))
+
+
+# a step: flat wherever it is defined, as torch
+def sign_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
+    return (0.0,)
+
+
+sign = define("sign", _sign, sign_backward, math="z = sign(x) ∈ {-1, 0, 1}", derivatives=("0",))
+
+
+def exp_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
+    return (g * z,)
+
+
+exp = define("exp", _exp, exp_backward, math="z = eˣ", derivatives=("e^{x} = {z}",))
+
+
+def log_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
+    return (div(g, x),)
+
+
+log = define("log", _log, log_backward, math="z = ln x", derivatives=("1/{x}",))
+
+
+def tanh_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
+    return (g * (1.0 - z * z),)
+
+
+tanh = define("tanh", _tanh, tanh_backward, math="z = tanh x", derivatives=("1 - {z}²",))
+
+
+def sigmoid_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
+    return (g * ((1.0 - z) * z),)
+
+
+sigmoid = define(
+    "sigmoid",
+    _sigmoid,
+    sigmoid_backward,
+    math="z = σ(x) = 1/(1 + e⁻ˣ)",
+    derivatives=("σ(x)·(1 - σ(x)) = (1 - {z})·{z}",),
+)
+
+
+# relu'(0) = 0, as in torch (which masks g by the output: an inf g at x < 0 sends 0)
+def relu_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
+    return (where(z <= 0.0, 0.0, g),)
+
+
+relu = define(
+    "relu",
+    _relu,
+    relu_backward,
+    math="z = max(0, x)  (nan stays nan, -0.0 stays -0.0)",
+    derivatives=("0 where {z} <= 0, else 1",),
+)
+
+
+# s at 0, as in torch
+def leaky_relu_backward(g: Any, z: Any, x: Any, *, slope: float) -> tuple[Any, ...]:
+    return (where(x > 0.0, g, g * slope),)
+
+
+leaky_relu = define(
+    "leaky_relu",
+    _leaky_relu,
+    leaky_relu_backward,
+    math="z = x if x > 0 else s·x",
+    derivatives=("1 if {x} > 0 else s",),
+    constant="slope",
+    default=0.01,
+)
+leaky_relu.__doc__ = "Return x if x > 0 else slope·x (the slope is a constant of the node)."
+
+
+def sin_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
+    return (g * cos(x),)
+
+
+sin = define("sin", _sin, sin_backward, math="z = sin x", derivatives=("cos {x}",))
+
+
+def cos_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
+    return (g * -sin(x),)
+
+
+cos = define("cos", _cos, cos_backward, math="z = cos x", derivatives=("-sin {x}",))
+
+
+def sqrt_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
+    return (div(g, 2.0 * z),)
+
+
+sqrt = define("sqrt", _sqrt, sqrt_backward, math="z = √x", derivatives=("1/(2{z})",))
+
+
+# z = x past x > 20, torch's threshold
+def softplus_backward(g: Any, z: Any, x: Any) -> tuple[Any, ...]:
+    e = exp(x)
+    return (where(x > 20.0, g, div(g * e, e + 1.0)),)
+
+
+softplus = define(
+    "softplus",
+    _softplus,
+    softplus_backward,
+    math="z = ln(1 + eˣ)",
+    derivatives=("e^{x}/(e^{x} + 1) = σ({x})",),
+)
+
+
+# ---- n-ary ops: one node, many parents (a neuron's weighted sum is one node, not 2n) ----
+
+
+def sum_backward(g: Any, z: Any, *xs: Any) -> tuple[Any, ...]:
+    return (g,) * len(xs)
+
+
+sum = define(
+    "sum",
+    _sum,
+    sum_backward,
+    form=SUM,
+    takes=LIST,
+    math="z = x₁ + x₂ + … + xₙ  (added left to right)",
+    derivatives=("1",),
+)
+sum.__doc__ = """Return x₁ + … + xₙ as one node with n parents (numbers mix in); numbers: a number.
+
+    >>> autograd.sum([a, b, 1.0])        # one "sum" node, not a chain of "+"
+    """
+
+
+# parents (w₁ … wₙ, x₁ … xₙ); the contributions are (x₁ … xₙ, w₁ … wₙ) times g: halves swapped
+def dot_backward(g: Any, z: Any, *wx: Any) -> tuple[Any, ...]:
+    n = len(wx) // 2
+    return tuple([g * v for v in wx[n:] + wx[:n]])
+
+
+dot = define(
+    "dot",
+    _dot,
+    dot_backward,
+    form=DOT,
+    takes=HALVES,
+    math="z = w₁x₁ + … + wₙxₙ  (added left to right)",
+    derivatives=("w",),
+)
+dot.__doc__ = """Return w₁x₁ + … + wₙxₙ as one node whose parents are (w₁ … wₙ, x₁ … xₙ).
+
+    A neuron's weighted sum in one node instead of 2n; numbers mix in as constant leaves.
+    """
+
+
+# The shift that keeps log-sum-exp and softmax from overflowing: ln Σ eˣⁱ = m + ln Σ eˣⁱ⁻ᵐ for any
+# m, so no gradient flows through m (torch's logsumexp does not differentiate its max either).
+# It sends -0.0, the additive identity: every other contribution passes through bit for bit.
+def shift_backward(g: Any, z: Any, *xs: Any) -> tuple[Any, ...]:
+    return (-0.0,) * len(xs)
+
+
+shift = define(
+    "shift",
+    _shift,
+    shift_backward,
+    takes=LIST,
+    math="z = max(x₁ … xₙ), held constant (0 where it is not finite)",
+    derivatives=("0",),
+)
+shift.__doc__ = """Return max(x₁ … xₙ) as one node that sends no gradient back (0 where not finite):
+    the shift a stable log-sum-exp subtracts. In the graph, so a traced Program recomputes it
+    for every sample instead of freezing the example's."""
+
+
+# ---- array ops: made by lifting a traced graph (autograd.trace), never by a Value ----
+
+
+# A layer's neurons at once: row i of w is neuron i's weights, row s of x is sample s's inputs,
+# so z[s, i] = Σⱼ w[i, j]·x[s, j]. The weights' contribution gᵀx sums over the samples (rows).
+# A lifted program prints each contribution from the record's templates (one line each, so the
+# one nobody reads is dropped); tests/test_ops.py checks that they compute what this rule does.
+def matmul_backward(g: Any, z: Any, w: Any, x: Any) -> tuple[Any, ...]:
+    return g.T @ x, g @ w
+
+
+matmul = define(
+    "matmul",
+    _matmul,
+    matmul_backward,
+    form=MATMUL,
+    math="z = x @ wᵀ  (one row per sample: z[s, i] = Σⱼ w[i, j]·x[s, j])",
+    derivatives=("{g}.T @ {x}", "{g} @ {w}"),
+)
 
 
 # The ops with a row in the test table (tests/test_ops.py fails when one here lacks a row).
-OPS = (
-    "add",
-    "sub",
-    "mul",
-    "div",
-    "pow",
-    "neg",
-    "pow_const",
-    "abs",
-    "sign",
-    "exp",
-    "log",
-    "tanh",
-    "sigmoid",
-    "relu",
-    "leaky_relu",
-    "sin",
-    "cos",
-    "sqrt",
-    "softplus",
-    "sum",
-    "dot",
-    "shift",
+OPS = tuple(
+    name
+    for name, made in list(globals().items())
+    if isinstance(getattr(made, "record", None), Op) and made.record.function is made
 )

@@ -28,24 +28,51 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks import workloads as W
+# One BLAS thread, set before NumPy loads. The lifted programs' matrix products are small
+# (16 x 10,000 at most here); on a shared 2-core machine OpenBLAS's thread hand-offs cost more
+# than they save (the 10,000-point lifted step took 3x as long with 2 threads). PyTorch keeps
+# its own thread pool. Set OPENBLAS_NUM_THREADS yourself to measure otherwise.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from benchmarks import workloads as W  # noqa: E402  (after the BLAS setting above)
 
 ENGINES = ["stepgrad", "micrograd", "torch-ops", "torch-batched"]
-COLUMNS = ["stepgrad", "stepgrad-compiled", "micrograd", "torch-ops", "torch-batched"]
+COLUMNS = [
+    "stepgrad",
+    "stepgrad-lifted",
+    "stepgrad-compiled",
+    "micrograd",
+    "torch-ops",
+    "torch-batched",
+]
+LEAST = 0.1  # seconds of calls per round for the steps (moons, batches, digits): see timed()
+BATCH_ENGINES = ["lifted", "compiled", "eager", "micrograd", "torch-batched"]
+DIGITS_ENGINES = ["lifted", "compiled", "eager", "torch-batched"]
 
 
-def timed(make: Callable[[], Callable[[], Any]]) -> float:
+def timed(make: Callable[[], Callable[[], Any]], least: float = 0.0) -> float:
+    """Seconds per call of what `make` returns: one call, or (with `least`) as many calls as
+    fill `least` seconds, divided (a step of a fraction of a millisecond, timed once, is
+    mostly the noise of one call)."""
     run = make()
     gc.collect()
-    start = time.perf_counter()
-    run()
-    return time.perf_counter() - start
+    count, start = 0, time.perf_counter()
+    while True:
+        run()
+        count += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= least:
+            return elapsed / count
 
 
 def interleaved(
-    cases: dict[str, Callable[[], Callable[[], Any]]], rounds: int, budget: float
+    cases: dict[str, Callable[[], Callable[[], Any]]],
+    rounds: int,
+    budget: float,
+    least: float = 0.0,
 ) -> dict[str, Any]:
-    """Run each engine's case once per round, engines in turn; return medians (or why not)."""
+    """Run each engine's case once per round, engines in turn; return medians (or why not).
+    With `least`, a round of a case is as many calls as fill `least` seconds (per call)."""
     times: dict[str, list[float]] = {name: [] for name in cases}
     result: dict[str, Any] = {}
     for _ in range(rounds):
@@ -53,7 +80,7 @@ def interleaved(
             if name in result:
                 continue
             try:
-                times[name].append(timed(make))
+                times[name].append(timed(make, least))
             except W.Unavailable as why:
                 result[name] = str(why)
             except RecursionError:
@@ -83,7 +110,7 @@ def moons(rounds: int) -> dict[str, Any]:
             verdicts[engine] = f"WRONG first step ({differs}): not timed"
             continue
         cases[engine] = lambda e=engine: _warmed(W.moons_step(e))  # noqa: E731
-    verdicts.update(interleaved(cases, rounds, budget=30.0))
+    verdicts.update(interleaved(cases, rounds, budget=30.0, least=LEAST))
     return verdicts
 
 
@@ -217,17 +244,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     gc.collect()
     gc.freeze()
     shown = f"medians of {rounds} rounds" if rounds > 1 else "one round"
-    print(f"stepgrad benchmarks on {report['machine']} ({shown})")
+    blas = os.environ.get("OPENBLAS_NUM_THREADS")
+    report["openblas_threads"] = blas
+    print(f"stepgrad benchmarks on {report['machine']} ({shown}; OpenBLAS threads: {blas})")
     print(f"{'workload':<28}" + "".join(f"{e:>20}" for e in COLUMNS))
     add("moons_step", moons(rounds))
     step = rows[-1]["results"]
-    if all(isinstance(step.get(e), float) for e in ("stepgrad-compiled", "torch-batched")):
-        compiled = step["stepgrad-compiled"]
-        micrograd = step.get("micrograd", float("nan"))
-        print(
-            f"  compiled moons step: {micrograd / compiled:.0f}x faster than micrograd, "
-            f"{compiled / step['torch-batched']:.2f}x the time of PyTorch batched"
-        )
+    for engine in ("stepgrad-lifted", "stepgrad-compiled"):
+        if all(isinstance(step.get(e), float) for e in (engine, "torch-batched")):
+            ours = step[engine]
+            micrograd = step.get("micrograd", float("nan"))
+            print(
+                f"  {engine.removeprefix('stepgrad-')} moons step: {micrograd / ours:.0f}x faster "
+                f"than micrograd, {ours / step['torch-batched']:.2f}x the time of PyTorch batched"
+            )
+    parts = W.lifted_parts(20 if args.quick else 300)
+    report["lifted_parts"] = parts
+    print(
+        "  the lifted step, part by part: "
+        + ", ".join(f"{name} {_seconds(t)}" for name, t in parts.items())
+    )
     for n in chain_sizes:
         cases = {e: (lambda e=e, n=n: W.chain(e, n)) for e in ENGINES}
         if n > 100_000:  # micrograd would need ~5 GB and minutes; torch-ops likewise
@@ -267,23 +303,75 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         shown = _seconds(v) if isinstance(v, float) else v
         print(f"  {e:<16} {shown:>10}   eager / this: {ratio:.1f}x")
 
-    sizes = [10, 100] if args.quick else [10, 100, 1_000, 10_000]
+    sizes = [10, 100] if args.quick else [10, 100, 1_000, 2_000, 10_000, 100_000]
     print(
         "\nbatch size: forward + backward of the mean hinge loss over n moons points "
-        "(time per sample)"
+        "(time per sample; eager graphs up to 10,000 points, micrograd's up to 1,000)"
+    )
+    print(
+        f"  {'n':>8}" + "".join(f"{e:>15}" for e in BATCH_ENGINES) + "   lifted: x scalar, x torch"
     )
     report["batches"] = []
     for n in sizes:
+        engines = [  # eager graphs of 10,000 points take seconds; micrograd's, minutes
+            e
+            for e in BATCH_ENGINES
+            if not (e == "eager" and n > 10_000) and not (e == "micrograd" and n > 1_000)
+        ]
         res = interleaved(
-            {e: (lambda e=e, n=n: W.batch_step(e, n)) for e in ("compiled", "torch-batched")},
+            {e: (lambda e=e, n=n: W.batch_step(e, n)) for e in engines},
             rounds,
             budget=30,
+            least=LEAST,
         )
         report["batches"].append({"n": n, **res})
-        cells = "  ".join(
-            f"{e} {_seconds(v / n) if isinstance(v, float) else v:>10}" for e, v in res.items()
+        cells = "".join(
+            f"{_seconds(res[e] / n) if isinstance(res.get(e), float) else '-':>15}"
+            for e in BATCH_ENGINES
         )
-        print(f"  n={n:>6,}  {cells}")
+        ratios = ""
+        if all(isinstance(res.get(e), float) for e in ("lifted", "compiled", "torch-batched")):
+            scalar, torch_time = (
+                res["compiled"] / res["lifted"],
+                res["lifted"] / res["torch-batched"],
+            )
+            ratios = f"   {scalar:6.1f}x {torch_time:6.2f}"
+        print(f"  {n:>8,}{cells}{ratios}")
+
+    print(
+        f"\ndigits training step: a batch of {W.DIGITS_BATCH} images, MLP(64, [32, 10]), "
+        "cross-entropy, Adam (time per step)"
+    )
+    reference: dict[str, Any] = {}
+    digits: dict[str, Any] = {}
+    try:
+        W.digits_step("eager", reference)()
+    except SystemExit as why:  # no scikit-learn: no digits
+        digits = {e: str(why) for e in DIGITS_ENGINES}
+    cases = {}
+    for engine in DIGITS_ENGINES if not digits else []:
+        check: dict[str, Any] = {}
+        try:
+            W.digits_step(engine, check)()
+        except W.Unavailable as why:
+            digits[engine] = str(why)
+            continue
+        differs = W.agree(reference, check)
+        if differs:
+            digits[engine] = f"WRONG first step ({differs}): not timed"
+            continue
+        cases[engine] = lambda e=engine: _warmed(W.digits_step(e))  # noqa: E731
+    digits.update(interleaved(cases, rounds, budget=30.0, least=LEAST))
+    report["digits"] = digits
+    for e in DIGITS_ENGINES:
+        v = digits.get(e)
+        torch_time = digits.get("torch-batched")
+        ratio = (
+            f"   {v / torch_time:.2f}x the time of torch-batched"
+            if isinstance(v, float) and isinstance(torch_time, float)
+            else ""
+        )
+        print(f"  {e:<14} {_seconds(v) if isinstance(v, float) else v:>10}{ratio}")
 
     print(f"\nmemory per node, chain of {4 * links + 1:,} nodes (bytes/node: tracemalloc, RSS)")
     memory = {e: memory_per_node(e, links) for e in ENGINES[:2]}

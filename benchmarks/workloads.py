@@ -82,15 +82,16 @@ def moons_step(engine: str, check: dict[str, Any] | None = None) -> Callable[[],
             return _backward_and_update(model, params, loss, check)
 
         return step
-    if engine == "stepgrad-compiled":
+    if engine in ("stepgrad-lifted", "stepgrad-compiled"):
         import autograd
         from nn import MLP, l2_penalty, trace_loss
 
         model = _with_weights(MLP(2, [16, 16, 1]), weights)
         params = model.parameters()
         # the per-sample hinge loss traced once, and the L2 term (parameters only) as a program
-        # with no inputs: both replayed each step
-        traced = trace_loss(model, lambda score, t: (1 - t * score).relu(), X[0], y[0])
+        # with no inputs: both replayed each step; lifted (layers as matrix products) or not
+        lift = engine == "stepgrad-lifted"
+        traced = trace_loss(model, lambda score, t: (1 - t * score).relu(), X[0], y[0], lift=lift)
         penalty = autograd.trace(lambda: l2_penalty(params, ALPHA), params=params)
         X_array, y_array = np.array(X), np.array(y)
 
@@ -409,17 +410,40 @@ def replay_single(engine: str, count: int) -> Callable[[], float]:
 
 
 def batch_step(engine: str, n: int) -> Callable[[], float]:
-    """Forward and backward of the mean moons hinge loss over n points: stepgrad's compiled
-    Program on NumPy columns, or PyTorch on whole tensors (the same maths)."""
+    """Forward and backward of the mean moons hinge loss over n points: stepgrad's lifted or
+    scalar compiled Program on NumPy columns, eager graphs (stepgrad, micrograd) of every
+    point, or PyTorch on whole tensors (the same maths)."""
     from demos.moons import make_moons
 
     X, y = make_moons(n, 0.1, 1)
-    if engine == "compiled":
+    if engine in ("lifted", "compiled"):
         from nn import MLP, trace_loss
 
         model = _with_weights(MLP(2, [16, 16, 1]), start_weights())
-        traced = trace_loss(model, lambda score, t: (1 - t * score).relu(), X[0], y[0])
+        traced = trace_loss(
+            model, lambda score, t: (1 - t * score).relu(), X[0], y[0], lift=engine == "lifted"
+        )
         return lambda: traced.backward(X, y)
+    if engine in ("eager", "micrograd"):
+        if engine == "eager":
+            import autograd as V
+            from nn import MLP
+
+            model = _with_weights(MLP(2, [16, 16, 1]), start_weights())
+        else:
+            V = engine_module("micrograd").engine
+            model = _with_weights(
+                engine_module("micrograd").nn.MLP(2, [16, 16, 1]), start_weights()
+            )
+        points = [[V.Value(float(a)) for a in x] for x in X]
+
+        def eager() -> float:
+            losses = [(1 + -float(t) * model(x)).relu() for x, t in zip(points, y)]
+            loss = sum(losses) * (1.0 / len(losses))
+            loss.backward()
+            return float(loss.data)
+
+        return eager
     torch = engine_module("torch")
     mats = _torch_mlp(torch, start_weights())
     tX, ty = torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
@@ -432,3 +456,152 @@ def batch_step(engine: str, n: int) -> Callable[[], float]:
         return float(loss.item())
 
     return batched
+
+
+# ---- the digits training step: batch 128, MLP(64, [32, 10]), cross-entropy, Adam ----
+
+DIGITS_BATCH = 128
+
+
+def digits_step(engine: str, check: dict[str, Any] | None = None) -> Callable[[], float]:
+    """Return one training step of the digits demo: a mini-batch of 128 images (always the
+    same, so every engine does the same maths), MLP(64, [32, 10]) with relu, the mean softmax
+    cross-entropy against the digits, backward, and one Adam step (lr 0.01). `lifted` and
+    `compiled` replay stepgrad's traced per-image loss (nn.trace_loss, lifted or not), `eager`
+    builds the 128 graphs, `torch-batched` runs float64 tensors and torch.optim.Adam."""
+    from demos.digits import CLASSES, load
+    from nn import MLP
+
+    data = load(0)
+    X, labels = data.X_train[:DIGITS_BATCH], data.y_train[:DIGITS_BATCH]
+    one_hot = np.eye(CLASSES)[labels]
+    model = MLP(64, [32, CLASSES], seed=0, init="kaiming")
+    params = model.parameters()
+    if engine in ("lifted", "compiled", "eager"):
+        from autograd import Value
+        from autograd import sum as total
+        from nn import Adam, cross_entropy, trace_loss
+
+        opt = Adam(params, lr=0.01)
+        if engine == "eager":
+            rows = [[Value(float(v)) for v in x] for x in X]
+            targets = [[float(t) for t in row] for row in one_hot]
+
+            def eager() -> float:
+                losses = [cross_entropy(model(x), t) for x, t in zip(rows, targets)]
+                loss = total(losses) / len(losses)
+                opt.zero_grad()
+                loss.backward()
+                _record(check, loss.data, (p.grad for p in params))
+                opt.step()
+                return float(loss.data)
+
+            return eager
+        traced = trace_loss(
+            model,
+            lambda logits, t: cross_entropy(logits, t),
+            X[0],
+            one_hot[0],
+            lift=engine == "lifted",
+        )
+
+        def replayed() -> float:
+            opt.zero_grad()
+            loss = traced.backward(X, one_hot)
+            _record(check, loss, (p.grad for p in params))
+            opt.step()
+            return loss
+
+        return replayed
+    torch = engine_module("torch")
+    layers = []
+    for layer in model.layers:  # the same starting weights as stepgrad's model
+        W = torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64)
+        b = torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64)
+        layers += [W.requires_grad_(), b.requires_grad_()]
+    opt_t = torch.optim.Adam(layers, lr=0.01)
+    tX = torch.tensor(X, dtype=torch.float64)
+    tY = torch.tensor(labels, dtype=torch.long)
+
+    def batched() -> float:
+        h = torch.relu(tX @ layers[0].T + layers[1])
+        logits = h @ layers[2].T + layers[3]
+        loss = torch.nn.functional.cross_entropy(logits, tY)
+        opt_t.zero_grad(set_to_none=True)
+        loss.backward()
+        if check is not None and "loss" not in check:
+            grads = []
+            for W, b in zip(layers[::2], layers[1::2]):  # (neuron: weights, bias) order
+                for i in range(W.shape[0]):
+                    grads += W.grad[i].tolist() + [b.grad[i].item()]
+            _record(check, loss.item(), grads)
+        opt_t.step()
+        return float(loss.item())
+
+    return batched
+
+
+def lifted_parts(repeats: int = 200) -> dict[str, float]:
+    """Where the lifted moons step's time goes (seconds per step, medians): the parameters'
+    numbers gathered into one array (`p`), the program itself (matrices gathered by index
+    inside it, forward and backward), the gradients written back into 337 `.grad`s, the L2
+    program, and SGD over the 337 Values in Python."""
+    import statistics
+    import time
+
+    import autograd
+    from nn import MLP, l2_penalty, trace_loss
+
+    X, y = moons_data()
+    model = _with_weights(MLP(2, [16, 16, 1]), start_weights())
+    params = model.parameters()
+    traced = trace_loss(model, lambda score, t: (1 - t * score).relu(), X[0], y[0])
+    penalty = autograd.trace(lambda: l2_penalty(params, ALPHA), params=params)
+    prog = traced.program
+    X_array, y_array = np.array(X), np.array(y)
+    columns = prog._columns(traced._columns(X_array, y_array), len(X))
+    run = prog._runner("backward")
+    seed = np.full(len(X), 1.0 / len(X))
+    p = prog._param_data(len(X))
+    grads = run(*columns, *p, grad_out=seed)[2]
+
+    def gather() -> None:
+        prog._param_data(len(X))
+
+    def program() -> None:
+        run(*columns, *p, grad_out=seed)
+
+    def scatter() -> None:
+        for param, g in zip(params, grads.tolist()):
+            param.grad += g
+
+    def l2() -> None:
+        penalty.backward()
+
+    def sgd() -> None:
+        for param in params:
+            param.data -= LR * param.grad
+
+    def whole() -> None:
+        for param in params:
+            param.grad = 0.0
+        traced.backward(X_array, y_array) + penalty.backward()
+        sgd()
+
+    parts = {}
+    for name, fn in [
+        ("gather p", gather),
+        ("program", program),
+        ("scatter .grad", scatter),
+        ("L2 program", l2),
+        ("SGD", sgd),
+        ("whole step", whole),
+    ]:
+        fn()
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        parts[name] = statistics.median(times)
+    return parts

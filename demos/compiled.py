@@ -60,13 +60,14 @@ def main(argv: list[str] | None = None) -> None:
     ok = compare(["x", "w", "b"], input_grads, [x.grad, w.grad, b.grad]) and agree(out, z.data)
 
     print("\n2. one neuron: tanh(w·x + b) with Neuron(3, 'tanh'), its parameters as params=")
+    print("   (lift=False: one line per node; by default a layer's dots lift into x @ W.T)")
     neuron = Neuron(3, "tanh", seed=0)
     params = neuron.parameters()
 
     def one_neuron(x0: Value, x1: Value, x2: Value) -> Value:
         return neuron([x0, x1, x2])
 
-    prog_n = trace(one_neuron, *INPUTS, params=params)
+    prog_n = trace(one_neuron, *INPUTS, params=params, lift=False)
     print(prog_n.source)
     out, input_grads, param_grads = prog_n.grad(*INPUTS)
     leaves = [Value(v, f"x{k}") for k, v in enumerate(INPUTS)]

@@ -52,6 +52,7 @@ class TracedLoss:
         loss: Callable[[Any, Any], Value],
         x: Sequence[float] | np.ndarray,
         y: float | Sequence[float] | np.ndarray,
+        lift: bool = True,
     ) -> None:
         if not isinstance(model, Module):
             raise TypeError(f"trace_loss needs an nn.Module, got {type(model).__name__}")
@@ -72,7 +73,9 @@ class TracedLoss:
         )
         per_sample.__signature__ = _signature(names)  # type: ignore[attr-defined]
         per_sample.__name__ = "per_sample_loss"
-        self.program: Program = trace(per_sample, *x_row, *y_row, params=model.parameters())
+        self.program: Program = trace(
+            per_sample, *x_row, *y_row, params=model.parameters(), lift=lift
+        )
 
     @property
     def source(self) -> str:
@@ -114,6 +117,8 @@ def trace_loss(
     loss: Callable[[Any, Any], Value],
     x: Sequence[float] | np.ndarray,
     y: float | Sequence[float] | np.ndarray,
+    *,
+    lift: bool = True,
 ) -> TracedLoss:
     """Return a `TracedLoss`: `loss(model(x), y)` traced at one example sample (x, y).
 
@@ -121,8 +126,12 @@ def trace_loss(
     outputs) and the target as a Value (or a list of Values when y is a row), and returns one
     scalar Value, e.g. `lambda s, t: hinge_loss([s], [t])` or
     `lambda logits, onehot: cross_entropy(logits, onehot)`.
+
+    With `lift=True` (the default) the model's layers run as matrix products (`h1 =
+    relu(X @ W1.T + b1)`, see `autograd.trace`); `lift=False` replays one statement per scalar
+    node. Both give the eager numbers (to about 1e-12 relative).
     """
-    return TracedLoss(model, loss, x, y)
+    return TracedLoss(model, loss, x, y, lift=lift)
 
 
 def _row(x: Any, name: str) -> list[float]:

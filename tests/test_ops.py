@@ -99,7 +99,15 @@ NARY = {
 }
 NARY_POINTS = [[0.5, -1.5, 2.0, 3.0], [1.0, 0.0, -0.0, 4.0], [inf, 1.0, 2.0, nan]]
 
-TABLE_NAMES = {*UNARY, *BINARY, *NARY}
+# array ops, made only by lifting a traced graph: name -> (a batch of inputs, a weight matrix)
+ARRAY = {
+    "matmul": (
+        np.array([[0.5, -1.5, 2.0], [1.0, 0.0, -0.0], [3.0, -2.0, 0.25], [-1.0, 4.0, 0.5]]),
+        np.array([[1.0, 2.0, -1.0], [0.5, -0.5, 3.0]]),
+    )
+}
+
+TABLE_NAMES = {*UNARY, *BINARY, *NARY, *ARRAY}
 
 
 def _unary_op_of(name: str) -> str:
@@ -123,11 +131,30 @@ def test_every_op_has_a_row_in_the_table() -> None:
         "where",
         "is_zero",
         "op_of",
+        "record_of",
         "inputs_of",
     }  # how ops are made and how rules branch
     assert public - tools == set(ops.OPS), (
         f"ops.OPS is out of date: {sorted(public ^ set(ops.OPS))}"
     )
+
+
+@pytest.mark.parametrize("name", sorted(ops.OPS))
+def test_every_op_is_one_record_that_says_how_it_prints_and_its_math(name: str) -> None:
+    made = getattr(ops, name)
+    record = made.record
+    assert record.function is made and record.python == name and made.rule is record.rule
+    assert ops.record_of(record.rule) is record and ops.op_of(record.rule) is made
+    assert record.form in ops.FORMS and record.math.startswith("z = ")
+    wanted = 1 if record.arity == -1 else record.arity
+    assert record.derivatives is not None and len(record.derivatives) == wanted
+    letters = ["a", "b"][: max(record.arity, 1)] if record.takes == ops.EACH else ["a", "b"]
+    shown = record.show(letters)
+    assert "a" in shown and (record.arity == 1 or "b" in shown)
+    if record.arity > 0:  # every letter of the derivatives is an input's or the output's
+        text = record.derivative_text(letters, "t")
+        said = text.count("to ") if record.form == ops.MATMUL else text.count("∂t/∂")
+        assert said == record.arity and "{" not in text
 
 
 def _grad_of(apply, *points):  # type: ignore[no-untyped-def]
@@ -277,6 +304,44 @@ def test_sum_and_dot_mix_numbers_and_values() -> None:
 def test_dot_of_unequal_lengths_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="3 and 2"):
         ag.dot([Value(1.0)] * 3, [Value(1.0)] * 2)
+
+
+# ---- array ops ----
+
+
+def test_matmul_computes_each_neurons_dot_for_each_sample() -> None:
+    x, w = ARRAY["matmul"]
+    z = ops.matmul(w, x)
+    for s in range(len(x)):
+        for i in range(len(w)):
+            assert z[s, i] == ag.dot(list(w[i]), list(x[s]))  # 3 terms: the same order
+
+
+def test_matmul_rule_matches_central_differences_and_sums_the_weights_over_samples() -> None:
+    x, w = ARRAY["matmul"]
+    rng = np.random.default_rng(0)
+    g = rng.normal(size=(len(x), len(w)))
+    dw, dx = ops.matmul.rule(g, ops.matmul(w, x), w, x)
+
+    def loss(w: np.ndarray, x: np.ndarray) -> float:
+        return float((g * ops.matmul(w, x)).sum())
+
+    for array, grads, which in ((w, dw, 0), (x, dx, 1)):
+        for index in np.ndindex(array.shape):
+            up, down = array.copy(), array.copy()
+            up[index] += 1e-6
+            down[index] -= 1e-6
+            pair = ((up, x), (down, x)) if which == 0 else ((w, up), (w, down))
+            numeric = (loss(*pair[0]) - loss(*pair[1])) / 2e-6
+            assert math.isclose(grads[index], numeric, rel_tol=1e-6, abs_tol=1e-8)
+
+
+def test_matmul_records_templates_compute_what_its_rule_computes() -> None:
+    x, w = ARRAY["matmul"]
+    g = np.arange(8.0).reshape(4, 2) - 3.0
+    rule = ops.matmul.rule(g, None, w, x)
+    for template, expected in zip(ops.matmul.record.derivatives, rule):
+        assert np.array_equal(eval(template.format(g="g", w="w", x="x")), expected)
 
 
 # ---- each rule is a named function ----

@@ -52,7 +52,7 @@ STEP_OPS = {name.split("_by_")[0].removesuffix("_half").removesuffix("_neg") for
 
 
 def test_the_random_graphs_use_every_op() -> None:
-    assert set(ops.OPS) <= STEP_OPS | {"square"}
+    assert set(ops.OPS) - {"matmul"} <= STEP_OPS | {"square"}  # matmul: lifting makes it
 
 
 def random_graph(rng: random.Random, n_inputs: int, n_steps: int) -> list[tuple[int, int, int]]:
@@ -226,7 +226,7 @@ def test_source_parses_names_labels_and_mentions_every_op_and_rule() -> None:
     prog = trace(lambda a, b: build(steps, [a, b]), 0.7, 1.3)
     tree = ast.parse(prog.source)
     assert [node.name for node in tree.body] == ["program"]
-    for name in ops.OPS:
+    for name in set(ops.OPS) - {"matmul"}:  # matmul: only a lifted group of dots makes it
         assert f"{name}_backward(" in prog.source, name
     for name in ["div", "pow", "abs", "sign", "exp", "log", "tanh", "sigmoid", "relu", "sum"]:
         assert f" {name}(" in prog.source, name
@@ -241,7 +241,9 @@ def test_source_names_parameters_by_their_labels_and_nodes_as_the_drawings_do() 
     assert "def program(x, w, b, grad_out=None):" in source
     assert "    t4 = x * w\n" in source  # node #4 of the drawings and steps is t4
     assert "g_t5 = tanh_backward(g_t6, t6, t5)[0]" in source
-    assert "(z = t6, x = t5)" in source  # the rule's letters, bound to this graph's names
+    # the rule's derivatives in this graph's names, not in letters that may be inputs' names
+    assert "# tanh: ∂t6/∂t5 = 1 - t6²" in source
+    assert "# *: ∂t4/∂x = w, ∂t4/∂w = x" in source
     assert "return t6, (g_x,), (g_w, g_b)" in source
 
 
@@ -270,12 +272,16 @@ def test_check_names_the_sample_where_python_control_flow_changes_the_graph() ->
     assert prog.check(np.array([0.5, 2.0]))
     with pytest.raises(
         TraceMismatchError,
-        match=r"at sample 1.*node 2 of the trace is #2 = tanh\(x\); in this sample's graph it is "
-        r"#2 = exp\(x\)",
+        match=r"at sample 1.*the 2nd node the trace recorded is #2 = tanh\(x\); in this "
+        r"sample's graph the 2nd node is #2 = exp\(x\)",
     ):
         prog.check(np.array([0.5, -1.0]))
     constant = trace(lambda v: v * 2 if v.data > 0 else -v, 1.0)
-    with pytest.raises(TraceMismatchError, match="is the constant 2; in this sample's graph it is"):
+    with pytest.raises(
+        TraceMismatchError,
+        match=r"the 2nd node the trace recorded is the constant 2\.0; in this sample's graph the "
+        r"2nd node is #2 = -v",
+    ):
         constant.check(-1.0)
 
 

@@ -150,3 +150,37 @@ def test_the_docstring_shows_a_backslash_name_as_it_is() -> None:
     prog = trace(fn, 1.0)
     doc = prog._run.__doc__  # the docstring of the function the source defines
     assert doc.startswith("C:\\users\\x traced by autograd.trace")
+
+
+@pytest.mark.parametrize("name", PAYLOADS)
+def test_labels_in_a_lifted_layers_matrix_comment_cannot_inject(name: str) -> None:
+    ws = [[Value(0.5, f"{name}.{i}.{j}") for j in range(2)] for i in range(3)]
+    bs = [Value(0.1 * i, name) for i in range(3)]
+    params = [v for row in ws for v in row] + bs
+
+    def fn(a: Value, b: Value) -> Value:
+        from autograd import dot, sum
+
+        return sum([(dot(row, [a, b]) + bias).relu() for row, bias in zip(ws, bs)])
+
+    prog = trace(fn, 1.0, 2.0, params=params)
+    assert "@ W1.T" in prog.source  # lifted: the labels reach the gather's comment
+    _assert_only_in_comments(prog.source)
+    expected = sum(max(0.0, 0.5 * 1.0 + 0.5 * 2.0 + 0.1 * i) for i in range(3))
+    assert prog(1.0, 2.0) == pytest.approx(expected, rel=1e-15)
+
+
+@pytest.mark.parametrize("name", PAYLOADS)
+def test_the_printed_ir_keeps_every_text_on_its_own_line(name: str) -> None:
+    w = Value(1.5, name)
+
+    def fn(x: Value) -> Value:
+        h = x * w
+        h.op = name  # a name that is printed in the IR's comment and the source's
+        return h.tanh()
+
+    prog = trace(fn, 2.0, params=[w])
+    lines = str(prog.ir).splitlines()
+    assert len(lines) == 2 + len(prog.equations)  # `{ lambda`, one line each, `in (`
+    assert all(line.startswith("  ") for line in lines[1:])
+    _assert_only_in_comments(prog.source)

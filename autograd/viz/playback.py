@@ -21,16 +21,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from autograd import _checks
+from autograd import _checks, ops
 from autograd.backward import _pass, topological_order
-from autograd.backward import formula as _formula
+from autograd.steps import formula as _formula
 from autograd.value import Value
 from autograd.viz.dot import _checked_params, roles
 from autograd.viz.text import check_number_format, derivative, namer, number, shown
 
 PHASES = ("forward", "error", "backward", "update")
 UNKNOWN = "?"
-_INFIX = ("+", "-", "*", "/", "**", "neg", "dot", "sum")  # formula writes these with operators
 
 
 @dataclass(frozen=True)
@@ -192,7 +191,8 @@ def _leaves_text(
 def _forward_text(
     node: Value, name: Callable[[Value], str], num: Callable[[float], str], k: int, total: int
 ) -> str:
-    infix = node.op in _INFIX or node.op.startswith("**")
+    record = ops.record_of(node._backward)  # written with operators: (-2) * 3, not -2 * 3
+    infix = record is not None and record.form not in (ops.CALL, ops.MATMUL)
 
     def value(parent: Value) -> str:
         text = num(parent.data)

@@ -5,7 +5,8 @@ value and derivatives at the points the tests probe (0, -0.0, ±inf, nan and the
 computed by the op's own kernel and rule at build time, so the page cannot drift from the code.
 
 Everything this page knows about the ops comes through `_records()`, the one adapter to
-`autograd.ops`; the rest of this file only lays out what it returns.
+`autograd.ops`, which reads each op's record (`ops.mul.record`); the rest of this file only lays
+out what it returns.
 """
 
 from __future__ import annotations
@@ -37,17 +38,10 @@ class OpRecord:
 
 
 def _records() -> list[OpRecord]:
-    """Return one record per op in `autograd.ops.OPS`, from what each op function carries."""
+    """Return one record per op in `autograd.ops.OPS`, from each op's `Op` record (`op.record`:
+    its math, its derivatives, how it takes its inputs), its kernel and its rule."""
     from autograd import ops
     from autograd.value import Value
-
-    def formula_of(op: Any) -> str:
-        try:
-            comment = inspect.getcomments(op.rule) or ""
-        except (OSError, TypeError):
-            comment = ""
-        lines = [line.removeprefix("#").strip() for line in comment.splitlines()]
-        return "\n".join(lines) if lines else (op.__doc__ or "").strip().splitlines()[0]
 
     def evaluate(forward: Callable[..., Any], rule: Callable[..., Any], call: str) -> Any:
         def at(*xs: float) -> tuple[float, tuple[float, ...]]:
@@ -61,26 +55,36 @@ def _records() -> list[OpRecord]:
 
         return at
 
+    def no_table(*xs: float) -> tuple[float, tuple[float, ...]]:
+        raise ValueError("an array op has no table of numbers")
+
     records = []
     for name in ops.OPS:
         op = getattr(ops, name)
+        record = op.record
         rule, forward, note = op.rule, op.forward, ""
-        if name == "pow_const":
+        if record.constant == "c":
             rule, forward, note = partial(op.rule, c=2.0), partial(forward, c=2.0), "c = 2"
-        elif name == "leaky_relu":
+        elif record.constant:
             rule, note = partial(op.rule, slope=0.01), "slope = 0.01"
             forward = partial(forward, slope=0.01)
-        arity = ops.inputs_of(op.rule, skip=2)
-        call = "halves" if name == "dot" else "list" if arity < 0 else "args"
-        inputs = ("w", "x") if name == "dot" else ("x₁", "x₂") if arity < 0 else ("x", "y")[:arity]
-        if arity < 0:
-            symbol = name
-        elif name == "pow_const":
-            symbol = op(Value(1.0), 2.0).op
+        call = {ops.LIST: "list", ops.HALVES: "halves"}.get(record.takes, "args")
+        if record.takes == ops.HALVES:
+            inputs: tuple[str, ...] = ("w", "x")
+        elif record.arity < 0:
+            inputs = ("x₁", "x₂")
         else:
-            symbol = op(*[Value(1.0)] * arity).op
-        at = evaluate(forward, rule, call)
-        records.append(OpRecord(name, symbol, formula_of(op), op.rule, inputs, at, note))
+            inputs = tuple(record.letters[1:]) or ("x",)
+        names = ["x"] if record.arity < 0 else list(inputs)
+        formula = f"{record.math}\n{record.derivative_text(names, 'z')}"
+        if record.form == ops.MATMUL:  # made by lifting only: it takes arrays, not Values
+            symbol, at = name, no_table
+        elif record.arity < 0:
+            symbol, at = name, evaluate(forward, rule, call)
+        else:
+            shown = op(*[Value(1.0)] * record.arity, *([2.0] if record.constant == "c" else []))
+            symbol, at = shown.op, evaluate(forward, rule, call)
+        records.append(OpRecord(name, symbol, formula, op.rule, inputs, at, note))
     return records
 
 
@@ -106,6 +110,8 @@ NARY = [(0.5, -1.5), (0.0, -0.0), (-0.0, -0.0), (inf, 1.0), (1.0, nan), (-inf, -
 
 
 def _points(record: OpRecord) -> list[tuple[float, ...]]:
+    if record.name == "matmul":  # an array op (lifting makes it): no table of single numbers
+        return []
     if len(record.inputs) == 1:
         extra = [x for x in KINKS.get(record.name, []) if x not in UNARY]
         return [(x,) for x in sorted(UNARY[:-1] + extra) + [nan]]
@@ -121,6 +127,9 @@ def _number(x: float) -> str:
 
 
 def _table(record: OpRecord) -> Iterator[str]:
+    if not _points(record):
+        yield "An array op: a lifted program (`autograd.trace`) makes it from a layer's `dot`s."
+        return
     names = record.inputs
     head = [*names, "z", *[f"∂z/∂{n}" for n in names]]
     yield "| " + " | ".join(head) + " |"
