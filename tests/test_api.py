@@ -42,14 +42,15 @@ DESIGN_NN_NAMES = [
 
 def _own_documentation(obj: object) -> str:
     """What documents `obj` in its source: its docstring as written there, or, for an op that
-    `ops.define` made, its rule's formula comment (the op's docstring). "" for a docstring made
-    up at run time, such as define's fallback "Return the op ..." for a rule with no comment."""
+    `ops.define` made, the docstring its record's math makes, when that math is written in
+    ops.py. "" for a docstring made up at run time, such as define's fallback "Return the op
+    ..." for an op defined with no math."""
     doc = inspect.getdoc(obj) or ""
-    rule = getattr(obj, "rule", None)
-    if doc and rule is not None and hasattr(obj, "forward"):  # an op: its formula comment?
-        comment = (inspect.getcomments(rule) or "").replace("# ", "")
-        if doc.strip() and doc.strip() in comment:
-            return doc
+    record = getattr(obj, "record", None)
+    if record is not None and hasattr(obj, "forward"):  # an op: the math its record was given
+        source = inspect.getsource(ops) if record.function.__module__ == ops.__name__ else ""
+        math = record.math or ""
+        return doc if math and repr(math)[1:-1] in source.replace('"', "'") else ""
     if not doc.strip() or doc is inspect.getdoc(type(obj)) and not inspect.isclass(obj):
         return ""
     try:
@@ -73,10 +74,8 @@ def test_every_public_name_has_a_docstring_or_formula_of_its_own(module, name: s
         return
     doc = _own_documentation(obj)
     assert doc.strip(), f"{module.__name__}.{name} has no docstring (or formula comment) of its own"
-    rule = getattr(obj, "rule", None)
-    comment = (inspect.getcomments(rule) or "").replace("# ", "") if rule is not None else ""
-    if module is ops and comment and doc in comment:
-        assert "=" in doc, f"ops.{name}: its formula comment holds no formula"
+    if module is ops:
+        assert "=" in obj.record.math, f"ops.{name}: its record's math holds no formula"
 
 
 def test_a_made_up_docstring_does_not_count_as_documentation() -> None:
@@ -93,7 +92,7 @@ def test_a_made_up_docstring_does_not_count_as_documentation() -> None:
     undocumented.__doc__ = "Made up at run time."
     assert _own_documentation(undocumented) == ""
     assert _own_documentation(autograd.grad).startswith("Return [")
-    assert _own_documentation(ops.tanh).startswith("z = tanh x")
+    assert _own_documentation(ops.tanh).startswith("Return z = tanh x")
 
 
 def test_design_names_import_from_the_packages() -> None:
