@@ -29,6 +29,19 @@ same shape. Branches inside one op (relu, abs, the kinks of pow) are part of the
 element by element; a Python `if` on a Value's data, a loop whose length depends on the data, or
 a class index read from the data are frozen at their traced outcome. `Program.check(*inputs)`
 builds the graph eagerly for given inputs and says where it differs from the trace.
+
+What else holds:
+- `detect_anomaly()` does not reach inside a Program: replay (`prog(...)`, `prog.grad`,
+  `prog.backward`) computes on floats and NumPy arrays, makes no Value, and returns nan and inf
+  as numbers without raising. Tracing itself runs `fn` on Values and is watched; to find the op
+  that made a nan, call `fn` eagerly on that sample's inputs inside `detect_anomaly()`.
+- A NumPy masked array is read as its data: the mask is dropped, masked entries are computed
+  like the others, and results are plain arrays; pass `x.filled(value)` or `x.compressed()`
+  when the mask matters.
+- A batch runs NumPy's kernels, which differ from `math`'s by up to 4 ulp (see `autograd.ops`),
+  and sums over the batch may add in another order: a batch agrees with eager to about 1e-12
+  relative on a well-conditioned function, not bit for bit. One sample given as floats runs the
+  float kernels, as eager does.
 """
 
 from __future__ import annotations
@@ -304,8 +317,9 @@ class Program:
         """Return the mean (or sum) of the outputs; add its gradient to each parameter's .grad.
 
         The same numbers as building every sample's graph eagerly, reducing with
-        `autograd.sum(outputs) / n` (or without the division) and calling `.backward()`, to
-        about 1e-15 relative (sums over the batch may add in another order).
+        `autograd.sum(outputs) / n` (or without the division) and calling `.backward()`, up to
+        rounding: a batch runs NumPy's kernels (within 4 ulp of `math`'s, see `autograd.ops`)
+        and its sums may add in another order, about 1e-12 relative on a well-conditioned loss.
         """
         if reduce not in ("mean", "sum"):
             raise ValueError(f'backward(reduce=...) must be "mean" or "sum", got {reduce!r}')

@@ -19,6 +19,12 @@ What a trace cannot follow (see `autograd.trace`): Python branches on a Value's 
 model or the loss. Targets are inputs of the traced function, so the loss must keep them in the
 graph: the losses of `nn` take Values as targets (a class as one-hot probabilities for
 `cross_entropy`).
+
+The traced loss keeps the parameter Values the model held when it was traced and reads their
+`.data` at every call, so optimizer steps and `load_state_dict` (which write `.data` in place)
+are seen. A parameter replaced by a new Value afterwards is not: `backward` keeps reading the old
+Value and adding to its `.grad`, and the new one's `.grad` stays 0. `check(X, y)` catches it
+(`TraceMismatchError`); trace again after replacing parameters.
 """
 
 from __future__ import annotations
