@@ -14,7 +14,7 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,demos,bench,notebook,app,browser]'
+	$(PY) -m pip install -q -e '.[dev,demos,bench,notebook,app,browser,docs]'
 	@touch $(STAMP)
 
 graphviz:

@@ -243,3 +243,44 @@ def test_the_sites_search_works_from_file_without_a_network(site: Path) -> None:
         titles = page.locator(".md-search-result__item h1").all_inner_texts()
         assert "API reference" in titles and "A tour" in titles
         assert not remote, remote
+
+
+def test_a_notebook_and_a_page_of_one_name_are_refused() -> None:
+    pytest.importorskip("mkdocs")
+    from mkdocs.exceptions import PluginError
+    from mkdocs.structure.files import File, Files
+
+    from docs.hooks import notebooks
+
+    stem = sorted(notebooks.NOTEBOOKS.glob("*.ipynb"))[0].stem
+    config = {"site_dir": "site", "use_directory_urls": False}
+    clash = Files([File(f"{stem}.md", src_dir="docs", dest_dir="site", use_directory_urls=False)])
+    with pytest.raises(PluginError, match=f"{stem}.html"):
+        notebooks.on_files(clash, config)
+    fine = Files([File("other.md", src_dir="docs", dest_dir="site", use_directory_urls=False)])
+    assert len(notebooks.on_files(fine, config)) > 1
+
+
+def test_nbconverts_widget_and_mermaid_loaders_are_stripped_and_a_cdn_address_refused() -> None:
+    pytest.importorskip("mkdocs")
+    from mkdocs.exceptions import PluginError
+
+    from docs.hooks import notebooks
+
+    class Page:
+        class file:  # noqa: N801
+            src_uri = "x.ipynb"
+
+    loader = (
+        "<script>\n(function() {\n  function addWidgetsRenderer() {\n    var s = "
+        "'https://unpkg.com/@jupyter-widgets/html-manager@*/dist/embed-amd.js';\n  }\n}());\n"
+        "</script>"
+    )
+    mermaid = (
+        '<script type="module">\n const d = document.querySelectorAll(".jp-Mermaid > pre");\n'
+        ' await import("https://cdnjs.cloudflare.com/ajax/libs/mermaid/11/m.mjs");\n</script>'
+    )
+    kept = notebooks.on_post_page(f"<p>a</p>{loader}{mermaid}<p>b</p>", Page, {})
+    assert kept == "<p>a</p><p>b</p>"
+    with pytest.raises(PluginError, match="unpkg"):
+        notebooks.on_post_page("<script>var u = 'https://unpkg.com/x.js';</script>", Page, {})

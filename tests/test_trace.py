@@ -416,3 +416,31 @@ def test_zero_d_arrays_tensors_and_lists_are_taken_as_a_program_takes_numbers() 
         prog([[1.0], [2.0, 3.0]], 1.0)
     torch = pytest.importorskip("torch")
     assert prog(torch.tensor([1.0, 2.0]), torch.tensor(2.0)).tolist() == [2.0, 4.0]
+
+
+def test_check_does_not_call_batch_rounding_a_mismatch() -> None:
+    import autograd
+
+    x = 14.996525052514343  # tanh saturates: 1 - z² magnifies NumPy's last-ulp difference
+    prog = trace(lambda x: x.tanh(), 1.0)
+    batch = np.array([x, x])
+    v = Value(x)
+    (expected,) = autograd.grad(v.tanh(), [v])
+    assert prog.grad(x)[1][0] == expected  # one sample on floats: eager's kernels
+    assert prog.check(batch)
+    w = [Value(0.3), Value(-0.7), Value(1.1)]
+
+    def cancelling(a: Value, b: Value) -> Value:
+        return autograd.dot([1e16, 1.0, -1e16], [a, b, a]) + autograd.dot(w, [a, b, a])
+
+    lifted = trace(cancelling, 0.4, -0.3, params=w)
+    assert lifted(0.37, 1.3) == cancelling(Value(0.37), Value(1.3)).data
+    assert lifted.check(np.array([0.37]), np.array([1.3]))
+
+
+def test_check_still_names_a_changed_constant_in_a_batch() -> None:
+    c = Value(2.0)
+    prog = trace(lambda x: x * c, 1.0)
+    c.data = 3.0  # the trace froze 2.0
+    with pytest.raises(TraceMismatchError, match="sample 0, the output is 2.0 in the Program"):
+        prog.check(np.array([1.0, 2.0]))

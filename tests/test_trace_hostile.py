@@ -184,3 +184,16 @@ def test_the_printed_ir_keeps_every_text_on_its_own_line(name: str) -> None:
     assert len(lines) == 2 + len(prog.equations)  # `{ lambda`, one line each, `in (`
     assert all(line.startswith("  ") for line in lines[1:])
     _assert_only_in_comments(prog.source)
+
+
+@pytest.mark.parametrize("lift", [True, False])
+@pytest.mark.parametrize("length", [75, 300, 5000])
+def test_a_long_label_used_twice_traces_and_runs(lift: bool, length: int) -> None:
+    import autograd
+
+    w = Value(0.7, "w" + "x" * length)
+    prog = trace(lambda x: x * w + autograd.dot([w], [x]), 0.3, params=[w], lift=lift)
+    _assert_only_in_comments(prog.source)
+    out, (dx,), (dw,) = prog.grad(0.3)
+    assert out == 0.3 * 0.7 + 0.7 * 0.3
+    assert (dx, dw) == (1.4, 0.6)  # d(2wx)/dx = 2w, d/dw = 2x

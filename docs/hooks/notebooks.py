@@ -29,7 +29,13 @@ _REMOTE = re.compile(
 
 @event_priority(100)  # before mkdocs-jupyter's on_files, which takes the notebooks from here
 def on_files(files: Files, config: Any) -> Files:
+    pages = {Path(f.src_uri).with_suffix("").as_posix() for f in files if f.src_uri.endswith(".md")}
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        if path.stem in pages:  # both would be written to <stem>.html: one would silently win
+            raise PluginError(
+                f"notebooks/{path.name} and docs/{path.stem}.md would both become "
+                f"{path.stem}.html; rename one of them"
+            )
         files.append(
             File(
                 path.name,
@@ -41,9 +47,22 @@ def on_files(files: Files, config: Any) -> Files:
     return files
 
 
+# nbconvert's script that fetches the widget renderer from unpkg, and its mermaid module that
+# imports mermaid from cdnjs when a page has a diagram (the notebooks have neither need here)
+_WIDGET_RENDERER = re.compile(
+    r"<script>\s*\(function\(\) \{\s*function addWidgetsRenderer\(\).*?</script>", re.S
+)
+_MERMAID_MODULE = re.compile(
+    r"<script type=\"module\">(?:(?!</script>).)*?jp-Mermaid(?:(?!</script>).)*?</script>", re.S
+)
+# a CDN address anywhere in the page, a script's string literal included
+_CDN = re.compile(r"https?://(?:unpkg\.com|cdnjs\.cloudflare\.com|cdn\.jsdelivr\.net)[^\s\"'<>]*")
+
+
 def on_post_page(output: str, page: Any, config: Any) -> str:
     output = _MERMAID.sub("", _CDN_SCRIPT.sub("", output))
-    remote = _REMOTE.findall(output)
+    output = _MERMAID_MODULE.sub("", _WIDGET_RENDERER.sub("", output))
+    remote = _REMOTE.findall(output) + _CDN.findall(output)
     if remote:
         raise PluginError(f"{page.file.src_uri} loads from the network: {remote[:3]}")
     return output
