@@ -852,7 +852,9 @@ print(f"eager loop: last loss {loss.data:.6f}; largest parameter difference {gap
 
 Press *play* and watch the boundary bend; drag the timeline back to any step; click a point to
 select it (its activations light up the network), click empty space to add a point of the
-chosen class, and open the selected sample's scalar graph.
+chosen class, and open the selected sample's scalar graph. (A page rendered without a
+kernel, such as the documentation site, cannot run the live widget: the saved run at the end
+of this notebook plays the same view from its recorded steps.)
 """),
     code("studio", "view"),
     md("""
@@ -885,6 +887,23 @@ path = studio.save("studio_run.html")
 print(f"wrote {path} ({path.stat().st_size:,} bytes, {studio.steps} steps)")
 """,
         "save",
+    ),
+    md("""
+The saved page, shown here in a sandboxed frame: it needs no kernel, so it plays wherever this
+notebook is read (press play, or drag the timeline).
+"""),
+    code(
+        """
+from html import escape
+
+from IPython.display import HTML
+
+HTML(
+    f'<iframe sandbox="allow-scripts" srcdoc="{escape(path.read_text())}" '
+    'style="width: 100%; height: 1250px; border: 1px solid #ddd"></iframe>'
+)
+""",
+        "saved-inline",
     ),
 ]
 
