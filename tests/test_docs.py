@@ -227,6 +227,23 @@ def test_the_site_has_every_page_and_loads_nothing_from_the_network(site: Path) 
     assert "def mul_backward" in lecture and "def _pass" in lecture  # run, with its outputs
 
 
+def test_the_api_reference_shows_every_public_name_and_no_tag_from_a_docstring(
+    site: Path,
+) -> None:
+    import autograd
+    import nn
+
+    api = (site / "api.html").read_text(encoding="utf-8")
+    article = api[api.index("<article") : api.index("</article>")]
+    for module in (autograd, nn):
+        for name in module.__all__:
+            if name != "__version__":  # backward and trace by their modules' paths
+                anchor = re.compile(rf'id="{module.__name__}(\.\w+)?\.{name}"')
+                assert anchor.search(article), f"{module.__name__}.{name}"
+    assert "<iframe" not in article  # a docstring's prose names a tag: text, not an element
+    assert api.count("<script") >= 2  # the page's own scripts come after the reference
+
+
 def test_the_sites_search_works_from_file_without_a_network(site: Path) -> None:
     from tests.browser import chromium_page
 
