@@ -899,8 +899,8 @@ from html import escape
 from IPython.display import HTML
 
 HTML(
-    f'<iframe sandbox="allow-scripts" srcdoc="{escape(path.read_text())}" '
-    'style="width: 100%; height: 1250px; border: 1px solid #ddd"></iframe>'
+    f'<div><iframe sandbox="allow-scripts" srcdoc="{escape(path.read_text())}" '
+    'style="width: 100%; height: 1250px; border: 1px solid #ddd"></iframe></div>'
 )
 """,
         "saved-inline",
