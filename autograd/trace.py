@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from autograd import ops
+from autograd._memory import keep_freed_blocks
 from autograd.backward import _collector_paused, grad, node_namer, topological_order
 from autograd.steps import formula
 from autograd.value import Value, _recording, brief, identifier, to_float
@@ -348,6 +349,8 @@ class Program:
             run = self._runner(variant, True)
             out, input_grads, param_grads = run(*xs, *self._single_params(), grad_out=seed)
             return out, input_grads, [float(g) for g in param_grads] if summed else param_grads
+        if self.flat:
+            keep_freed_blocks()  # its arrays, freed at each call's end, reused at the next
         run = self._runner(variant)
         with np.errstate(all="ignore"):  # sums over the batch: inf + -inf is nan, quietly
             out, input_grads, param_grads = run(

@@ -503,9 +503,7 @@ def test_where_picks_zero_bit_for_bit_as_numpy_on_large_batches() -> None:
             assert np.array_equal(mine.view(np.int64), theirs.view(np.int64))
     # -0.0 as the chosen number is not all zero bits: np.where's path, the same numbers
     c = b < 0.0
-    assert np.array_equal(
-        ops.where(c, -0.0, b).view(np.int64), np.where(c, -0.0, b).view(np.int64)
-    )
+    assert np.array_equal(ops.where(c, -0.0, b).view(np.int64), np.where(c, -0.0, b).view(np.int64))
     # relu's kernel and rule on a large batch: -0.0 stays -0.0, nan stays nan, bit for bit
     z = ops.relu.record.kernel(b)
     assert np.array_equal(z.view(np.int64), np.where(b < 0.0, 0.0, b).view(np.int64))
