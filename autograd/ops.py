@@ -345,7 +345,7 @@ def where(condition: Any, a: Any, b: Any) -> Any:
     """
     if type(condition) is bool or type(condition) is np.bool_:
         return a if condition else b
-    return np.where(condition, a, b)
+    return _where_arrays(condition, a, b)
 
 
 def is_zero(x: Any) -> Any:
@@ -469,7 +469,7 @@ def _sigmoid(x: Any) -> Any:
 
 def _relu(x: Any) -> Any:  # max(0, x), nan stays nan and -0.0 stays -0.0, as torch.relu
     if type(x) is ndarray:
-        return np.where(x < 0.0, 0.0, x)
+        return where(x < 0.0, 0.0, x)
     return 0.0 if x < 0.0 else x
 
 
@@ -839,3 +839,37 @@ OPS = tuple(
     for name, made in list(globals().items())
     if isinstance(getattr(made, "record", None), Op) and made.record.function is made
 )
+
+
+# ---- where's array path (at the end, so the line numbers the docs show stay put) ----
+
+
+def _where_arrays(condition: Any, a: Any, b: Any) -> Any:
+    """np.where(condition, a, b); where(c, 0.0, b) on 16,384 numbers or more clears bits."""
+    if type(a) is float and type(b) is ndarray and b.size >= _BITWISE:
+        if a == 0.0 and math.copysign(1.0, a) == 1.0 and _clears(condition, b):
+            return _zero_where(condition, b)
+    return np.where(condition, a, b)
+
+
+# From this many elements np.where(c, 0.0, b) slows down (~4 ns an element against ~0.5 below,
+# on random signs, NumPy 2); clearing b's bits where c holds gives the same numbers in one pass.
+_BITWISE = 16384
+
+
+def _clears(condition: Any, b: ndarray) -> bool:
+    return (
+        type(condition) is ndarray
+        and condition.dtype == np.bool_
+        and condition.shape == b.shape
+        and b.dtype == np.float64
+    )
+
+
+def _zero_where(condition: ndarray, b: ndarray) -> ndarray:
+    """np.where(condition, 0.0, b), bit for bit: +0.0 is the float64 whose bits are all zero,
+    so each element keeps b's bits ANDed with 0 (where condition holds) or with all ones."""
+    mask = condition.astype(np.int64)  # 1 where 0.0 is chosen, 0 where b is
+    mask -= 1  # 0 where 0.0 is chosen, -1 (all 64 bits set) where b is
+    mask &= b.view(np.int64)
+    return mask.view(np.float64)

@@ -1,8 +1,15 @@
 """Optimizers, learning-rate schedules and gradient clipping, each the same update as PyTorch's.
 
 An optimizer reads `p.grad` and writes `p.data` for each parameter `p`; it keeps its own state
-(momentum buffers, moment estimates) per parameter, in parameter order. The docstrings state the
-update and name the torch class it matches; the tests compare with torch to 1e-12 over many steps.
+(momentum buffers, moment estimates) as one float64 array per quantity, in parameter order. The
+docstrings state the update and name the torch class it matches; the tests compare with torch to
+1e-12 over many steps.
+
+A step runs on all parameters at once: it reads every `.grad` and `.data` into two arrays (so a
+`.data` changed since the last step is seen), computes the update with NumPy, and writes `.data`
+back from one `tolist()`. NumPy's float64 + - * / and sqrt round exactly as Python's floats do,
+and each update does the same operations in the same order as a loop over the Values would, so
+the numbers are the same bit for bit; inf and nan go through quietly, as they do on floats.
 """
 
 from __future__ import annotations
@@ -11,7 +18,10 @@ import decimal
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
+from operator import attrgetter
 from typing import Any
+
+import numpy as np
 
 from autograd import Value
 from autograd._checks import describe, flag, integer, number, values
@@ -43,6 +53,11 @@ def _optimizer(who: str, optimizer: object) -> Optimizer:
     return optimizer
 
 
+_grad_of = attrgetter("grad")
+_data_of = attrgetter("_data")  # the slot behind Value.data (floats only: read, and written
+# below from an array's tolist(), so the property's check of what is assigned has nothing to do)
+
+
 class Optimizer:
     """Base class: holds the parameters and the learning rate; `zero_grad()` clears their grads.
 
@@ -65,6 +80,19 @@ class Optimizer:
 
     def step(self) -> None:
         raise NotImplementedError
+
+    def _grads(self) -> np.ndarray:
+        """Every parameter's `.grad` now, as one float64 array in parameter order."""
+        return np.fromiter(map(_grad_of, self.params), np.float64, len(self.params))
+
+    def _data(self) -> np.ndarray:
+        """Every parameter's `.data` now (the user may have set some since the last step)."""
+        return np.fromiter(map(_data_of, self.params), np.float64, len(self.params))
+
+    def _write(self, data: np.ndarray) -> None:
+        """Set every parameter's `.data` from `data` (float64, parameter order)."""
+        for p, x in zip(self.params, data.tolist()):
+            p._data = x
 
 
 class SGD(Optimizer):
@@ -96,21 +124,21 @@ class SGD(Optimizer):
                 "nesterov=True needs momentum > 0 and dampening = 0, got "
                 f"momentum={self.momentum!r}, dampening={self.dampening!r}"
             )
-        self.buffers: list[float | None] = [None] * len(self.params)
+        self.buffers: np.ndarray | None = None  # the momentum buffers b, from the first step
 
     def step(self) -> None:
         """Update every parameter once from its current `.grad`."""
         self.steps += 1
-        for i, p in enumerate(self.params):
-            g = p.grad
+        g, data = self._grads(), self._data()
+        with np.errstate(all="ignore"):  # inf - inf is nan, quietly, as on floats
             if self.weight_decay != 0:
-                g = g + self.weight_decay * p.data
+                g = g + self.weight_decay * data
             if self.momentum != 0:
-                b = self.buffers[i]
+                b = self.buffers
                 b = g if b is None else b * self.momentum + (1 - self.dampening) * g
-                self.buffers[i] = b
+                self.buffers = b
                 g = g + self.momentum * b if self.nesterov else b
-            p.data = p.data - self.lr * g
+            self._write(data - self.lr * g)
 
 
 class Adam(Optimizer):
@@ -144,8 +172,8 @@ class Adam(Optimizer):
         )
         self.eps = number("eps", eps)
         self.weight_decay = number("weight_decay", weight_decay)
-        self.m = [0.0] * len(self.params)
-        self.v = [0.0] * len(self.params)
+        self.m = np.zeros(len(self.params))  # the first moments, in parameter order
+        self.v = np.zeros(len(self.params))  # the second moments
 
     def step(self) -> None:
         """Update every parameter once from its current `.grad`."""
@@ -154,16 +182,16 @@ class Adam(Optimizer):
         t = self.steps
         step_size = self.lr / (1 - beta1**t)
         correction2_sqrt = (1 - beta2**t) ** 0.5
-        for i, p in enumerate(self.params):
-            g = p.grad
+        g, data = self._grads(), self._data()
+        with np.errstate(all="ignore"):  # inf and nan go through quietly, as on floats
             if self.weight_decay != 0:
                 if self.decoupled:
-                    p.data = p.data * (1 - self.lr * self.weight_decay)
+                    data = data * (1 - self.lr * self.weight_decay)
                 else:
-                    g = g + self.weight_decay * p.data
-            m = self.m[i] = self.m[i] + (1 - beta1) * (g - self.m[i])
-            v = self.v[i] = self.v[i] * beta2 + (1 - beta2) * g * g
-            p.data = p.data - step_size * (m / (math.sqrt(v) / correction2_sqrt + self.eps))
+                    g = g + self.weight_decay * data
+            m = self.m = self.m + (1 - beta1) * (g - self.m)
+            v = self.v = self.v * beta2 + (1 - beta2) * g * g
+            self._write(data - step_size * (m / (np.sqrt(v) / correction2_sqrt + self.eps)))
 
 
 class AdamW(Adam):
@@ -209,28 +237,28 @@ class RMSprop(Optimizer):
         self.momentum = number("momentum", momentum)
         self.weight_decay = number("weight_decay", weight_decay)
         self.centered = flag("centered", centered)
-        n = len(self.params)
-        self.square_avg, self.grad_avg, self.buffers = [0.0] * n, [0.0] * n, [0.0] * n
+        n = len(self.params)  # s, a and b in parameter order
+        self.square_avg, self.grad_avg, self.buffers = np.zeros(n), np.zeros(n), np.zeros(n)
 
     def step(self) -> None:
         """Update every parameter once from its current `.grad`."""
         self.steps += 1
         a = self.alpha
-        for i, p in enumerate(self.params):
-            g = p.grad
+        g, data = self._grads(), self._data()
+        with np.errstate(all="ignore"):  # inf and nan go through quietly, as on floats
             if self.weight_decay != 0:
-                g = g + self.weight_decay * p.data
-            s = self.square_avg[i] = self.square_avg[i] * a + (1 - a) * g * g
+                g = g + self.weight_decay * data
+            s = self.square_avg = self.square_avg * a + (1 - a) * g * g
             if self.centered:
-                mean = self.grad_avg[i] = self.grad_avg[i] + (1 - a) * (g - self.grad_avg[i])
-                denom = math.sqrt(s - mean * mean) + self.eps
+                mean = self.grad_avg = self.grad_avg + (1 - a) * (g - self.grad_avg)
+                denom = np.sqrt(s - mean * mean) + self.eps
             else:
-                denom = math.sqrt(s) + self.eps
+                denom = np.sqrt(s) + self.eps
             if self.momentum > 0:
-                b = self.buffers[i] = self.buffers[i] * self.momentum + g / denom
-                p.data = p.data - self.lr * b
+                b = self.buffers = self.buffers * self.momentum + g / denom
+                self._write(data - self.lr * b)
             else:
-                p.data = p.data - self.lr * (g / denom)
+                self._write(data - self.lr * (g / denom))
 
 
 # ---- learning-rate schedules: call .step() once per optimizer step (after it) ----

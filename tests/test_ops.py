@@ -484,3 +484,28 @@ def test_the_ulp_measure_counts_doubles_between() -> None:
     assert _ulps(np.array([-0.0]), np.array([0.0]))[0] == 1  # the sign of zero counts
     assert _ulps(np.array([nan]), np.array([-nan]))[0] == 0
     assert _ulps(np.array([5e-324]), np.array([-5e-324]))[0] == 2
+
+
+def test_where_picks_zero_bit_for_bit_as_numpy_on_large_batches() -> None:
+    # from ops._BITWISE elements, where(c, 0.0, b) clears bits instead of calling np.where:
+    # the oracle is np.where itself, on special values (nan payloads, -0.0, inf) and strides
+    rng = np.random.default_rng(7)
+    specials = np.array([nan, -nan, -0.0, 0.0, inf, -inf, 5e-324, -5e-324, 1.0, -1.0])
+    b = rng.standard_normal((3000, 16))
+    b.flat[rng.integers(0, b.size, 5000)] = rng.choice(specials, 5000)
+    views = [b, b.T, b[::2, ::3], np.broadcast_to(b[0], b.shape)]
+    for view in views:
+        assert view.size >= ops._BITWISE or view is views[2]
+        for condition in (view < 0.0, view <= 0.0, view != view, rng.random(view.shape) < 0.5):
+            mine = ops.where(condition, 0.0, view)
+            theirs = np.where(condition, 0.0, view)
+            assert mine.shape == theirs.shape
+            assert np.array_equal(mine.view(np.int64), theirs.view(np.int64))
+    # -0.0 as the chosen number is not all zero bits: np.where's path, the same numbers
+    c = b < 0.0
+    assert np.array_equal(ops.where(c, -0.0, b).view(np.int64), np.where(c, -0.0, b).view(np.int64))
+    # relu's kernel and rule on a large batch: -0.0 stays -0.0, nan stays nan, bit for bit
+    z = ops.relu.record.kernel(b)
+    assert np.array_equal(z.view(np.int64), np.where(b < 0.0, 0.0, b).view(np.int64))
+    (g,) = ops.relu_backward(b, z, b)
+    assert np.array_equal(g.view(np.int64), np.where(z <= 0.0, 0.0, b).view(np.int64))
