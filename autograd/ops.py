@@ -90,6 +90,8 @@ class Op:
     letters      what the rule calls the output and the inputs: ("z", "x", "y")
     constant     the name of a constant bound to the rule ("c" for `**c`), or ""
     custom       True for an op made by `custom_op` (its rule is the user's code)
+    sends_none   True for an op whose rule sends no gradient to any input (None to each: shift),
+                 so a traced program writes no chain rule for it
     """
 
     __slots__ = (
@@ -105,6 +107,7 @@ class Op:
         "letters",
         "constant",
         "custom",
+        "sends_none",
         "function",
         "__weakref__",
     )
@@ -122,12 +125,14 @@ class Op:
         derivatives: tuple[str, ...] | None,
         constant: str,
         custom: bool,
+        sends_none: bool = False,
     ) -> None:
         if form not in FORMS:
             raise ValueError(f"an op's form must be one of {FORMS}, got {form!r}")
         self.name, self.python, self.kernel, self.rule = name, python, kernel, rule
         self.arity, self.form, self.takes, self.math = arity, form, takes, math
         self.derivatives, self.constant, self.custom = derivatives, constant, custom
+        self.sends_none = sends_none
         self.letters = _letters(rule)
         self.function: Any = None
 
@@ -224,6 +229,7 @@ def define(
     convert: Callable[[Any], float] | None = None,
     shown: Callable[[float], str] | None = None,
     custom: bool = False,
+    sends_none: bool = False,
 ) -> Any:
     """Return the op function for an op shown as `op`, computed by `forward`, with `rule`;
     its `Op` record is `.record`.
@@ -236,7 +242,8 @@ def define(
     `forward(*numbers)`, its op `op`, its parents the inputs and its local-gradient rule `rule`.
     With `constant="c"` the op takes one input and a number `c` (default `default`, made a float
     by `convert`) that the node keeps bound to its rule; its op shows as `shown(c)`.
-    Its name is the rule's without `_backward` (`mul_backward` -> `mul`).
+    Its name is the rule's without `_backward` (`mul_backward` -> `mul`). `sends_none=True`
+    says the rule returns None for every input (no gradient flows back through the op).
     """
     name = rule.__name__.removesuffix("_backward")
     if arity is None:
@@ -314,7 +321,9 @@ def define(
             values = tuple([lift(x, op) for x in xs])
             return _record(op, forward(*[v._data for v in values]), values, rule)
 
-    record = Op(op, name, forward, rule, arity, form, takes, math, derivatives, constant, custom)
+    record = Op(
+        op, name, forward, rule, arity, form, takes, math, derivatives, constant, custom, sends_none
+    )
     made: Any = apply  # an op function carries its record, and what tools read of it:
     made.__name__ = made.__qualname__ = name
     made.__doc__ = _doc(record)
@@ -794,9 +803,9 @@ dot.__doc__ = """Return w₁x₁ + … + wₙxₙ as one node whose parents are 
 
 # The shift that keeps log-sum-exp and softmax from overflowing: ln Σ eˣⁱ = m + ln Σ eˣⁱ⁻ᵐ for any
 # m, so no gradient flows through m (torch's logsumexp does not differentiate its max either).
-# It sends -0.0, the additive identity: every other contribution passes through bit for bit.
+# It sends None, nothing at all (not a zero: 0 times an infinite local derivative would be nan).
 def shift_backward(g: Any, z: Any, *xs: Any) -> tuple[Any, ...]:
-    return (-0.0,) * len(xs)
+    return (None,) * len(xs)
 
 
 shift = define(
@@ -806,6 +815,7 @@ shift = define(
     takes=LIST,
     math="z = max(x₁ … xₙ), held constant (0 where it is not finite)",
     derivatives=("0",),
+    sends_none=True,
 )
 shift.__doc__ = """Return max(x₁ … xₙ) as one node that sends no gradient back (0 where not finite):
     the shift a stable log-sum-exp subtracts. In the graph, so a traced Program recomputes it

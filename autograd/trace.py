@@ -27,8 +27,10 @@ What a trace can and cannot follow, as with `torch.jit.trace`: the graph is reco
 example inputs, so a Program is right for inputs on which the function builds a graph of the
 same shape. Branches inside one op (relu, abs, the kinks of pow) are part of the op and work
 element by element; a Python `if` on a Value's data, a loop whose length depends on the data, or
-a class index read from the data are frozen at their traced outcome. `Program.check(*inputs)`
-builds the graph eagerly for given inputs and says where it differs from the trace.
+a class index read from the data are frozen at their traced outcome, and so is where a rule
+sends None (no gradient: shift, or a custom rule's None) rather than a number.
+`Program.check(*inputs)` builds the graph eagerly for given inputs and says where it differs
+from the trace.
 
 What else holds:
 - `detect_anomaly()` does not reach inside a Program: replay (`prog(...)`, `prog.grad`,
@@ -642,17 +644,31 @@ class Equation:
               "rule" (the record's rule, one target per input, "_" where none is wanted),
               "part" (one contribution of matmul's rule), "add", "unstack", "put_column",
               "rows" / "across" (a contribution summed over the samples / over a block's
-              columns), "zeros", "scatter" (gradients into the flat parameter gradient g_p).
+              columns), "zeros", "scatter" (gradients into the flat parameter gradient g_p),
+              "none" (an op that sends no gradient back: printed as a comment, runs nothing).
     args      variable names or literal numbers
     record    the op's `ops.Op` for "apply", "rule" and "part"
     keywords  constants of the equation (`c=2.0` bound to `**c`; `j` of a column; ...)
     widen     positions of args that are one number per sample read by a block op (`x[:, None]`)
+    none_to   positions of args the op's rule sends None to: no gradient flows there, so the
+              chain rule writes nothing for them (all of them for shift)
     nodes     the graph's node numbers (#k) it covers
     shown     the nodes' op as the graph shows it (`**2`, or a name a user gave)
     note      what a reader should know (printed as the line's comment)
     """
 
-    __slots__ = ("outs", "op", "args", "record", "keywords", "widen", "nodes", "shown", "note")
+    __slots__ = (
+        "outs",
+        "op",
+        "args",
+        "record",
+        "keywords",
+        "widen",
+        "none_to",
+        "nodes",
+        "shown",
+        "note",
+    )
 
     def __init__(
         self,
@@ -662,13 +678,15 @@ class Equation:
         record: ops.Op | None = None,
         keywords: dict[str, Any] | None = None,
         widen: frozenset[int] = _NO_WIDEN,
+        none_to: frozenset[int] = _NO_WIDEN,
         nodes: tuple[int, ...] = (),
         shown: str = "",
         note: str = "",
     ) -> None:
         self.outs, self.op, self.args, self.record = outs, op, args, record
         self.keywords = _EMPTY if keywords is None else keywords  # never changed in place
-        self.widen, self.nodes, self.shown, self.note = widen, nodes, shown, note
+        self.widen, self.none_to, self.nodes, self.shown = widen, none_to, nodes, shown
+        self.note = note
 
     def copy(self, **changes: Any) -> Equation:
         fields = {name: getattr(self, name) for name in self.__slots__}
@@ -687,7 +705,9 @@ class Equation:
         shown = {k: v for k, v in self.keywords.items() if k != "each"}
         keywords = f"[{', '.join(f'{k}={_plain(v)}' for k, v in shown.items())}]" if shown else ""
         args = [f"{a}[:, None]" if k in self.widen else a for k, a in enumerate(self.args)]
-        text = f"{', '.join(self.outs)} = {name}{keywords} {' '.join(args)}".rstrip()
+        text = f"{name}{keywords} {' '.join(args)}".rstrip()
+        if self.outs:
+            text = f"{', '.join(self.outs)} = {text}"
         note = _joined(_nodes_text(self.nodes), self.note)
         return f"{text}  # {_plain(note)}" if note else text
 
@@ -830,12 +850,40 @@ def build(
         args = [var[p] if p in var else _literal(constant[p]) for p in node.parents]
         if record.custom and record not in ir.each and not _takes_arrays(node, record.function):
             ir.each.add(record)
+        none_to = _NO_WIDEN
+        if record.sends_none or record not in _BUILT_IN:
+            none_to = _sends_none(node, record)
         kinds = [kind_of(a) for a in args]
         kind[name] = SAMPLE if SAMPLE in kinds else FIXED
-        ir.forward.append(Equation([name], "apply", args, record, bound, nodes=(k,), shown=node.op))
+        ir.forward.append(
+            Equation(
+                [name], "apply", args, record, bound, none_to=none_to, nodes=(k,), shown=node.op
+            )
+        )
     ir.output = var[out] if out in var else _literal(out._data)
     ir.counts = (len(leaves), len(params), computed)
     return ir
+
+
+_BUILT_IN = frozenset(getattr(ops, name).record for name in ops.OPS)
+
+
+def _sends_none(node: Value, record: ops.Op) -> frozenset[int]:
+    """The positions of the inputs a node's rule sends None to (no gradient flows there).
+
+    An op whose record says so (shift) sends None to every input and the other built-in ops to
+    none; for any other op (a custom op) it is what the rule returns at the example, read here
+    once, as the graph's shape is: a rule that sends None for some numbers and not for others
+    is a data-dependent branch the Program does not follow."""
+    if record.sends_none:
+        return frozenset(range(len(node.parents)))
+    try:
+        sent = node.local_grads(1.0)
+    except Exception:  # it is the user's code: the Program's own call raises what it raises
+        return _NO_WIDEN
+    if not isinstance(sent, (tuple, list)):
+        return _NO_WIDEN
+    return frozenset(k for k, c in enumerate(sent) if c is None) or _NO_WIDEN
 
 
 def _hoisted(order: list[Value], constant: dict[Value, float]) -> set[Value]:
@@ -1043,8 +1091,10 @@ def lift_groups(ir: IR) -> IR:
             and whole
             and new.width[whole] > 1
             and eq.args == cols[whole]
+            and len(eq.none_to) in (0, len(eq.args))
         ):  # sum or shift of every node of a group, in order: the op on the block's columns
-            out.append(eq.copy(op="reduce", args=[whole]))
+            none_to = frozenset({0}) if eq.none_to else _NO_WIDEN  # shift: none to the block
+            out.append(eq.copy(op="reduce", args=[whole], none_to=none_to))
             continue
         out.append(eq.copy(args=[scalar(a) for a in eq.args]))
     if new.output in column:
@@ -1076,7 +1126,7 @@ def _try_group(
     gather: Callable[[list[list[str]], str, str], str],
 ) -> list[Equation] | None:
     """The array equations for the group `eq` starts (its members absorbed), or None."""
-    if not _elementwise(eq.record) or eq.keywords.get("c") == 0.0:  # x**0 sends 0.0
+    if not _elementwise(eq.record) or eq.keywords.get("c") == 0.0 or eq.none_to:  # x**0: 0.0
         return None
     if eq.record is ops.pow.record and not (eq.args[1] in column or new.kind.get(eq.args[1])):
         return None  # a literal exponent: 0 would send the number 0.0, not an array
@@ -1161,6 +1211,11 @@ def differentiate(ir: IR) -> IR:
     to a gathered vector is summed over the samples (`rows`), to a number read by every column
     over the columns (`across`), a column taken out of a block goes back into it
     (`put_column`), and the gathered parameters' gradients go into one array (`scatter`).
+
+    A None from a rule sends nothing, as in the eager pass: its target is `_` (no equation adds
+    it anywhere), an op that sends None to every input (shift) gets a comment instead of a
+    rule, and a variable that no contribution reaches gets no gradient (0.0 where one is
+    returned), never 0 times a derivative that might be infinite.
     """
     new = ir.copy()
     names = new.names
@@ -1213,11 +1268,13 @@ def differentiate(ir: IR) -> IR:
                     keywords = {"part": part}
                     back.append(Equation([target], "part", [g, w, x], eq.record, keywords))
                     settle()
+        elif eq.op == "apply" and len(eq.none_to) == len(eq.args):  # shift: nothing flows back
+            back.append(_sends_nothing(eq, z))
         elif eq.op == "apply":
             block = new.kind.get(z) == BLOCK
             targets = []
-            for a in eq.args:
-                if not differentiable(a):
+            for k, a in enumerate(eq.args):
+                if k in eq.none_to or not differentiable(a):
                     targets.append("_")
                 elif block and new.kind[a] == VECTOR:
                     targets.append(send(a, "rows"))
@@ -1233,6 +1290,7 @@ def differentiate(ir: IR) -> IR:
                     eq.record,
                     eq.keywords,
                     frozenset(k + 2 for k in eq.widen) if eq.widen else _NO_WIDEN,
+                    eq.none_to,
                     eq.nodes,
                     eq.shown,
                 )
@@ -1244,6 +1302,8 @@ def differentiate(ir: IR) -> IR:
                 if differentiable(a):
                     back.append(Equation([send(a)], "vdot_part", [g, other], eq.record))
                     settle()
+        elif eq.op == "reduce" and eq.none_to:  # shift of a block's columns: nothing flows back
+            back.append(_sends_nothing(eq, z))
         elif eq.op == "reduce":
             (whole,) = eq.args
             target = send(whole)
@@ -1285,6 +1345,13 @@ def differentiate(ir: IR) -> IR:
     else:
         new.param_grads = [grad_of.get(a, "0.0") for a in new.params]
     return new
+
+
+def _sends_nothing(eq: Equation, z: str) -> Equation:
+    """The backward equation of an op that sends no gradient to its inputs: a comment only, so
+    a node that nothing else reaches gets no gradient (0.0), never 0 times its derivative."""
+    note = f"sends no gradient back: {z} is held constant"
+    return Equation([], "none", [z], eq.record, nodes=eq.nodes, shown=eq.shown, note=note)
 
 
 # ---- pass: drop what nothing reads ----
@@ -1415,7 +1482,7 @@ def _interpreted(ir: IR) -> Callable[..., Any]:
         return (op, eq.outs, atoms(eq.args), eq.widen, fn, extra, keywords)
 
     forward = [plan(eq) for eq in ir.forward]
-    backward = [plan(eq) for eq in ir.backward]
+    backward = [plan(eq) for eq in ir.backward if eq.op != "none"]  # "none": a comment
     given = [*ir.inputs, *(["p"] if ir.flat else ir.params)]
     start: dict[str, Any] = dict(ir.constants)
     output, input_grads, param_grads = atoms([ir.output]), atoms(ir.input_grads), ir.param_grads
@@ -1677,6 +1744,11 @@ def print_source(ir: IR) -> tuple[str, dict[str, Any]]:
             comment = f"matmul's rule, to {(w, x)[part]}" + (
                 ": summed over the samples" if part == 0 else ""
             )
+        elif eq.op == "none":  # an op that sends no gradient back (shift): nothing to run
+            assert eq.record is not None
+            shown = eq.shown or eq.record.name
+            lines.append(f"    # {_plain(f'{shown} {eq.note}')}")
+            continue
         elif eq.op == "add":
             text = f"{eq.args[0]} + {eq.args[1]}"
         elif eq.op == "unstack":
@@ -1726,11 +1798,16 @@ def _rule_comment(eq: Equation, ir: IR) -> str:
     record = eq.record
     assert record is not None
     shown = eq.shown or record.name
+    names = eq.args[2:]
     if record.custom:
         note = ", element by element" if record in ir.each else ""
+        if eq.none_to:
+            note += f", no gradient to {', '.join(names[k] for k in sorted(eq.none_to))}"
         return f"{shown}: your rule{note}"
-    names = eq.args[2:]
-    keep = [a in ir.kind and ir.kind[a] not in _NO_GRADIENT for a in names]
+    keep = [
+        k not in eq.none_to and a in ir.kind and ir.kind[a] not in _NO_GRADIENT
+        for k, a in enumerate(names)
+    ]
     text = record.derivative_text(names, eq.args[1], keep)
     where = _nodes_text(eq.nodes) if ir.kind.get(eq.args[1]) == BLOCK else ""
     return _joined(where, f"{shown}: {text}" if text else shown)
@@ -1803,8 +1880,11 @@ def _each(fn: Callable[..., Any], rule: bool = False) -> Callable[..., Any]:
             empty = np.zeros(0)
             return tuple(empty for _ in args[2:]) if rule else empty
         rows = [fn(*[_item(a, i) for a in args], **kwargs) for i in range(batch)]
-        if isinstance(rows[0], tuple):
-            return tuple(np.array([float(r[k]) for r in rows]) for k in range(len(rows[0])))
+        if isinstance(rows[0], tuple):  # a rule: None where it sends nothing (read at trace)
+            return tuple(
+                None if rows[0][k] is None else np.array([float(r[k]) for r in rows])
+                for k in range(len(rows[0]))
+            )
         return np.array([float(r) for r in rows])
 
     each.__name__ = getattr(fn, "__name__", "op")
@@ -1828,7 +1908,12 @@ def _takes_arrays(node: Value, op: Any) -> bool:
             return False
         scalar = node.local_grads(1.0)
         return len(sent) == len(scalar) and all(
-            np.shape(c) in ((), (2,)) and _close(float(np.broadcast_to(c, (2,))[1]), s, 1e-12)
+            (c is None and s is None)
+            or (
+                s is not None
+                and np.shape(c) in ((), (2,))
+                and _close(float(np.broadcast_to(c, (2,))[1]), s, 1e-12)
+            )
             for c, s in zip(sent, scalar)
         )
     except Exception:  # it is the user's code: whatever it raises on arrays, loop instead
