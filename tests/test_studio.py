@@ -28,6 +28,7 @@ from nn import (
     Neuron,
     RMSprop,
     Studio,
+    binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
     hinge_loss,
@@ -68,6 +69,11 @@ def bce_01(preds: list[Value], targets: list[float]) -> Value:
     return binary_cross_entropy_with_logits(preds, [(t + 1) / 2 for t in targets])
 
 
+def zero_one(n: int, seed: int) -> tuple[list[list[float]], list[float]]:
+    X, y = two_blobs(n, seed)
+    return X, [(t + 1) / 2 for t in y]
+
+
 Case = tuple[str, Callable[[], Module], Callable[[], tuple[Any, Any]], Any, Any, Any]
 
 CASES: list[Case] = [
@@ -84,6 +90,13 @@ CASES: list[Case] = [
      sum_of_squares, sum_of_squares, lambda ps: SGD(ps, lr=0.002)),
     ("custom-batch", lambda: Layer(2, 1, "linear", seed=8), lambda: two_blobs(20, 3),
      not_separable, not_separable, lambda ps: SGD(ps, lr=0.1, weight_decay=0.01)),
+    ("nn-mse-passed", lambda: MLP(3, [4, 1], seed=11), None, mse_loss, mse_loss,
+     lambda ps: SGD(ps, lr=0.05)),
+    ("nn-bce-passed", lambda: MLP(2, [4, 1], "tanh", "sigmoid", seed=12),
+     lambda: zero_one(30, 4), binary_cross_entropy, binary_cross_entropy,
+     lambda ps: Adam(ps, lr=0.02)),
+    ("nn-ce-passed", lambda: MLP(2, [5, 3], seed=13), lambda: spiral(30, classes=3, seed=5),
+     cross_entropy, mean_ce, lambda ps: SGD(ps, lr=0.1)),
 ]  # fmt: skip
 
 
@@ -126,16 +139,39 @@ def test_every_step_gives_the_eager_loops_loss_parameters_and_gradients(case: Ca
     assert [r["step"] for r in studio.history] == list(range(1, 13))
 
 
-def test_the_loss_is_traced_per_sample_when_it_is_a_mean_or_a_sum_and_whole_otherwise() -> None:
+def test_nns_own_losses_are_traced_per_sample_and_any_other_loss_as_the_whole_batch() -> None:
     ways = {c[0]: build(c)[0].traced_as for c in CASES}
     assert ways == {
         "hinge-sgd": "per sample, mean",
         "ce-adam": "per sample, mean",
         "mse-momentum": "per sample, mean",
-        "custom-mean-rmsprop": "per sample, mean",
-        "custom-sum": "per sample, sum",
+        "custom-mean-rmsprop": "whole batch",  # a mean, but no probe can prove it of a loss
+        "custom-sum": "whole batch",
         "custom-batch": "whole batch",
+        "nn-mse-passed": "per sample, mean",
+        "nn-bce-passed": "per sample, mean",
+        "nn-ce-passed": "per sample, mean",
     }
+
+
+@pytest.mark.parametrize("threshold", [0.6, 0.3])
+def test_a_loss_that_looks_per_sample_at_the_start_trains_as_the_eager_loop_every_step(
+    threshold: float,
+) -> None:
+    def loss(preds: list[Value], targets: list[float]) -> Value:  # ops only, no Python branch
+        return mse_loss(preds, targets) + (preds[0] - threshold).relu()
+
+    X, y = [[0.5, -0.3], [1.0, 0.2], [-0.4, 0.8]], [2.0, -0.2, 0.5]
+    model, twin = MLP(2, [3, 1], seed=3), MLP(2, [3, 1], seed=3)
+    studio = Studio(model, X, y, loss=loss, optimizer=SGD(model.parameters(), lr=0.1))
+    opt = SGD(twin.parameters(), lr=0.1)
+    for k in range(1, 81):
+        got = studio.step()
+        want, grads = eager_step(twin, opt, loss, X, y)
+        assert close(got, want), (k, got, want)
+        assert all(close(a, b) for a, b in zip(studio.gradients(k).values(), grads)), k
+    assert all(close(p.data, q.data) for p, q in zip(model.parameters(), twin.parameters()))
+    assert studio.traced_as == "whole batch"
 
 
 def test_a_loss_that_branches_on_data_falls_back_to_the_eager_loop_with_its_numbers() -> None:
