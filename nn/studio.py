@@ -310,11 +310,21 @@ class Studio:
         return dict(zip(self._names, self._params[k].tolist()))
 
     def gradients(self, k: int) -> dict[str, float]:
-        """Return {parameter name: d loss / d parameter} that step `k` (1 to steps) used."""
-        if isinstance(k, numbers.Integral) and not isinstance(k, bool) and k == 0:
+        """Return {parameter name: d loss / d parameter} that step `k` (1 to steps; -1 the last,
+        -steps the first) used."""
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+            raise TypeError(f"gradients needs a step number (an int), got {describe(k)}")
+        j, n = int(k), len(self._grads)
+        if j == 0:
             raise IndexError("gradients(0): step 0 is the start; steps that ran are 1 and up")
-        k = self._step_index("gradients", k, len(self._grads) + 1)
-        return dict(zip(self._names, self._grads[k - 1].tolist()))
+        if n == 0:
+            raise IndexError(f"gradients({j}): no step has run yet, so no step has gradients")
+        if not -n <= j <= n:
+            raise IndexError(
+                f"gradients({j}): step {j} is out of range; steps that ran are 1 to {n} "
+                f"(or -{n} to -1 from the last)"
+            )
+        return dict(zip(self._names, self._grads[j - 1 if j > 0 else j].tolist()))
 
     def _step_index(self, who: str, k: object, count: int) -> int:
         if isinstance(k, bool) or not isinstance(k, numbers.Integral):

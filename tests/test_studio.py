@@ -35,6 +35,7 @@ from nn import (
     mse_loss,
 )
 from nn.datasets import NAMES, make, spiral
+from nn.studio import DEFAULT_LR
 
 TOL = 1e-9
 
@@ -338,7 +339,8 @@ def fresh() -> Studio:
         (lambda s: s.add_point([1.0, 2.0], "1"), TypeError, "real number"),
         (lambda s: s.snapshot(2), IndexError, "0 to 0"),
         (lambda s: s.snapshot(None), TypeError, "int"),
-        (lambda s: s.gradients(1), IndexError, "out of range"),
+        (lambda s: s.gradients(1), IndexError, r"gradients\(1\): no step has run yet"),
+        (lambda s: s.gradients(-1), IndexError, r"gradients\(-1\): no step has run yet"),
         (lambda s: s.reset(seed="a"), TypeError, "int or None"),
         (lambda s: s.save(3), TypeError, "file path"),
         (lambda s: s.save("run.png"), ValueError, ".html"),
@@ -351,6 +353,22 @@ def test_a_bad_argument_to_a_studio_method_is_named_at_the_call(
     with pytest.raises(error, match=match):
         call(studio)
     assert studio.steps == 0 and len(studio.y) == 4  # nothing changed
+
+
+def test_gradients_takes_steps_one_to_steps_or_minus_steps_to_minus_one_and_no_other() -> None:
+    studio = fresh()
+    model, X, y = copy.deepcopy(studio.model), studio.X, studio.y
+    opt = SGD(model.parameters(), lr=DEFAULT_LR)
+    studio.step(3)
+    eager = [eager_step(model, opt, hinge_loss, X, y)[1] for _ in range(3)]
+    for k in (1, 2, 3):
+        assert list(studio.gradients(k).values()) == pytest.approx(eager[k - 1], rel=1e-9)
+        assert studio.gradients(-k) == studio.gradients(4 - k)
+    for k in (4, -4, 0):
+        with pytest.raises(IndexError, match=rf"gradients\({k}\)"):
+            studio.gradients(k)
+    with pytest.raises(IndexError, match=r"1 to 3 \(or -3 to -1"):
+        studio.gradients(-4)
 
 
 def test_the_last_point_cannot_be_removed() -> None:
