@@ -927,6 +927,7 @@ def _fresh_weights(model: Module, seed: object) -> np.ndarray:
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"reset(seed) must be an int or None, got {describe(seed)}")
     rng = make_rng(int(seed))
+    init = getattr(model, "init", "uniform")  # a module pickled before modules kept their init
     if isinstance(model, MLP):
         sizes = [len(layer.neurons) for layer in model.layers]
         fresh: Module = MLP(
@@ -935,12 +936,14 @@ def _fresh_weights(model: Module, seed: object) -> np.ndarray:
             model.activation,
             model.output_activation,
             seed=rng,
+            init=init,
         )
     elif isinstance(model, Layer):
         n = model.neurons[0]
-        fresh = Layer(len(n.w), len(model.neurons), n.activation, seed=rng)
+        fresh = Layer(len(n.w), len(model.neurons), n.activation, seed=rng, init=init)
     elif isinstance(model, Neuron):
-        fresh = Neuron(len(model.w), model.activation, seed=rng)
+        fan_out = getattr(model, "fan_out", 1)
+        fresh = Neuron(len(model.w), model.activation, seed=rng, init=init, fan_out=fan_out)
     else:
         raise TypeError(
             f"reset(seed) draws new weights for MLP, Layer and Neuron; for a "

@@ -256,6 +256,23 @@ def test_reset_repeats_the_run_and_reset_with_a_seed_draws_that_seeds_weights() 
     assert studio.snapshot(0) == MLP(2, [5, 1], seed=12).state_dict()
 
 
+@pytest.mark.parametrize(
+    "make_model",
+    [
+        lambda seed: MLP(2, [4, 1], seed=seed, init="xavier"),
+        lambda seed: MLP(2, [5, 1], "tanh", seed=seed, init="lecun"),
+        lambda seed: Layer(2, 1, "linear", seed=seed, init="xavier"),
+        lambda seed: Neuron(2, "linear", seed=seed, init="kaiming"),
+        lambda seed: Neuron(2, "linear", seed=seed, init="xavier", fan_out=7),
+    ],
+)
+def test_reset_with_a_seed_draws_as_the_models_own_init_does(make_model: Any) -> None:
+    studio = Studio(make_model(0), *two_blobs(12, 1))
+    studio.step(2)
+    studio.reset(seed=5)
+    assert studio.snapshot(0) == make_model(5).state_dict() == studio.model.state_dict()
+
+
 def test_select_names_the_sample_and_removing_points_keeps_it_pointing_at_the_same_row() -> None:
     studio = Studio(MLP(2, [3, 1], seed=0), *two_blobs(10, 0))
     row = studio.X[6]
