@@ -70,6 +70,9 @@ from nn.module import MLP, Layer, Module, Neuron
 from nn.optim import SGD, Optimizer
 
 DEFAULT_LR = 0.1
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # parameters travel as float32 (see _pack)
+FLOAT64_MAX = float(np.finfo(np.float64).max)
+PLANE_LIMIT = FLOAT64_MAX / 4  # the drawn plane's edges stay within ±this: widths stay finite
 GRID = 60  # the output plane's cells per side, in the view
 RELATIVE = 1e-9  # how close a passed loss's trace must come to the eager loop
 INSTALL_HINT = "pip install 'stepgrad[studio]' (or pip install anywidget)"
@@ -196,17 +199,17 @@ class Studio:
         self._notify_data()
 
     def add_point(self, x: Sequence[float], target: float) -> int:
-        """Add the row `x` with its `target`; return its index. Training goes on with it."""
+        """Add the row `x` with its `target`; return its index. Training goes on with it.
+        All or nothing: a point the Studio cannot take leaves the data as it was."""
         row = _row(x, self.features, "add_point(x)")
         (t,) = _targets([target], 1, self.kind, self.outputs, who="add_point(target)")
-        self._X = np.vstack([self._X, row[None, :]])
-        self._y = [*self._y, t]
-        if self._plane is not None and not (
-            self._plane[0] <= row[0] <= self._plane[1]
-            and self._plane[2] <= row[1] <= self._plane[3]
+        X = np.vstack([self._X, row[None, :]])
+        plane = self._plane
+        if plane is not None and not (
+            plane[0] <= row[0] <= plane[1] and plane[2] <= row[1] <= plane[3]
         ):
-            self._plane = _bounds(self._X)  # the plane grows to show a point added outside it
-        self._data_changed()
+            plane = _bounds(X)  # the plane grows to show a point added outside it
+        self._change_data(X, [*self._y, t], plane, self._selected)
         return len(self._y) - 1
 
     def remove_point(self, i: int) -> None:
@@ -214,20 +217,17 @@ class Studio:
         i = self._index("remove_point", i)
         if len(self._y) == 1:
             raise ValueError("remove_point cannot remove the last sample: a step needs data")
-        self._X = np.delete(self._X, i, axis=0)
-        self._y = self._y[:i] + self._y[i + 1 :]
-        if self._selected > i or self._selected == len(self._y):
-            self._selected -= 1
-        self._data_changed()
+        y = self._y[:i] + self._y[i + 1 :]
+        selected = self._selected
+        if selected > i or selected == len(y):
+            selected -= 1
+        self._change_data(np.delete(self._X, i, axis=0), y, self._plane, selected)
 
     def set_data(self, X: Any, y: Any) -> None:
         """Replace the whole dataset (the same features and kind of targets); training goes on."""
         rows = _rows(X, self.features)
-        self._y = _targets(y, len(rows), self.kind, self.outputs)
-        self._X = rows
-        self._plane = _bounds(rows)
-        self._selected = 0
-        self._data_changed()
+        targets = _targets(y, len(rows), self.kind, self.outputs)
+        self._change_data(rows, targets, _bounds(rows), 0)
 
     def _index(self, who: str, i: object) -> int:
         if isinstance(i, bool) or not isinstance(i, numbers.Integral):
@@ -238,10 +238,21 @@ class Studio:
             raise IndexError(f"{who}: sample {k} is out of range for {n} samples (0 to {n - 1})")
         return k % n
 
-    def _data_changed(self) -> None:
-        self._retrace()
-        self._versions.append((self._X.copy(), list(self._y)))
-        self._notify_data()
+    def _change_data(
+        self, X: np.ndarray, y: list[Any], plane: list[float] | None, selected: int
+    ) -> None:
+        """Train on X, y from now on, or, should the new data fail (a loss of yours that raises
+        on it, a view that cannot take it), stay as before and raise."""
+        before = (self._X, self._y, self._plane, self._selected, self._traced)
+        self._X, self._y, self._plane, self._selected = X, y, plane, selected
+        self._versions.append((X.copy(), list(y)))
+        try:
+            self._retrace()
+            self._notify_data()
+        except BaseException:
+            self._X, self._y, self._plane, self._selected, self._traced = before
+            self._versions.pop()
+            raise
 
     # ---- training ----
 
@@ -976,8 +987,10 @@ def _close_array(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _pack(values: np.ndarray) -> str:
-    """float32 little-endian bytes in base64: 5.3 characters a number (JSON needs ~10)."""
-    return base64.b64encode(np.asarray(values, dtype="<f4").tobytes()).decode("ascii")
+    """float32 little-endian bytes in base64: 5.3 characters a number (JSON needs ~10).
+    Beyond float32's range (a diverging run) a value is sent as ±3.4e38, its largest; nan stays."""
+    wide = np.clip(np.asarray(values, dtype=np.float64), -FLOAT32_MAX, FLOAT32_MAX)
+    return base64.b64encode(wide.astype("<f4").tobytes()).decode("ascii")
 
 
 def _short(x: float) -> float | None:
@@ -987,18 +1000,22 @@ def _short(x: float) -> float | None:
 
 
 def _rounded(rows: list[list[float]]) -> list[list[float]]:
-    return [[float(f"{v:.5g}") for v in row] for row in rows]
+    """Five digits a number; 1.79769e308 would round up past float64's largest: kept finite."""
+    return [[min(max(float(f"{v:.5g}"), -FLOAT64_MAX), FLOAT64_MAX) for v in row] for row in rows]
 
 
 def _bounds(X: np.ndarray) -> list[float] | None:
-    """[x_min, x_max, y_min, y_max] of the first two features, 15% wider: the plane drawn."""
+    """[x_min, x_max, y_min, y_max] of the first two features, 15% wider: the plane drawn.
+
+    Finite for any finite data, and so is every width x_max - x_min: the plane stops at
+    ±PLANE_LIMIT (a quarter of float64's largest), so points beyond it (|x| > 4.5e307) lie off
+    the drawing rather than make it inf.
+    """
     if X.shape[1] != 2:
         return None
     low, high = X.min(axis=0), X.max(axis=0)
-    middle, half = (low + high) / 2, np.maximum((high - low) / 2, 0.5) * 1.15
-    return [
-        float(middle[0] - half[0]),
-        float(middle[0] + half[0]),
-        float(middle[1] - half[1]),
-        float(middle[1] + half[1]),
-    ]
+    middle = low / 2 + high / 2  # halves first: (low + high) / 2 overflows near float64's end
+    half = np.maximum(high / 2 - low / 2, 0.5)
+    with np.errstate(over="ignore"):  # an edge past float64's end is inf, then clipped
+        edges = np.clip([middle - half * 1.15, middle + half * 1.15], -PLANE_LIMIT, PLANE_LIMIT)
+    return [float(edges[0, 0]), float(edges[1, 0]), float(edges[0, 1]), float(edges[1, 1])]

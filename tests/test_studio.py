@@ -577,3 +577,67 @@ def test_a_model_without_layers_gets_its_outputs_and_plane_from_python_in_small_
     assert np.array_equal(unpack(past["outputs"]), np.float32([twin(x).data for x in X]))
     assert studio.snapshot(-1) == model.state_dict()
     assert studio._setup_message()["network"] is None
+
+
+def saved_run(path: Any) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    return dict(json.loads(text.split('type="application/json">', 1)[1].split("</script>", 1)[0]))
+
+
+@pytest.mark.filterwarnings("error")  # the project's rule: no NumPy warning on the way
+def test_inputs_near_float64s_end_give_a_finite_plane_a_page_that_saves_and_a_live_view(
+    tmp_path: Any,
+) -> None:
+    pytest.importorskip("anywidget")
+    big = np.finfo(np.float64).max
+    studio = Studio(MLP(2, [3, 1], seed=0), [[0.1, 0.2], [1.7e308, -1.7e308]], [1, -1])
+    x0, x1, y0, y1 = studio._plane  # type: ignore[misc]
+    assert all(math.isfinite(v) for v in (x0, x1, y0, y1, x1 - x0, y1 - y0))
+    assert x0 <= 0.1 <= x1 and y0 <= 0.2 <= y1  # the ordinary point stays on the plane
+    studio.step()
+    run = saved_run(studio.save(tmp_path / "big.html"))
+    assert run["versions"][0]["X"][1] == [1.7e308, -1.7e308] and run["bounds"] == studio._plane
+    view = studio.view()
+    sent: list[dict[str, Any]] = []
+    view.send = lambda content, buffers=None: sent.append(content)
+    assert studio.add_point([0.0, 0.0], 1) == 2 and len(studio.y) == 3
+    assert studio.add_point([big, -big], -1) == 3 and sent[-1]["X"][3] == [big, -big]
+    studio.step()
+    assert saved_run(studio.save(tmp_path / "big.html"))["bounds"] == studio._plane
+
+
+@pytest.mark.filterwarnings("error")
+def test_parameters_beyond_float32s_range_travel_as_its_largest_without_a_warning(
+    tmp_path: Any,
+) -> None:
+    model = MLP(2, [3, 1], seed=0)
+    model.parameters()[0].data = 1e39  # as a diverging run leaves them
+    model.parameters()[1].data = -1e300
+    studio = Studio(model, X4, Y4)
+    run = saved_run(studio.save(tmp_path / "run.html"))
+    f32 = np.finfo(np.float32).max
+    for packed in (run["params"], studio._data_message()["params"]):
+        params = np.frombuffer(base64.b64decode(packed), dtype="<f4")
+        assert params[0] == f32 and params[1] == -f32
+        assert np.array_equal(
+            params[2:], np.array(list(studio.snapshot(0).values()))[2:].astype("f4")
+        )
+
+
+def test_a_point_the_loss_cannot_take_leaves_the_data_training_and_the_view_as_they_were() -> None:
+    def at_most_five(preds: list[Value], targets: list[float]) -> Value:
+        if len(preds) > 5:
+            raise ValueError("this loss takes at most 5 samples")
+        return mse_loss(preds, targets) + 0.1 * autograd.sum(preds) / len(preds)
+
+    studio = Studio(MLP(2, [3, 1], seed=0), X4 + [[0.5, 0.5]], Y4 + [1.0], loss=at_most_five)
+    studio.step(2)
+    X, y, plane, versions = studio.X, studio.y, studio._plane, len(studio._versions)
+    with pytest.raises(ValueError, match="at most 5"):
+        studio.add_point([9.0, -9.0], 1.0)
+    assert (studio.X, studio.y, studio._plane, len(studio._versions)) == (X, y, plane, versions)
+    assert studio.traced_as == "whole batch"
+    twin = copy.deepcopy(studio.model)
+    opt = SGD(twin.parameters(), lr=DEFAULT_LR)
+    assert close(studio.step(), eager_step(twin, opt, at_most_five, X, y)[0])
+    assert studio.history[-1]["points"] == 5
