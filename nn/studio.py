@@ -19,18 +19,19 @@ How the loss is traced. nn's own losses (`mse_loss`, `hinge_loss`, `binary_cross
 `binary_cross_entropy_with_logits`, and `cross_entropy` per sample) are means over the samples
 by construction, so the mean of a per-sample trace is the list loss, and a new point needs no
 new trace (its numbers are one more element of each column). They are known by identity, the
-defaults included. Any other loss you pass is traced as a whole: the batch's losses as one
-program, traced again whenever the data changes. No numeric probe decides that a loss of yours
-is a mean of per-sample terms: one point agreeing proves nothing (`relu(p[0] - 0.6)` is 0 for
-every sample until it is not). Such a trace is also checked against an eager forward pass every
-step, since a Python `if` on a Value's data (see `autograd.trace`) would take another way in
-the replay: should the two ever differ, that step and the ones after it are the eager loop's.
-That check costs one eager forward pass over the data per step (no backward); nn's losses skip
-it. So a step never gives other numbers than the eager loop would, and training never raises
-for a loss that runs eagerly. What it costs in all (moons, 100 points, MLP(2, [16, 16, 1]), this
-machine): about 1 ms a step for nn's losses, about 100 ms for a loss of yours (a 60 ms replay of
-the unbatched whole-batch program plus the 13 ms check), against 36 ms for the eager loop itself:
-pass nn's loss itself (not a wrapper around it) to train fast.
+defaults included. Any other loss you pass is traced as a whole: the loss of the whole batch
+as one program, traced again whenever the data changes. No numeric probe decides that a loss
+of yours is a mean of per-sample terms: one point agreeing proves nothing (`relu(p[0] - 0.6)`
+is 0 for every sample until it is not). Such a trace is also checked against an eager forward
+pass every step, since a Python `if` on a Value's data (see `autograd.trace`) would take
+another way in the replay: should the two ever differ, that step and the ones after it are the
+eager loop's. So a step never gives other numbers than the eager loop would, and training never
+raises for a loss that runs eagerly. The price: the check is one eager forward pass over the
+data per step (no backward; nn's losses skip it), and the whole-batch program is one scalar
+program, not batched, so a step with a loss of yours costs more than the eager loop itself
+(`python -m benchmarks.studio --no-browser`, moons, 100 points, MLP(2, [16, 16, 1]): under
+1 ms a step with loss=hinge_loss, about 100 ms with a wrapper around it, about 40 ms for the
+eager loop). Pass nn's loss itself, not a wrapper around it, to train fast.
 
 The view (nn/_studio_widget.py, with its script and styles in nn/assets/) is a thin script: this
 class holds the state and makes the small JSON messages it draws; the script sends back what the
