@@ -30,7 +30,7 @@ raises for a loss that runs eagerly. The price: the check is one eager forward p
 data per step (no backward; nn's losses skip it), and the whole-batch program is one scalar
 program, not batched, so a step with a loss of yours costs more than the eager loop itself
 (`python -m benchmarks.studio --no-browser`, moons, 100 points, MLP(2, [16, 16, 1]): under
-1 ms a step with loss=hinge_loss, about 100 ms with a wrapper around it, about 40 ms for the
+1 ms a step with loss=hinge_loss, about 70 ms with a wrapper around it, about 35 ms for the
 eager loop). Pass nn's loss itself, not a wrapper around it, to train fast.
 
 The view (nn/_studio_widget.py, with its script and styles in nn/assets/) is a thin script: this
