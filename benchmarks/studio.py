@@ -22,6 +22,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from nn import MLP, SGD, Studio, hinge_loss
 from nn.datasets import make
@@ -55,6 +56,27 @@ def step_times(rounds: int = 30) -> tuple[float, float]:
         eager()
         slow.append(time.perf_counter() - start)
     return statistics.median(traced), statistics.median(slow)
+
+
+def your_loss_step_times(rounds: int = 10) -> tuple[float, float]:
+    """Median seconds of a Studio step with `loss=hinge_loss` (nn's own: traced per sample)
+    and with a wrapper around it (a loss of yours: the whole batch traced, checked every step)."""
+    X, y = make("moons", POINTS, seed=0)
+
+    def yours(preds: list[Any], targets: list[Any]) -> Any:
+        return hinge_loss(preds, targets)
+
+    times = []
+    for loss in (hinge_loss, yours):
+        studio = Studio(MLP(2, [*HIDDEN, 1], seed=0), X, y, loss=loss)
+        studio.step()
+        spent = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            studio.step()
+            spent.append(time.perf_counter() - start)
+        times.append(statistics.median(spent))
+    return times[0], times[1]
 
 
 def message_sizes() -> tuple[int, int]:
@@ -245,6 +267,11 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"  one step              {traced * 1e3:8.2f} ms traced   {eager * 1e3:8.2f} ms eager"
         f"   eager / traced: {eager / traced:.1f}x"
+    )
+    own, yours = your_loss_step_times()
+    print(
+        f"  loss=hinge_loss       {own * 1e3:8.2f} ms a step (nn's own loss: per sample)\n"
+        f"  loss=a wrapper of it  {yours * 1e3:8.2f} ms a step (yours: the whole batch, checked)"
     )
     frame, saved = message_sizes()
     print(f"  live update message   {frame:8,} bytes   (target < 50,000)")

@@ -413,7 +413,8 @@ def _check_size(who: str, parameters: int) -> None:
 class Neuron(Module):
     """Return act(w·x + b) for an input list x of length nin.
 
-    Weights are drawn by `init` (see `initial_weight`; default U(-1, 1) as micrograd), bias 0.
+    Weights are drawn by `init` (see `initial_weight`; default U(-1, 1) as micrograd), bias 0;
+    `init` and `fan_out` stay as attributes (not parameters), so the weights can be drawn again.
     `w·x` is one `dot` node with 2·nin parents, not a chain of 2·nin nodes. `nin` is an int
     (NumPy's too) from 1 to 1,000,000; `fan_out` (the layer's width, for xavier) likewise.
 
@@ -431,8 +432,8 @@ class Neuron(Module):
     ) -> None:
         nin = integer("Neuron(nin)", nin)
         self.activation = choice("activation", activation, ACTIVATIONS)
-        init = choice("init", init, INITS)
-        fan_out = integer("Neuron(fan_out)", fan_out)
+        self.init = init = choice("init", init, INITS)  # kept: how to draw these weights again
+        self.fan_out = fan_out = integer("Neuron(fan_out)", fan_out)
         rng = make_rng(seed)
         self.w = [Value(_draw(rng, init, nin, fan_out)) for _ in range(nin)]
         self.b = Value(0.0)
@@ -465,7 +466,7 @@ class Layer(Module):
         nin = integer("Layer(nin)", nin)
         nout = integer("Layer(nout)", nout)
         activation = choice("activation", activation, ACTIVATIONS)
-        init = choice("init", init, INITS)
+        self.init = init = choice("init", init, INITS)  # kept: how to draw these weights again
         _check_size(f"Layer({nin}, {nout})", nout * (nin + 1))
         rng = make_rng(seed)
         self.neurons = [
@@ -518,7 +519,7 @@ class MLP(Module):
         sizes = [integer(f"MLP(nouts)[{k}]", n) for k, n in enumerate(sizes)]
         self.activation = choice("activation", activation, ACTIVATIONS)
         self.output_activation = choice("output_activation", output_activation, ACTIVATIONS)
-        init = choice("init", init, INITS)
+        self.init = init = choice("init", init, INITS)  # kept: how to draw these weights again
         widths = [nin, *sizes]
         _check_size(
             f"MLP({nin}, {sizes})", sum((widths[i] + 1) * widths[i + 1] for i in range(len(sizes)))

@@ -63,6 +63,27 @@ def test_initialisations_have_the_documented_spread(init: str) -> None:
     assert variance == pytest.approx(expected[init], rel=0.05)
 
 
+def test_modules_keep_their_init_as_an_attribute_outside_the_parameters_and_the_file(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    mlp, uniform = MLP(2, [4, 1], seed=0, init="xavier"), MLP(2, [4, 1], seed=0)
+    layer, neuron = Layer(3, 2, seed=0, init="kaiming"), Neuron(3, seed=0, init="lecun", fan_out=5)
+    assert (mlp.init, layer.init, neuron.init, neuron.fan_out) == ("xavier", "kaiming", "lecun", 5)
+    assert [layer.init for layer in mlp.layers] == [
+        "xavier",
+        "xavier",
+    ] and uniform.init == "uniform"
+    assert list(mlp.state_dict()) == list(uniform.state_dict())  # the same names, no "init"
+    mlp.save(tmp_path / "x.json")
+    uniform.save(tmp_path / "u.json")
+    saved = [json.loads((tmp_path / f).read_text()) for f in ("x.json", "u.json")]
+    assert set(saved[0]) == set(saved[1]) and list(saved[0]["parameters"]) == list(
+        saved[1]["parameters"]
+    )
+    uniform.load(tmp_path / "x.json")
+    assert uniform.state_dict() == mlp.state_dict()
+
+
 def test_wrong_input_size_says_expected_and_got() -> None:
     with pytest.raises(ValueError, match="expected 2 inputs, got 3"):
         MLP(2, [3, 1], seed=0)([1.0, 2.0, 3.0])

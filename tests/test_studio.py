@@ -28,12 +28,14 @@ from nn import (
     Neuron,
     RMSprop,
     Studio,
+    binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
     hinge_loss,
     mse_loss,
 )
 from nn.datasets import NAMES, make, spiral
+from nn.studio import DEFAULT_LR
 
 TOL = 1e-9
 
@@ -68,6 +70,11 @@ def bce_01(preds: list[Value], targets: list[float]) -> Value:
     return binary_cross_entropy_with_logits(preds, [(t + 1) / 2 for t in targets])
 
 
+def zero_one(n: int, seed: int) -> tuple[list[list[float]], list[float]]:
+    X, y = two_blobs(n, seed)
+    return X, [(t + 1) / 2 for t in y]
+
+
 Case = tuple[str, Callable[[], Module], Callable[[], tuple[Any, Any]], Any, Any, Any]
 
 CASES: list[Case] = [
@@ -84,6 +91,13 @@ CASES: list[Case] = [
      sum_of_squares, sum_of_squares, lambda ps: SGD(ps, lr=0.002)),
     ("custom-batch", lambda: Layer(2, 1, "linear", seed=8), lambda: two_blobs(20, 3),
      not_separable, not_separable, lambda ps: SGD(ps, lr=0.1, weight_decay=0.01)),
+    ("nn-mse-passed", lambda: MLP(3, [4, 1], seed=11), None, mse_loss, mse_loss,
+     lambda ps: SGD(ps, lr=0.05)),
+    ("nn-bce-passed", lambda: MLP(2, [4, 1], "tanh", "sigmoid", seed=12),
+     lambda: zero_one(30, 4), binary_cross_entropy, binary_cross_entropy,
+     lambda ps: Adam(ps, lr=0.02)),
+    ("nn-ce-passed", lambda: MLP(2, [5, 3], seed=13), lambda: spiral(30, classes=3, seed=5),
+     cross_entropy, mean_ce, lambda ps: SGD(ps, lr=0.1)),
 ]  # fmt: skip
 
 
@@ -126,16 +140,39 @@ def test_every_step_gives_the_eager_loops_loss_parameters_and_gradients(case: Ca
     assert [r["step"] for r in studio.history] == list(range(1, 13))
 
 
-def test_the_loss_is_traced_per_sample_when_it_is_a_mean_or_a_sum_and_whole_otherwise() -> None:
+def test_nns_own_losses_are_traced_per_sample_and_any_other_loss_as_the_whole_batch() -> None:
     ways = {c[0]: build(c)[0].traced_as for c in CASES}
     assert ways == {
         "hinge-sgd": "per sample, mean",
         "ce-adam": "per sample, mean",
         "mse-momentum": "per sample, mean",
-        "custom-mean-rmsprop": "per sample, mean",
-        "custom-sum": "per sample, sum",
+        "custom-mean-rmsprop": "whole batch",  # a mean, but no probe can prove it of a loss
+        "custom-sum": "whole batch",
         "custom-batch": "whole batch",
+        "nn-mse-passed": "per sample, mean",
+        "nn-bce-passed": "per sample, mean",
+        "nn-ce-passed": "per sample, mean",
     }
+
+
+@pytest.mark.parametrize("threshold", [0.6, 0.3])
+def test_a_loss_that_looks_per_sample_at_the_start_trains_as_the_eager_loop_every_step(
+    threshold: float,
+) -> None:
+    def loss(preds: list[Value], targets: list[float]) -> Value:  # ops only, no Python branch
+        return mse_loss(preds, targets) + (preds[0] - threshold).relu()
+
+    X, y = [[0.5, -0.3], [1.0, 0.2], [-0.4, 0.8]], [2.0, -0.2, 0.5]
+    model, twin = MLP(2, [3, 1], seed=3), MLP(2, [3, 1], seed=3)
+    studio = Studio(model, X, y, loss=loss, optimizer=SGD(model.parameters(), lr=0.1))
+    opt = SGD(twin.parameters(), lr=0.1)
+    for k in range(1, 81):
+        got = studio.step()
+        want, grads = eager_step(twin, opt, loss, X, y)
+        assert close(got, want), (k, got, want)
+        assert all(close(a, b) for a, b in zip(studio.gradients(k).values(), grads)), k
+    assert all(close(p.data, q.data) for p, q in zip(model.parameters(), twin.parameters()))
+    assert studio.traced_as == "whole batch"
 
 
 def test_a_loss_that_branches_on_data_falls_back_to_the_eager_loop_with_its_numbers() -> None:
@@ -217,6 +254,23 @@ def test_reset_repeats_the_run_and_reset_with_a_seed_draws_that_seeds_weights() 
     assert [studio.step() for _ in range(6)] == first  # Adam's moments started again too
     studio.reset(seed=12)
     assert studio.snapshot(0) == MLP(2, [5, 1], seed=12).state_dict()
+
+
+@pytest.mark.parametrize(
+    "make_model",
+    [
+        lambda seed: MLP(2, [4, 1], seed=seed, init="xavier"),
+        lambda seed: MLP(2, [5, 1], "tanh", seed=seed, init="lecun"),
+        lambda seed: Layer(2, 1, "linear", seed=seed, init="xavier"),
+        lambda seed: Neuron(2, "linear", seed=seed, init="kaiming"),
+        lambda seed: Neuron(2, "linear", seed=seed, init="xavier", fan_out=7),
+    ],
+)
+def test_reset_with_a_seed_draws_as_the_models_own_init_does(make_model: Any) -> None:
+    studio = Studio(make_model(0), *two_blobs(12, 1))
+    studio.step(2)
+    studio.reset(seed=5)
+    assert studio.snapshot(0) == make_model(5).state_dict() == studio.model.state_dict()
 
 
 def test_select_names_the_sample_and_removing_points_keeps_it_pointing_at_the_same_row() -> None:
@@ -302,7 +356,8 @@ def fresh() -> Studio:
         (lambda s: s.add_point([1.0, 2.0], "1"), TypeError, "real number"),
         (lambda s: s.snapshot(2), IndexError, "0 to 0"),
         (lambda s: s.snapshot(None), TypeError, "int"),
-        (lambda s: s.gradients(1), IndexError, "out of range"),
+        (lambda s: s.gradients(1), IndexError, r"gradients\(1\): no step has run yet"),
+        (lambda s: s.gradients(-1), IndexError, r"gradients\(-1\): no step has run yet"),
         (lambda s: s.reset(seed="a"), TypeError, "int or None"),
         (lambda s: s.save(3), TypeError, "file path"),
         (lambda s: s.save("run.png"), ValueError, ".html"),
@@ -315,6 +370,22 @@ def test_a_bad_argument_to_a_studio_method_is_named_at_the_call(
     with pytest.raises(error, match=match):
         call(studio)
     assert studio.steps == 0 and len(studio.y) == 4  # nothing changed
+
+
+def test_gradients_takes_steps_one_to_steps_or_minus_steps_to_minus_one_and_no_other() -> None:
+    studio = fresh()
+    model, X, y = copy.deepcopy(studio.model), studio.X, studio.y
+    opt = SGD(model.parameters(), lr=DEFAULT_LR)
+    studio.step(3)
+    eager = [eager_step(model, opt, hinge_loss, X, y)[1] for _ in range(3)]
+    for k in (1, 2, 3):
+        assert list(studio.gradients(k).values()) == pytest.approx(eager[k - 1], rel=1e-9)
+        assert studio.gradients(-k) == studio.gradients(4 - k)
+    for k in (4, -4, 0):
+        with pytest.raises(IndexError, match=rf"gradients\({k}\)"):
+            studio.gradients(k)
+    with pytest.raises(IndexError, match=r"1 to 3 \(or -3 to -1"):
+        studio.gradients(-4)
 
 
 def test_the_last_point_cannot_be_removed() -> None:
@@ -506,3 +577,67 @@ def test_a_model_without_layers_gets_its_outputs_and_plane_from_python_in_small_
     assert np.array_equal(unpack(past["outputs"]), np.float32([twin(x).data for x in X]))
     assert studio.snapshot(-1) == model.state_dict()
     assert studio._setup_message()["network"] is None
+
+
+def saved_run(path: Any) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    return dict(json.loads(text.split('type="application/json">', 1)[1].split("</script>", 1)[0]))
+
+
+@pytest.mark.filterwarnings("error")  # the project's rule: no NumPy warning on the way
+def test_inputs_near_float64s_end_give_a_finite_plane_a_page_that_saves_and_a_live_view(
+    tmp_path: Any,
+) -> None:
+    pytest.importorskip("anywidget")
+    big = np.finfo(np.float64).max
+    studio = Studio(MLP(2, [3, 1], seed=0), [[0.1, 0.2], [1.7e308, -1.7e308]], [1, -1])
+    x0, x1, y0, y1 = studio._plane  # type: ignore[misc]
+    assert all(math.isfinite(v) for v in (x0, x1, y0, y1, x1 - x0, y1 - y0))
+    assert x0 <= 0.1 <= x1 and y0 <= 0.2 <= y1  # the ordinary point stays on the plane
+    studio.step()
+    run = saved_run(studio.save(tmp_path / "big.html"))
+    assert run["versions"][0]["X"][1] == [1.7e308, -1.7e308] and run["bounds"] == studio._plane
+    view = studio.view()
+    sent: list[dict[str, Any]] = []
+    view.send = lambda content, buffers=None: sent.append(content)
+    assert studio.add_point([0.0, 0.0], 1) == 2 and len(studio.y) == 3
+    assert studio.add_point([big, -big], -1) == 3 and sent[-1]["X"][3] == [big, -big]
+    studio.step()
+    assert saved_run(studio.save(tmp_path / "big.html"))["bounds"] == studio._plane
+
+
+@pytest.mark.filterwarnings("error")
+def test_parameters_beyond_float32s_range_travel_as_its_largest_without_a_warning(
+    tmp_path: Any,
+) -> None:
+    model = MLP(2, [3, 1], seed=0)
+    model.parameters()[0].data = 1e39  # as a diverging run leaves them
+    model.parameters()[1].data = -1e300
+    studio = Studio(model, X4, Y4)
+    run = saved_run(studio.save(tmp_path / "run.html"))
+    f32 = np.finfo(np.float32).max
+    for packed in (run["params"], studio._data_message()["params"]):
+        params = np.frombuffer(base64.b64decode(packed), dtype="<f4")
+        assert params[0] == f32 and params[1] == -f32
+        assert np.array_equal(
+            params[2:], np.array(list(studio.snapshot(0).values()))[2:].astype("f4")
+        )
+
+
+def test_a_point_the_loss_cannot_take_leaves_the_data_training_and_the_view_as_they_were() -> None:
+    def at_most_five(preds: list[Value], targets: list[float]) -> Value:
+        if len(preds) > 5:
+            raise ValueError("this loss takes at most 5 samples")
+        return mse_loss(preds, targets) + 0.1 * autograd.sum(preds) / len(preds)
+
+    studio = Studio(MLP(2, [3, 1], seed=0), X4 + [[0.5, 0.5]], Y4 + [1.0], loss=at_most_five)
+    studio.step(2)
+    X, y, plane, versions = studio.X, studio.y, studio._plane, len(studio._versions)
+    with pytest.raises(ValueError, match="at most 5"):
+        studio.add_point([9.0, -9.0], 1.0)
+    assert (studio.X, studio.y, studio._plane, len(studio._versions)) == (X, y, plane, versions)
+    assert studio.traced_as == "whole batch"
+    twin = copy.deepcopy(studio.model)
+    opt = SGD(twin.parameters(), lr=DEFAULT_LR)
+    assert close(studio.step(), eager_step(twin, opt, at_most_five, X, y)[0])
+    assert studio.history[-1]["points"] == 5
