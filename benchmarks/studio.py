@@ -60,7 +60,7 @@ def step_times(rounds: int = 30) -> tuple[float, float]:
 
 def your_loss_step_times(rounds: int = 10) -> tuple[float, float]:
     """Median seconds of a Studio step with `loss=hinge_loss` (nn's own: traced per sample)
-    and with a wrapper around it (a loss of yours: the whole batch traced, checked every step)."""
+    and with a wrapper around it (a loss of yours: the eager loop)."""
     X, y = make("moons", POINTS, seed=0)
 
     def yours(preds: list[Any], targets: list[Any]) -> Any:
@@ -271,7 +271,7 @@ def main(argv: list[str] | None = None) -> None:
     own, yours = your_loss_step_times()
     print(
         f"  loss=hinge_loss       {own * 1e3:8.2f} ms a step (nn's own loss: per sample)\n"
-        f"  loss=a wrapper of it  {yours * 1e3:8.2f} ms a step (yours: the whole batch, checked)"
+        f"  loss=a wrapper of it  {yours * 1e3:8.2f} ms a step (yours: the eager loop)"
     )
     frame, saved = message_sizes()
     print(f"  live update message   {frame:8,} bytes   (target < 50,000)")

@@ -19,19 +19,15 @@ How the loss is traced. nn's own losses (`mse_loss`, `hinge_loss`, `binary_cross
 `binary_cross_entropy_with_logits`, and `cross_entropy` per sample) are means over the samples
 by construction, so the mean of a per-sample trace is the list loss, and a new point needs no
 new trace (its numbers are one more element of each column). They are known by identity, the
-defaults included. Any other loss you pass is traced as a whole: the loss of the whole batch
-as one program, traced again whenever the data changes. No numeric probe decides that a loss
-of yours is a mean of per-sample terms: one point agreeing proves nothing (`relu(p[0] - 0.6)`
-is 0 for every sample until it is not). Such a trace is also checked against an eager forward
-pass every step, since a Python `if` on a Value's data (see `autograd.trace`) would take
-another way in the replay: should the two ever differ, that step and the ones after it are the
-eager loop's. So a step never gives other numbers than the eager loop would, and training never
-raises for a loss that runs eagerly. The price: the check is one eager forward pass over the
-data per step (no backward; nn's losses skip it), and the whole-batch program is one scalar
-program, not batched, so a step with a loss of yours costs more than the eager loop itself
-(`python -m benchmarks.studio --no-browser`, moons, 100 points, MLP(2, [16, 16, 1]): under
-1 ms a step with loss=hinge_loss, about 70 ms with a wrapper around it, about 35 ms for the
-eager loop). Pass nn's loss itself, not a wrapper around it, to train fast.
+defaults included. Any other loss you pass runs the eager loop itself: `loss(predictions,
+targets)`, `zero_grad()`, `backward()`, the optimizer's step. No numeric probe decides that a
+loss of yours is a mean of per-sample terms (one point agreeing proves nothing: `relu(p[0] -
+0.6)` is 0 for every sample until it is not), and a whole-batch trace of it would be slower than
+the eager loop (it replays the batch as one scalar program, and must be retraced at every data
+edit). So a step never gives other numbers than the eager loop: with nn's losses it is fast
+(`python -m benchmarks.studio --no-browser`, moons, 100 points, MLP(2, [16, 16, 1]): under 1 ms
+a step with loss=hinge_loss, about 35 ms for the eager loop). Pass nn's loss itself, not a
+wrapper around it, to train fast.
 
 The view (nn/_studio_widget.py, with its script and styles in nn/assets/) is a thin script: this
 class holds the state and makes the small JSON messages it draws; the script sends back what the
@@ -75,7 +71,6 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)  # parameters travel as float32 (s
 FLOAT64_MAX = float(np.finfo(np.float64).max)
 PLANE_LIMIT = FLOAT64_MAX / 4  # the drawn plane's edges stay within ±this: widths stay finite
 GRID = 60  # the output plane's cells per side, in the view
-RELATIVE = 1e-9  # how close a passed loss's trace must come to the eager loop
 INSTALL_HINT = "pip install 'stepgrad[studio]' (or pip install anywidget)"
 
 
@@ -108,7 +103,7 @@ class Studio:
 
     Also: X, y, steps, predictions(X=None) (the traced forward pass), eager_loss() (the graph a
     step must equal), classes(), features, outputs, kind ("hinge", "cross_entropy", "mse",
-    "custom"), loss_name, traced_as ("per sample, mean" | "whole batch" | "eager ...").
+    "custom"), loss_name, traced_as ("per sample, mean" for nn's losses | "eager" for yours).
 
     >>> studio = Studio(MLP(2, [16, 16, 1], seed=0), X, y)
     >>> studio.step(50)
@@ -171,7 +166,7 @@ class Studio:
         self._plane = _bounds(rows)  # the input plane the view draws: set with the data
         self._selected = 0
         self._predictors = self._trace_predictors()
-        self._traced: TracedLoss | Program | None = None
+        self._traced: TracedLoss | None = None
         self._retrace()
         self._start = self._parameter_array()
         self._begin_history()
@@ -281,19 +276,10 @@ class Studio:
         return loss
 
     def _traced_backward(self) -> float:
-        if self._traced is None:  # a loss whose whole-batch trace went wrong: the eager loop
+        if self._traced is None:  # a loss of yours: the eager loop, exact for any loss
             graph = self.eager_loss()
             graph.backward()
             return graph.data
-        if isinstance(self._traced, Program):  # a loss of yours: the whole batch, one program
-            with autograd.no_grad():  # the price of a trace that cannot see a Python branch
-                eager = self.eager_loss().data
-            traced = self._traced.backward()
-            if _close(traced, eager):
-                return traced
-            self._traced = None  # a Python branch on data took another way: eager from now on
-            self.model.zero_grad()
-            return self._traced_backward()
         return self._traced.backward(self._X, self._target_columns(), reduce="mean")
 
     def _target_columns(self) -> np.ndarray:
@@ -465,52 +451,22 @@ class Studio:
         return out
 
     def _retrace(self) -> None:
-        """(Re)build the traced loss for the data now: per sample, once, for nn's own losses
-        (means over the samples by construction); the whole batch, again, for any other loss,
-        checked against the eager loop here (loss and gradients) and at every step."""
+        """Build the traced loss, once: per sample, for nn's own losses (means over the samples
+        by construction; a new point is one more element of each column). A loss of yours runs
+        the eager loop (no trace), which a data edit checks by running it once."""
         if self.kind != "custom" or any(self._custom is f for f in _MEAN_LOSSES):
             if self._traced is None:
                 target = np.eye(self.outputs)[0] if self.kind == "cross_entropy" else self._y[0]
                 self._traced = trace_loss(self.model, self._per_sample(), self._X[0], target)
             return
-        saved = [p.grad for p in self._parameters]
-        try:
-            self.model.zero_grad()
-            eager = self.eager_loss()  # a loss that fails eagerly fails here, at the call
-            eager.backward()
-            want = np.array([p.grad for p in self._parameters])
-            self.model.zero_grad()
-            try:
-                batch: Program | None = self._trace_batch()
-                assert batch is not None
-                got = batch.backward()
-            except Exception:  # noqa: BLE001 - what a trace cannot replay, the eager loop runs
-                batch, got = None, math.nan
-            grads = np.array([p.grad for p in self._parameters])
-            same = _close(got, eager.data) and bool(np.all(_close_array(grads, want)))
-            self._traced = batch if same else None
-        finally:
-            for p, g in zip(self._parameters, saved):
-                p.grad = g
-
-    def _trace_batch(self) -> Program:
-        rows, targets, model, custom = self._X.tolist(), list(self._y), self.model, self._custom
-        assert custom is not None
-
-        def batch_loss() -> Value:
-            return custom([model(row) for row in rows], targets)
-
-        return trace(batch_loss, params=self._parameters)
+        with autograd.no_grad():
+            self.eager_loss()  # a loss that fails on the new data fails here, at the call
 
     @property
     def traced_as(self) -> str:
-        """How a step's loss is traced: "per sample, mean" (nn's losses), "whole batch" (a loss
-        of yours) or "eager (...)" (a whole-batch trace that stopped matching the eager loop)."""
-        if self._traced is None:
-            return "eager (the whole-batch trace stopped matching)"
-        if isinstance(self._traced, Program):
-            return "whole batch"
-        return "per sample, mean"
+        """How a step's loss runs: "per sample, mean" (nn's losses, traced) or "eager" (a loss
+        of yours: the eager loop itself)."""
+        return "eager" if self._traced is None else "per sample, mean"
 
     # ---- the selected sample's scalar graph ----
 
@@ -974,17 +930,6 @@ def _presets_allowed(studio: Studio) -> list[str]:
     if studio.features == 2 and studio.outputs == 1 and studio.kind in ("hinge", "custom"):
         return list(NAMES)
     return []
-
-
-def _close(a: float, b: float) -> bool:
-    if math.isnan(a) and math.isnan(b):
-        return True
-    return abs(a - b) <= RELATIVE * max(1.0, abs(a), abs(b))
-
-
-def _close_array(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    both_nan = np.isnan(a) & np.isnan(b)
-    return both_nan | (np.abs(a - b) <= RELATIVE * np.maximum(1.0, np.maximum(abs(a), abs(b))))
 
 
 def _pack(values: np.ndarray) -> str:

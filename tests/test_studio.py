@@ -140,15 +140,15 @@ def test_every_step_gives_the_eager_loops_loss_parameters_and_gradients(case: Ca
     assert [r["step"] for r in studio.history] == list(range(1, 13))
 
 
-def test_nns_own_losses_are_traced_per_sample_and_any_other_loss_as_the_whole_batch() -> None:
+def test_nns_own_losses_are_traced_per_sample_and_any_other_loss_runs_the_eager_loop() -> None:
     ways = {c[0]: build(c)[0].traced_as for c in CASES}
     assert ways == {
         "hinge-sgd": "per sample, mean",
         "ce-adam": "per sample, mean",
         "mse-momentum": "per sample, mean",
-        "custom-mean-rmsprop": "whole batch",  # a mean, but no probe can prove it of a loss
-        "custom-sum": "whole batch",
-        "custom-batch": "whole batch",
+        "custom-mean-rmsprop": "eager",  # a mean, but no probe can prove it of a loss
+        "custom-sum": "eager",
+        "custom-batch": "eager",
         "nn-mse-passed": "per sample, mean",
         "nn-bce-passed": "per sample, mean",
         "nn-ce-passed": "per sample, mean",
@@ -172,10 +172,10 @@ def test_a_loss_that_looks_per_sample_at_the_start_trains_as_the_eager_loop_ever
         assert close(got, want), (k, got, want)
         assert all(close(a, b) for a, b in zip(studio.gradients(k).values(), grads)), k
     assert all(close(p.data, q.data) for p, q in zip(model.parameters(), twin.parameters()))
-    assert studio.traced_as == "whole batch"
+    assert studio.traced_as == "eager"
 
 
-def test_a_loss_that_branches_on_data_falls_back_to_the_eager_loop_with_its_numbers() -> None:
+def test_a_loss_that_branches_on_data_trains_as_the_eager_loop() -> None:
     def hardest(preds: list[Value], targets: list[float]) -> Value:  # a Python max: a branch
         worst = max(((p - t) ** 2 for p, t in zip(preds, targets)), key=lambda v: v.data)
         return worst + mse_loss(preds, targets)
@@ -636,7 +636,7 @@ def test_a_point_the_loss_cannot_take_leaves_the_data_training_and_the_view_as_t
     with pytest.raises(ValueError, match="at most 5"):
         studio.add_point([9.0, -9.0], 1.0)
     assert (studio.X, studio.y, studio._plane, len(studio._versions)) == (X, y, plane, versions)
-    assert studio.traced_as == "whole batch"
+    assert studio.traced_as == "eager"
     twin = copy.deepcopy(studio.model)
     opt = SGD(twin.parameters(), lr=DEFAULT_LR)
     assert close(studio.step(), eager_step(twin, opt, at_most_five, X, y)[0])
