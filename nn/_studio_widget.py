@@ -117,6 +117,7 @@ class StudioWidget(anywidget.AnyWidget):
 
             X, y = make(str(content["name"]), len(studio.y) or 100, seed=0)
             studio.set_data(X, y)
+            studio.dataset = str(content["name"])
             studio.reset()
         else:
             raise ValueError(f"the Studio's view sent an unknown message: {content!r}")

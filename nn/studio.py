@@ -101,7 +101,8 @@ class Studio:
     view()                     the live Jupyter widget (also what a notebook cell shows)
     Studio.preset(name, hidden)  an MLP on one of nn.datasets' sets, as the view's presets
 
-    Also: X, y, steps, predictions(X=None) (the traced forward pass), eager_loss() (the graph a
+    Also: X, y, dataset (the preset the data came from, None for your own), steps,
+    predictions(X=None) (the traced forward pass), eager_loss() (the graph a
     step must equal), classes(), features, outputs, kind ("hinge", "cross_entropy", "mse",
     "custom"), loss_name, traced_as ("per sample, mean" for nn's losses | "eager" for yours).
 
@@ -171,6 +172,7 @@ class Studio:
         self._start = self._parameter_array()
         self._begin_history()
         self._view: Any = None
+        self.dataset: str | None = None  # the preset the data came from (None: your own data)
 
     # ---- the data ----
 
@@ -224,6 +226,7 @@ class Studio:
         rows = _rows(X, self.features)
         targets = _targets(y, len(rows), self.kind, self.outputs)
         self._change_data(rows, targets, _bounds(rows), 0)
+        self.dataset = None
 
     def _index(self, who: str, i: object) -> int:
         if isinstance(i, bool) or not isinstance(i, numbers.Integral):
@@ -532,6 +535,7 @@ class Studio:
             "lr": self.optimizer.lr,
             "optimizer": type(self.optimizer).__name__,
             "presets": _presets_allowed(self),
+            "dataset": self.dataset,
         }
 
     def _data_message(self) -> dict[str, Any]:
@@ -702,7 +706,9 @@ class Studio:
         X, y = make(dataset, n, seed=seed)
         sizes = [integer(f"hidden[{k}]", h) for k, h in enumerate(hidden)]
         model = MLP(2, [*sizes, 1], seed=seed)
-        return cls(model, X, y, optimizer=SGD(model.parameters(), lr=number("lr", lr)))
+        studio = cls(model, X, y, optimizer=SGD(model.parameters(), lr=number("lr", lr)))
+        studio.dataset = dataset
+        return studio
 
 
 # ---- the page ----

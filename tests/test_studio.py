@@ -641,3 +641,14 @@ def test_a_point_the_loss_cannot_take_leaves_the_data_training_and_the_view_as_t
     opt = SGD(twin.parameters(), lr=DEFAULT_LR)
     assert close(studio.step(), eager_step(twin, opt, at_most_five, X, y)[0])
     assert studio.history[-1]["points"] == 5
+
+
+def test_a_preset_studio_knows_its_dataset_and_its_view_is_told() -> None:
+    studio = Studio.preset("spiral", hidden=[4], n=30)
+    assert studio.dataset == "spiral"
+    assert studio._setup_message()["dataset"] == "spiral"
+    studio.add_point([0.1, 0.2], 1.0)
+    assert studio.dataset == "spiral"  # still that set, one point more
+    studio.set_data([[0.0, 1.0], [1.0, 0.0]], [1.0, -1.0])
+    assert studio.dataset is None  # your own data now
+    assert Studio(MLP(2, [3, 1], seed=0), X4, Y4).dataset is None

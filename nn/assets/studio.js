@@ -150,6 +150,7 @@ function makeView(root, transport, saved) {
     dataset.innerHTML = "";
     el("option", { value: "", text: "(yours)" }, dataset);
     for (const name of msg.presets) el("option", { value: name, text: name }, dataset);
+    dataset.value = msg.presets.includes(msg.dataset) ? msg.dataset : "";
     dataLabel.hidden = saved || msg.presets.length === 0;
     classBox.innerHTML = "";
     if (msg.classes) {
