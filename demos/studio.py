@@ -203,8 +203,10 @@ def main(argv: list[str] | None = None) -> None:
         import voila  # noqa: F401
     except ImportError as error:
         sys.exit(f"the Studio app needs anywidget and voila: pip install -e '.[app]' ({error})")
-    # a plain `kill` (SIGTERM) stops the app as Ctrl-C does: through the finally below
+    # a plain `kill` (SIGTERM) stops the app as Ctrl-C does: through the finally below; and
+    # Ctrl-C works even where the shell started us with SIGINT ignored (`... &` in a script)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     folder = Path(tempfile.mkdtemp(prefix="stepgrad-studio-"))
     process = None
     try:
