@@ -34,7 +34,7 @@ def keep_freed_blocks() -> bool:
 def _ask() -> bool:
     try:
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # no such C library, or no mallopt in it
+    except (OSError, AttributeError, TypeError):  # no C library to open (Windows), no mallopt
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     return bool(mallopt(_M_MMAP_THRESHOLD, 32 * 2**20) and mallopt(_M_TRIM_THRESHOLD, 256 * 2**20))
