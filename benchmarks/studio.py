@@ -115,40 +115,21 @@ def browser_rate(seconds: float, steps_per_frame: int) -> tuple[float, int, floa
     """Updates per second drawn by the page in headless Chromium while playing (frames whose
     step changed, counted by the page itself), the largest frame message the page received
     (bytes of JSON), and training steps per second."""
-    from playwright.sync_api import sync_playwright
+    from demos.studio import opened
 
-    from demos.studio import free_port, start_voila, stop, wait_until_serving, write_app
-
-    folder = Path(tempfile.mkdtemp(prefix="stepgrad-studio-bench-"))
-    process = start_voila(folder, write_app(folder, "moons", HIDDEN, POINTS), free_port())
-    try:
-        address = wait_until_serving(process)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-                args=["--no-sandbox", "--disable-gpu"],
-            )
-            page = browser.new_page(viewport={"width": 1300, "height": 1000})
-            page.goto(address)
-            page.wait_for_function(
-                "document.querySelector('.sgs')?.dataset.step === '0'", timeout=60_000
-            )
-            page.select_option(".sgs-speed", str(steps_per_frame))
-            read = (
-                "() => { const d = document.querySelector('.sgs').dataset;"
-                " return [Number(d.frames), performance.now(), Number(d.step)]; }"
-            )
-            page.click(".sgs-play")
-            time.sleep(1.0)  # warm up
-            frames0, t0, step0 = page.evaluate(read)
-            time.sleep(seconds)
-            frames1, t1, step1 = page.evaluate(read)
-            page.click(".sgs-play")
-            largest = int(page.evaluate("document.querySelector('.sgs').dataset.largestFrame"))
-            browser.close()
-    finally:
-        stop(process)
-        shutil.rmtree(folder, ignore_errors=True)
+    read = (
+        "() => { const d = document.querySelector('.sgs').dataset;"
+        " return [Number(d.frames), performance.now(), Number(d.step)]; }"
+    )
+    with opened("moons", HIDDEN, POINTS) as page:
+        page.select_option(".sgs-speed", str(steps_per_frame))
+        page.click(".sgs-play")
+        time.sleep(1.0)  # warm up
+        frames0, t0, step0 = page.evaluate(read)
+        time.sleep(seconds)
+        frames1, t1, step1 = page.evaluate(read)
+        page.click(".sgs-play")
+        largest = int(page.evaluate("document.querySelector('.sgs').dataset.largestFrame"))
     elapsed = (t1 - t0) / 1000
     return (frames1 - frames0) / elapsed, largest, (step1 - step0) / elapsed
 

@@ -12,6 +12,7 @@ runs until Ctrl-C, which stops the server and its kernel and removes the folder.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -22,7 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from nn.datasets import NAMES
 
@@ -182,6 +185,38 @@ def stop(process: subprocess.Popen[str]) -> None:
         process.wait()
     except ProcessLookupError:
         pass
+
+
+@contextlib.contextmanager
+def opened(
+    dataset: str, hidden: list[int], points: int = POINTS, *, width: int = 1300, height: int = 1000
+) -> Iterator[Any]:
+    """Serve the app in a temporary folder and yield a playwright page showing it, at step 0
+    (headless Chromium, for the gallery's picture and the benchmark); stop and clean up after.
+    Needs the `app` and `browser` extras and Debian's chromium."""
+    from playwright.sync_api import sync_playwright
+
+    folder = Path(tempfile.mkdtemp(prefix="stepgrad-studio-"))
+    process = start_voila(folder, write_app(folder, dataset, hidden, points), free_port())
+    try:
+        address = wait_until_serving(process)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                args=["--no-sandbox", "--disable-gpu"],
+            )
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(address)
+            page.wait_for_function(
+                "document.querySelector('.sgs')?.dataset.step === '0'", timeout=60_000
+            )
+            try:
+                yield page
+            finally:
+                browser.close()
+    finally:
+        stop(process)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> None:
