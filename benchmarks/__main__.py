@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 # One BLAS thread, set before NumPy loads. The lifted programs' matrix products are small
@@ -93,15 +93,21 @@ def interleaved(
     return result
 
 
-def moons(rounds: int) -> dict[str, Any]:
-    reference: dict[str, Any] = {}
-    W.moons_step("stepgrad", reference)()
+def _checked_then_timed(
+    step: Callable[..., Callable[[], Any]],
+    engines: Sequence[str],
+    reference: dict[str, Any],
+    rounds: int,
+) -> dict[str, Any]:
+    """Each engine's first step checked against the reference (an engine that is missing or
+    disagrees is not timed, and says why), then the rest timed in turns: {engine: seconds or
+    the reason}."""
     verdicts: dict[str, Any] = {}
     cases = {}
-    for engine in COLUMNS:
+    for engine in engines:
         check: dict[str, Any] = {}
         try:
-            W.moons_step(engine, check)()
+            step(engine, check)()
         except W.Unavailable as why:
             verdicts[engine] = str(why)
             continue
@@ -109,9 +115,15 @@ def moons(rounds: int) -> dict[str, Any]:
         if differs:
             verdicts[engine] = f"WRONG first step ({differs}): not timed"
             continue
-        cases[engine] = lambda e=engine: _warmed(W.moons_step(e))  # noqa: E731
+        cases[engine] = lambda e=engine: _warmed(step(e))  # noqa: E731
     verdicts.update(interleaved(cases, rounds, budget=30.0, least=LEAST))
     return verdicts
+
+
+def moons(rounds: int) -> dict[str, Any]:
+    reference: dict[str, Any] = {}
+    W.moons_step("stepgrad", reference)()
+    return _checked_then_timed(W.moons_step, COLUMNS, reference, rounds)
 
 
 def _warmed(step: Callable[[], Any]) -> Callable[[], Any]:
@@ -348,20 +360,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         W.digits_step("eager", reference)()
     except SystemExit as why:  # no scikit-learn: no digits
         digits = {e: str(why) for e in DIGITS_ENGINES}
-    cases = {}
-    for engine in DIGITS_ENGINES if not digits else []:
-        check: dict[str, Any] = {}
-        try:
-            W.digits_step(engine, check)()
-        except W.Unavailable as why:
-            digits[engine] = str(why)
-            continue
-        differs = W.agree(reference, check)
-        if differs:
-            digits[engine] = f"WRONG first step ({differs}): not timed"
-            continue
-        cases[engine] = lambda e=engine: _warmed(W.digits_step(e))  # noqa: E731
-    digits.update(interleaved(cases, rounds, budget=30.0, least=LEAST))
+    if not digits:
+        digits = _checked_then_timed(W.digits_step, DIGITS_ENGINES, reference, rounds)
     report["digits"] = digits
     for e in DIGITS_ENGINES:
         v = digits.get(e)

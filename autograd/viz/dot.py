@@ -281,6 +281,17 @@ def _consumers(nodes: Sequence[Value]) -> dict[Value, list[Value]]:
     return found
 
 
+def _shared_prefix(chains: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """The longest chain of modules that starts every chain: the innermost box holding them all."""
+    common = chains[0]
+    for chain in chains[1:]:
+        k = 0
+        while k < min(len(common), len(chain)) and common[k] == chain[k]:
+            k += 1
+        common = common[:k]
+    return common
+
+
 def _settle_leaves(
     nodes: Sequence[Value], clusters: dict[Value, tuple[str, ...]]
 ) -> dict[Value, tuple[str, ...]]:
@@ -292,13 +303,7 @@ def _settle_leaves(
     for leaf, readers in _consumers(nodes).items():
         if leaf.op or leaf in clusters:
             continue
-        chains = [clusters.get(reader, ()) for reader in readers]
-        common = chains[0]
-        for chain in chains[1:]:
-            k = 0
-            while k < min(len(common), len(chain)) and common[k] == chain[k]:
-                k += 1
-            common = common[:k]
+        common = _shared_prefix([clusters.get(reader, ()) for reader in readers])
         if common:
             clusters[leaf] = common
     return clusters
@@ -426,12 +431,7 @@ def _clusters(order: list[Value]) -> dict[Value, tuple[str, ...]]:
             chains = [where[p] for p in node.parents]
         if not chains:
             continue
-        common = chains[0]
-        for chain in chains[1:]:
-            k = 0
-            while k < min(len(common), len(chain)) and common[k] == chain[k]:
-                k += 1
-            common = common[:k]
+        common = _shared_prefix(chains)
         if common:
             where[node] = common
     return where
