@@ -776,9 +776,9 @@ def _pow_const_form(shapes: Sequence[tuple[int, ...]], k: dict[str, Any], arrays
     if not arrays or not math.isfinite(c):
         return call(1, "c")
     if c == 0.5:
-        return Form("{sqrt}({0})", 13, (0,), uses={"sqrt": np.sqrt})
+        return Form("{sqrt}({0})", 13, (0,), uses={"sqrt": _sqrt})
     if c == -0.5:
-        return Form("1.0 / {sqrt}({0})", 10, (0,), uses={"sqrt": np.sqrt})
+        return Form("1.0 / {sqrt}({0})", 10, (0,), uses={"sqrt": _sqrt})
     exponent = str(int(c)) if c.is_integer() and abs(c) < 1e15 else repr(c)
     return Form("{0}**" + exponent, 12, (13,))
 
@@ -1128,8 +1128,8 @@ def _default_form(record: Op, shapes: Sequence[tuple[int, ...]], arrays: bool) -
 # ---- kernels of the array ops ----
 
 
-def _gather(a: Any, at: Any) -> Any:
-    return a[..., at]
+def _gather(a: Any, at: Any, size: int = 0, unique: bool = True) -> Any:
+    return a[..., at]  # (size and unique are for its rule)
 
 
 def _put(g: Any, at: Any, size: int, unique: bool) -> Any:
@@ -1141,7 +1141,7 @@ def _put(g: Any, at: Any, size: int, unique: bool) -> Any:
     return out
 
 
-def _add_at(base: Any, g: Any, at: Any, unique: bool) -> Any:
+def _add_at(base: Any, g: Any, at: Any, unique: bool = False) -> Any:
     out = np.array(base, dtype=np.float64)  # a copy: a kernel changes none of its inputs
     if unique:
         out[..., at] += g
@@ -1415,9 +1415,7 @@ concat = array_op(
     _concat,
     concat_backward,
     shape=_concat_shape,
-    prints=lambda shapes, k, arrays: Form(
-        "{fn}([" + ", ".join(f"{{{j}}}" for j in range(len(shapes))) + "])", 13, (0,) * len(shapes)
-    ),
+    prints=lambda shapes, k, arrays: call(len(shapes)),
     math="z = [x₁ … xₖ] along the last axis",
     derivatives=("g's slice of each",),
 )
@@ -1545,8 +1543,15 @@ broadcast_like = array_op(
     _broadcast_like,
     broadcast_like_backward,
     shape=lambda a, b: b,
-    prints=lambda shapes, k, arrays: Form(
-        "{broadcast_to}({0}, {1}.shape).copy()", 13, (0, 13), uses={"broadcast_to": np.broadcast_to}
+    prints=lambda shapes, k, arrays: (
+        Form(
+            "{broadcast_to}({0}, {1}.shape).copy()",
+            13,
+            (0, 13),
+            uses={"broadcast_to": np.broadcast_to},
+        )
+        if arrays
+        else call(2)
     ),
     math="z = a repeated to b's shape",
     derivatives=("Σ g over the repeated axes", "none: b gives the shape"),

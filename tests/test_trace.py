@@ -236,9 +236,9 @@ def test_source_parses_names_labels_and_mentions_every_op_and_rule() -> None:
     for name in ops.OPS:  # each op's rule is written out, its derivative in the comment
         record = getattr(ops, name).record
         if record.sends_none:  # shift: a comment, nothing computed
-            assert f"# {record.name} sends no gradient back" in backward, name
+            assert re.search(rf"# (?:#\d+: )?{record.name} sends no gradient back", backward)
         else:
-            assert re.search(rf"# {re.escape(record.name)}\S*: ∂", backward), name
+            assert re.search(rf"# (?:#\d+: )?{re.escape(record.name)}\S*: ∂", backward), name
         assert f"{name}_backward(" not in prog.source, name  # a formula, not a helper call
     for name in ["div", "pow", "abs", "sign", "exp", "log", "tanh", "sigmoid", "relu", "sum"]:
         assert f" {name}(" in prog.source, name

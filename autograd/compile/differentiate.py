@@ -41,6 +41,8 @@ def differentiate(ir: IR) -> IR:
         g = grad_of.get(z)
         if g is None:  # nothing flows here: the output does not depend on it
             continue
+        if not isinstance(g, Sym):  # only constants came (0.0): the rule still runs on them,
+            g = ops.broadcast_like(float(g), emitter.sym(z))  # as eager's does (0 · inf = nan)
         if eq.op.sends_none:  # the op sends nothing back (shift): say so, compute nothing
             said = f"{eq.shown or eq.op.name} sends no gradient back"
             emitter.eqs.append(Equation(ops.held.record, [z], (), nodes=eq.nodes, note=said))

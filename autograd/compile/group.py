@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from autograd import ops
-from autograd.compile.ir import BATCH, CONST, IR, PARAMS, TEMP, Equation, Var, count
+from autograd.compile.ir import BATCH, CONST, INPUT, IR, PARAMS, TEMP, Equation, Var, count
 
 LIST, HALVES, INDEXED, EACH = ops.LIST, ops.HALVES, ops.INDEXED, ops.EACH
 SHORTEST = 3  # a lone sum or dot of this many terms or more is lifted too (a penalty's Σp²)
@@ -75,11 +75,16 @@ class _Lifter:
             buckets.items(),
             key=lambda item: (item[0][1] != "fixed", item[0][0], item[1][0]),
         )
+        lifted = 0
         for key, members in order:
             group_eqs = [eqs[i] for i in members]
-            if not self._lift(group_eqs, key):
+            if self._lift(group_eqs, key):
+                lifted += 1
+            else:
                 for eq in group_eqs:
                     self._scalar(eq)
+        if not lifted:  # nothing does the same op side by side: the scalar program it was
+            return self.ir.copy()
         if isinstance(new.output, Var):
             new.output = self.scalar(new.output)
         new.forward = self.out
@@ -213,24 +218,41 @@ class _Lifter:
         self,
         record: ops.Op,
         ins: Sequence[Any],
-        shape: tuple[int, ...],
+        result_shape: tuple[int, ...],
         hint: str,
         nodes: tuple[int, ...] = (),
         note: str = "",
         keep: bool = False,
         **keywords: Any,
     ) -> Var:
-        out = Var(hint, shape, keep=keep)
+        out = Var(hint, result_shape, keep=keep)
         self.out.append(Equation(record, list(ins), (out,), keywords, nodes, note=note))
         return out
 
     # ---- groups ----
+
+    def _gatherable(self, values: Sequence[Any]) -> bool:
+        """Whether the values are one group's operands: each a member of a group (a layer's
+        outputs, the parameters), a constant or an input, or all the same one."""
+        first = values[0]
+        if all(_same(v, first) for v in values):
+            return True
+        return all(
+            not isinstance(v, Var) or v in self.home or v.role in (CONST, INPUT) for v in values
+        )
 
     def _lift(self, members: list[Equation], key: tuple[Any, ...]) -> bool:
         """Emit one array equation (or a few) for the group; False to leave it scalar."""
         record = members[0].op
         packed = record.packed
         if packed is None:
+            return False
+        width = max(len(eq.ins) for eq in members)
+        columns = [[eq.ins[q] if q < len(eq.ins) else 0.0 for eq in members] for q in range(width)]
+        if record.takes in (LIST, HALVES) or len(members) == 1:
+            if not self._gatherable([a for eq in members for a in eq.ins]):
+                return False  # terms from scattered scalars: a sum of them reads best as it is
+        elif not all(self._gatherable(column) for column in columns):
             return False
         if record.takes == EACH:
             return len(members) > 1 and self._elementwise(members)

@@ -37,6 +37,7 @@ from autograd.compile.names import Names, name_all
 
 WIDTH = 96  # generated lines are wrapped near this width
 INLINE = 72  # an expression longer than this gets a line (and a name) of its own
+SHOWN = 8  # a vector of constants up to this long is written out; a longer one is bound
 
 
 class Printed:
@@ -150,7 +151,15 @@ def print_program(ir: IR) -> Printed:
     lines = _header(ir, function, [*map(name, ir.inputs), *map(name, ir.params)], ir.seed, name)
     if ir.constants:
         lines.append("    # ---- constants captured at trace time ----")
-        lines += [f"    {name(c)} = {literal(c.value)[0]}" for c in ir.constants]
+        for c in ir.constants:
+            if not isinstance(c.value, np.ndarray):
+                lines.append(f"    {name(c)} = {literal(c.value)[0]}")
+            elif c.value.size <= SHOWN:
+                numbers = ", ".join(literal(x)[0] for x in c.value.ravel().tolist())
+                lines += _statement(f"{name(c)} = {bind(np.array, 'array')}([{numbers}])", "")
+            else:  # too long to read: the program gets it from its namespace
+                namespace[name(c)] = c.value
+                lines.append(f"    # {name(c)}: {c.value.size} numbers captured at trace time")
     if n:
         lines.append(f"    {n} = len({name(ir.inputs[0])})  # samples: one row each")
     lines.append(

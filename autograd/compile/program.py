@@ -336,7 +336,7 @@ class Program:
             run = self._runner(variant, True)
             out, input_grads, param_grads = run(*xs, *self._single_params(), seed)
             if self.flat and self._built is None:  # (no unlifted twin: g_p is one array)
-                param_grads = tuple(param_grads[0].tolist())
+                param_grads = tuple(self._flat_grads(param_grads).tolist())
             return out, input_grads, [float(g) for g in param_grads] if summed else param_grads
         if self.flat:
             keep_freed_blocks()  # its arrays, freed at each call's end, reused at the next
@@ -346,10 +346,17 @@ class Program:
                 *self._columns(xs, n), *self._param_data(n), seed
             )
             if self.flat:
-                param_grads = param_grads[0]  # g_p: every parameter's, summed over the batch
+                param_grads = self._flat_grads(param_grads)
             if summed:
                 param_grads = param_grads.tolist() if self.flat else _totals(param_grads, n)
         return out, input_grads, param_grads
+
+    def _flat_grads(self, param_grads: tuple[Any, ...]) -> np.ndarray:
+        """g_p, every parameter's gradient summed over the batch (zeros where none reached)."""
+        g = param_grads[0]
+        if type(g) is np.ndarray and g.shape == (len(self.params),):
+            return g
+        return np.full(len(self.params), float(g))
 
     def _single_params(self) -> list[Any]:
         """The parameters' data for one sample: floats, or `p` for a lifted program that has
@@ -606,8 +613,10 @@ def compile_ir(built: IR, lift: bool) -> dict[str, IR]:
     stages = {"build": built}
     ir = built
     if lift:
-        ir = stages["fold_sums"] = fold_sums(ir)
-        ir = stages["group"] = group(ir)
+        folded = stages["fold_sums"] = fold_sums(ir)
+        grouped = stages["group"] = group(folded)
+        if grouped.flat:  # nothing grouped: the program is the unlifted one, sums as written
+            ir = grouped
     ir = stages["differentiate"] = differentiate(ir)
     ir = stages["simplify"] = simplify(ir)
     stages["drop_unread"] = drop_unread(ir)
