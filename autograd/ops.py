@@ -1455,7 +1455,9 @@ sum_last = array_op(
     _sum_last,
     sum_last_backward,
     shape=lambda a: a[:-1],
-    prints=lambda shapes, k, arrays: Form("{0}.sum(-1)", 13, (13,)),
+    prints=lambda shapes, k, arrays: Form(
+        "{0}.sum()" if len(shapes[0]) == 1 else "{0}.sum(-1)", 13, (13,)
+    ),
     math="z = Σⱼ a[…, j]  (the last axis summed)",
     derivatives=("1 for each term",),
     quiet=False,

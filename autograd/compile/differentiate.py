@@ -52,8 +52,10 @@ def differentiate(ir: IR) -> IR:
             continue
         start = len(emitter.eqs)
         sent = _run_rule(eq, g, emitter, none_to)
+        nones = tuple(k for k, c in enumerate(sent) if c is None or k in none_to)
         for back in emitter.eqs[start:]:
-            back.nodes, back.shown, back.origin = eq.nodes, eq.shown or eq.op.name, (eq, -1, g)
+            back.nodes, back.shown = eq.nodes, eq.shown or eq.op.name
+            back.origin = (eq, -1, g, nones)
         for k, (a, c) in enumerate(zip(eq.ins, sent)):
             if k in none_to or c is None or not _differentiable(a):
                 continue
@@ -63,7 +65,7 @@ def differentiate(ir: IR) -> IR:
             if not isinstance(c, Sym):  # a rule's constant (sign's 0, a pick not taken)
                 c = float(c)  # added as the eager pass adds it: 0.0 + -0.0 is 0.0
                 said = Equation(
-                    ops.held.record, [a], (), nodes=eq.nodes, note=repr(c), origin=(eq, k, g)
+                    ops.held.record, [a], (), nodes=eq.nodes, note=repr(c), origin=(eq, k, g, nones)
                 )
                 emitter.eqs.append(said)
                 if not isinstance(before, Sym):
@@ -79,7 +81,7 @@ def differentiate(ir: IR) -> IR:
             c.var.hint, c.var.keep = f"g_{a.hint}", True  # a gradient: printed by its name
             made = next(back for back in reversed(emitter.eqs) if c.var in back.outs)
             made.nodes, made.shown = eq.nodes, eq.shown or eq.op.name
-            made.origin = (eq, k, g)
+            made.origin = (eq, k, g, nones)
     new.backward = emitter.eqs
     new.input_grads = [_result(grad_of.get(v)) for v in new.inputs]
     new.param_grads = [_result(grad_of.get(v)) for v in new.params]

@@ -56,6 +56,7 @@ class _Lifter:
         self.columns: dict[tuple[int, int], Var] = {}  # (id(array), j) -> the column taken out
         self.constants: dict[bytes, Var] = {}  # constant vectors, by their bits
         self.layer = 0
+        self.alone: dict[Var, Var] = {}  # a lone reduction's result, for its member's
         self.p = Var("p", (len(ir.params),), PARAMS)
         for j, v in enumerate(ir.params):
             self.home[v] = (self.p, j)
@@ -96,6 +97,8 @@ class _Lifter:
 
     def scalar(self, a: Any) -> Any:
         """`a` as a scalar operand: a literal, a named constant, an input, or its column."""
+        if isinstance(a, Var) and a in self.alone:
+            return self.alone[a]
         if not isinstance(a, Var) or a not in self.home:
             return a
         source, j = self.home[a]
@@ -122,14 +125,26 @@ class _Lifter:
     # ---- operands of a group ----
 
     def operand(
-        self, values: Sequence[Any], shape: tuple[int, ...], hint: str, parameters: str = ""
+        self,
+        values: Sequence[Any],
+        shape: tuple[int, ...],
+        hint: str,
+        parameters: str = "",
+        whole: bool = False,
     ) -> Any:
         """The values (row-major in `shape`) as one array operand: a number or variable they
         all share, a whole array or a gather of one, the inputs side by side, or a gather from
         the concatenation of their sources (arrays, the parameters, constants). Gathered from
-        the parameters alone it is named `parameters` (`b1`) and printed by that name."""
+        the parameters alone it is named `parameters` (`b1`) and printed by that name. With
+        `whole` the operand has all of `shape` even when its values are one (a reduction's
+        rows); otherwise a shared value comes as it is, to be broadcast."""
         first = values[0]
-        if all(_same(v, first) for v in values):
+        if all(not isinstance(v, Var) or v.role == CONST for v in values):
+            numbers = [float(v.value if isinstance(v, Var) else v) for v in values]
+            if not whole and all(_same(v, numbers[0]) for v in numbers):
+                return numbers[0]  # one number for all: written in place
+            return self._constant(np.array(numbers).reshape(shape), parameters or hint)
+        if not whole and all(_same(v, first) for v in values):
             shared = self.scalar(first)
             if isinstance(shared, Var) and shared.batched:
                 return self._emit(ops.expand.record, [shared], shared.shape + (1,), shared.hint)
@@ -207,10 +222,10 @@ class _Lifter:
             ops.gather.record, [source], source.shape[:-1] + shape, hint, **_at(at, size)
         )
 
-    def _constant(self, values: np.ndarray) -> Var:
-        bits = values.tobytes()
+    def _constant(self, values: np.ndarray, hint: str = "k") -> Var:
+        bits = values.tobytes() + repr(values.shape).encode()
         if bits not in self.constants:
-            self.constants[bits] = Var("k", values.shape, CONST, values)
+            self.constants[bits] = Var(hint, values.shape, CONST, values)
             self.new.constants.append(self.constants[bits])
         return self.constants[bits]
 
@@ -223,10 +238,11 @@ class _Lifter:
         nodes: tuple[int, ...] = (),
         note: str = "",
         keep: bool = False,
+        shown: str = "",
         **keywords: Any,
     ) -> Var:
         out = Var(hint, result_shape, keep=keep)
-        self.out.append(Equation(record, list(ins), (out,), keywords, nodes, note=note))
+        self.out.append(Equation(record, list(ins), (out,), keywords, nodes, shown, note))
         return out
 
     # ---- groups ----
@@ -308,6 +324,7 @@ class _Lifter:
             _nodes(members),
             note=_what(eq0, k),
             keep=not infix,
+            shown=eq0.shown,
             **eq0.keywords,
         )
         self._place(members, out)
@@ -319,9 +336,17 @@ class _Lifter:
         pad = members[0].op.pad
         rows = [list(eq.ins) + [pad] * (length - len(eq.ins)) for eq in members]
         values = [v for row in rows for v in row]
-        terms = self.operand(values, (k, length), "x")
+        terms = self.operand(values, (k, length) if k > 1 else (length,), "x", whole=True)
         shape = packed.shape(terms.shape if isinstance(terms, Var) else ())
-        out = self._emit(packed, [terms], shape, "t", _nodes(members), note=_what(members[0], k))
+        out = self._emit(
+            packed,
+            [terms],
+            shape,
+            "t",
+            _nodes(members),
+            note=_what(members[0], k),
+            shown=members[0].shown or members[0].op.name,
+        )
         self._place(members, out)
         return True
 
@@ -344,8 +369,9 @@ class _Lifter:
         length = max(len(ws) for _, (ws, _) in members_rows)
         w_values = [v for _, (ws, _) in members_rows for v in ws + [0.0] * (length - len(ws))]
         x_values = [v for _, (_, xs) in members_rows for v in xs + [0.0] * (length - len(xs))]
-        w = self.operand(w_values, (k, length), "w")
-        x = self.operand(x_values, (k, length), "x")
+        shape = (k, length) if k > 1 else (length,)
+        w = self.operand(w_values, shape, "w", whole=True)
+        x = self.operand(x_values, shape, "x", whole=True)
         shapes = [a.shape if isinstance(a, Var) else () for a in (w, x)]
         products = self._emit(ops.mul.record, [w, x], ops.broadcast_shapes(*shapes), "t")
         out = self._emit(
@@ -355,6 +381,7 @@ class _Lifter:
             "t",
             _nodes(members),
             note=_what(members[0], k),
+            shown="dot",
         )
         self._place(members, out)
         return True
@@ -385,11 +412,11 @@ class _Lifter:
         self.layer += 1
         layer = str(self.layer)
         x_values = [v for u in range(U) for v in first_x[u]]
-        x = self.operand(x_values, (length,) if U == 1 else (U, length), "X")
+        x = self.operand(x_values, (length,) if U == 1 else (U, length), "X", whole=True)
         if isinstance(x, Var) and x.role == TEMP:
             x.keep = x.keep or self._made_by_stack(x)
         w_values = [v for r in range(R) for v in first_w[r]]
-        w = self.operand(w_values, (R, length), f"W{layer}", parameters=f"W{layer}")
+        w = self.operand(w_values, (R, length), f"W{layer}", parameters=f"W{layer}", whole=True)
         if isinstance(w, Var):
             w.keep = True
         x_shape = x.shape if isinstance(x, Var) else ()
@@ -397,7 +424,7 @@ class _Lifter:
         ordered = sorted(range(len(members)), key=lambda m: pairs[m])
         nodes = _nodes(members)
         note = _layer_note(self, w, R)
-        z = self._emit(ops.matmul.record, [w, x], shape, f"a{layer}", nodes, note=note)
+        z = self._emit(ops.matmul.record, [w, x], shape, f"a{layer}", nodes, note=note, shown="dot")
         if U > 1:
             z = self._emit(
                 ops.reshape.record,
@@ -413,7 +440,9 @@ class _Lifter:
         members = self._members(members)
         k = len(members)
         size = len(members[0].ins) - 1
-        options = self.operand([v for eq in members for v in eq.ins[:-1]], (k, size), "E")
+        options = self.operand(
+            [v for eq in members for v in eq.ins[:-1]], (k, size), "E", whole=True
+        )
         index = self.operand([eq.ins[-1] for eq in members], (k,), "i")
         shapes = [a.shape if isinstance(a, Var) else () for a in (options, index)]
         shape = ops.take_last.record.shape(*shapes)
@@ -424,6 +453,7 @@ class _Lifter:
             "x",
             _nodes(members),
             note=_what(members[0], k),
+            shown=members[0].shown or "take",
         )
         self._place(members, out)
         return True
@@ -431,6 +461,9 @@ class _Lifter:
     # ---- bookkeeping ----
 
     def _place(self, members: list[Equation], out: Var) -> None:
+        if len(members) == 1 and out.shape in ((), (BATCH,)):  # a lone reduction: itself
+            self.alone[members[0].outs[0]] = out
+            return
         for j, eq in enumerate(members):
             self.home[eq.outs[0]] = (out, j)
 

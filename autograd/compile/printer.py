@@ -209,6 +209,7 @@ def print_program(ir: IR) -> Printed:
                 and base.role == TEMP
                 and last_read.get(base) == position
                 and base not in results
+                and args[0][0] == var_name(base)  # a name, not a line written into this one
             ):
                 renamed[out] = var_name(base)  # updated in place: nothing reads base again
             elif eq.op is ops.add_at.record:
@@ -316,7 +317,7 @@ def _comment(
         if not nodes and not note:
             return ""
         return joined(nodes_text(nodes), note or _forward_note(eq))
-    source, k, g = eq.origin
+    source, k, g, nones = eq.origin
     where = nodes_text(source.nodes) if ir.flat else ""
     if k == -1 or source.op.quiet:
         return ""
@@ -328,6 +329,8 @@ def _comment(
     ins = [name(a) if isinstance(a, Var) else repr(float(a)) for a in source.ins]
     if record.custom:
         each = ", element by element" if source.op is not _original(source.op) else ""
+        if nones:
+            each += ", no gradient to " + ", ".join(ins[j] for j in nones)
         return joined(where, f"{shown}: your rule{each}")
     keep = [j == k for j in range(len(ins))]
     gradient = name(g.var) if hasattr(g, "var") else "g"

@@ -334,6 +334,8 @@ class Program:
         list of floats, or (`summed=False`) as the program returned them."""
         if type(seed) is float:  # one sample: the float kernels, which NumPy does not see
             run = self._runner(variant, True)
+            if self.flat and self._built is None:  # a lifted program computes on arrays
+                seed = np.asarray(seed)
             out, input_grads, param_grads = run(*xs, *self._single_params(), seed)
             if self.flat and self._built is None:  # (no unlifted twin: g_p is one array)
                 param_grads = tuple(self._flat_grads(param_grads).tolist())

@@ -29,6 +29,7 @@ def drop_unread(ir: IR, *, inputs: bool = True, params: bool = True) -> IR:
         live.update(a for a in eq.ins if isinstance(a, Var))
         kept.append(eq)
     kept.reverse()
+    new.constants = [c for c in new.constants if c in live]  # the ones a kept line reads
     forward = {id(eq) for eq in new.forward}
     new.forward = [eq for eq in kept if id(eq) in forward]
     new.backward = [eq for eq in kept if id(eq) not in forward]
