@@ -155,8 +155,8 @@ def print_program(ir: IR) -> Printed:
             if not isinstance(c.value, np.ndarray):
                 lines.append(f"    {name(c)} = {literal(c.value)[0]}")
             elif c.value.size <= SHOWN:
-                numbers = ", ".join(literal(x)[0] for x in c.value.ravel().tolist())
-                lines += _statement(f"{name(c)} = {bind(np.array, 'array')}([{numbers}])", "")
+                numbers = _nested(c.value.tolist(), literal)
+                lines += _statement(f"{name(c)} = {bind(np.array, 'array')}({numbers})", "")
             else:  # too long to read: the program gets it from its namespace
                 namespace[name(c)] = c.value
                 lines.append(f"    # {name(c)}: {c.value.size} numbers captured at trace time")
@@ -268,6 +268,13 @@ class _Literals:
             return (name, 13) if x > 0 else (f"-{name}", 11)
         text = repr(x)
         return text, 11 if text.startswith("-") else 13
+
+
+def _nested(values: Any, literal: Callable[[Any], tuple[str, int]]) -> str:
+    """A nested list of numbers as the source writes it: [[1.0, -2.0], [0.5, inf]]."""
+    if isinstance(values, list):
+        return "[" + ", ".join(_nested(v, literal) for v in values) + "]"
+    return literal(values)[0]
 
 
 def _shape_tuple(shape: tuple[int, ...], n: str) -> str:
