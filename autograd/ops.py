@@ -1128,35 +1128,122 @@ def _default_form(record: Op, shapes: Sequence[tuple[int, ...]], arrays: bool) -
 # ---- kernels of the array ops ----
 
 
-def _gather(a: Any, at: Any, size: int = 0, unique: bool = True) -> Any:
-    return a[..., at]  # (size and unique are for its rule)
+class Places:
+    """Where an index array picks from the last axis of an array of `size` entries, worked
+    out once when a program is compiled, so a gather and its scatter-add run the cheapest
+    exact way: one entry, a slice, a slice whose entries repeat (each `times` in a row), or
+    any pattern (one that names an entry twice adds its contributions: sorted once, summed
+    by `np.add.reduceat`, which adds each run of equal indices in order)."""
+
+    __slots__ = ("at", "size", "kind", "start", "stop", "times", "order", "starts", "targets")
+
+    def __init__(self, at: Any, size: int) -> None:
+        self.at = np.asarray(at, dtype=np.intp)
+        self.size = int(size)
+        self.start = self.stop = self.times = 0
+        self.order: Any = None
+        self.starts: Any = None
+        self.targets: Any = None
+        flat = self.at.ravel()
+        if self.at.ndim == 0:
+            self.kind, self.start = "one", int(self.at)
+            return
+        first = int(flat[0]) if flat.size else 0
+        if self.at.ndim == 1 and flat.size and (flat == np.arange(first, first + flat.size)).all():
+            self.kind, self.start, self.stop = "slice", first, first + flat.size
+            return
+        values, counts = np.unique(flat, return_counts=True)
+        if (
+            self.at.ndim == 1
+            and flat.size
+            and len(set(counts.tolist())) == 1
+            and counts[0] > 1
+            and (values == np.arange(values[0], values[0] + len(values))).all()
+            and (flat == np.repeat(values, counts[0])).all()
+        ):
+            self.kind, self.times = "repeat", int(counts[0])
+            self.start, self.stop = int(values[0]), int(values[0]) + len(values)
+            return
+        self.kind = "any" if len(values) == flat.size else "repeated"
+        if self.kind == "repeated":
+            order = np.argsort(flat, kind="stable")
+            ordered = flat[order]
+            starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+            self.order, self.starts, self.targets = order, starts, ordered[starts]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.at.shape)
+
+    @property
+    def ndim(self) -> int:
+        return int(self.at.ndim)
+
+    def __repr__(self) -> str:
+        return f"Places({self.kind}, {self.size})"
 
 
-def _put(g: Any, at: Any, size: int, unique: bool) -> Any:
-    out = np.zeros(np.shape(g)[: np.ndim(g) - np.ndim(at)] + (size,))
-    if unique:
-        out[..., at] = g
+def places(at: Any, size: int) -> Places:
+    """The plan of an index array into an axis of `size` entries (see `Places`)."""
+    return at if isinstance(at, Places) else Places(at, size)
+
+
+def _gather(a: Any, at: Places) -> Any:
+    kind = at.kind
+    if kind == "one":
+        return a[..., at.start]
+    if kind == "slice":
+        return a[..., at.start : at.stop]
+    if kind == "repeat":
+        return np.repeat(a[..., at.start : at.stop], at.times, -1)
+    return a[..., at.at]
+
+
+def _summed(g: Any, at: Places) -> Any:
+    """g's contributions summed where `at` names one entry more than once: one per target."""
+    lead = np.shape(g)[: np.ndim(g) - at.ndim]
+    if at.kind == "repeat":
+        return np.reshape(g, lead + (at.stop - at.start, at.times)).sum(-1)
+    rows = np.reshape(g, lead + (-1,))
+    return np.add.reduceat(rows[..., at.order], at.starts, axis=-1)
+
+
+def _put(g: Any, at: Places) -> Any:
+    out = np.zeros(np.shape(g)[: np.ndim(g) - at.ndim] + (at.size,))
+    return _add_into(out, g, at)
+
+
+def _add_into(out: Any, g: Any, at: Places) -> Any:
+    kind = at.kind
+    if kind == "one":
+        out[..., at.start] += g
+    elif kind == "slice":
+        out[..., at.start : at.stop] += g
+    elif kind == "repeat":
+        out[..., at.start : at.stop] += _summed(g, at)
+    elif kind == "any":
+        out[..., at.at] += g
     else:
-        np.add.at(out, (Ellipsis, at), g)  # an index given twice adds both
+        out[..., at.targets] += _summed(g, at)
     return out
 
 
-def _add_at(base: Any, g: Any, at: Any, unique: bool = False) -> Any:
-    out = np.array(base, dtype=np.float64)  # a copy: a kernel changes none of its inputs
-    if unique:
-        out[..., at] += g
-    else:
-        np.add.at(out, (Ellipsis, at), g)
-    return out
+def _add_at(base: Any, g: Any, at: Places) -> Any:
+    return _add_into(np.array(base, dtype=np.float64), g, at)  # a copy: inputs stay as they are
 
 
 def _concat(*xs: Any) -> Any:
-    arrays = [np.asarray(x, dtype=np.float64) for x in xs]
-    lead = np.broadcast_shapes(*[a.shape[:-1] for a in arrays])
-    return np.concatenate([np.broadcast_to(a, lead + a.shape[-1:]) for a in arrays], axis=-1)
+    lead = builtins.max([np.shape(x)[:-1] for x in xs], key=len)  # a batch's leading axes
+    return np.concatenate(
+        [x if np.shape(x)[:-1] == lead else np.broadcast_to(x, lead + np.shape(x)[-1:]) for x in xs],
+        axis=-1,
+    )
 
 
 def _stack(*xs: Any) -> Any:
+    shape = np.shape(xs[0])
+    if type(xs[0]) is ndarray and all([type(x) is ndarray and x.shape == shape for x in xs]):
+        return np.stack(xs, -1)
     return np.stack(np.broadcast_arrays(*[np.asarray(x, dtype=np.float64) for x in xs]), -1)
 
 
@@ -1208,29 +1295,40 @@ def _shift_last(a: Any) -> Any:
 def _index(x: Any, size: int) -> Any:
     """x as integer indices, each a whole number from 0 to size - 1 (else a clear error)."""
     array = np.asarray(x)
-    ix = array.astype(np.intp)
-    if not (ix == array).all() or (ix < 0).any() or (ix >= size).any():
+    with np.errstate(invalid="ignore"):  # nan or inf: refused just below
+        ix = array.astype(np.intp)
+    if ix.size and ((ix != array).any() or ix.min() < 0 or ix.max() >= size):
         bad = array.ravel()[~((ix == array) & (ix >= 0) & (ix < size)).ravel()][0]
         kind = IndexError if bad == bad and float(bad).is_integer() else ValueError
-        raise kind(f"an index picks one of {size} inputs (a whole number 0 to {size - 1}), got {bad!r}")
+        raise kind(
+            f"an index picks one of {size} inputs (a whole number 0 to {size - 1}), "
+            f"got {float(bad)!r}"
+        )
     return ix
 
 
 def _take_last(options: Any, index: Any) -> Any:
-    ix = _index(index, options.shape[-1])
+    size = options.shape[-1]
+    ix = _index(index, size)
     if options.ndim == ix.ndim + 1:  # one index per option row, batched alike
-        return np.take_along_axis(options, ix[..., None], -1)[..., 0]
-    return options[np.arange(options.shape[-2]), ix]  # rows shared by every sample
+        flat = ix.reshape(-1) + np.arange(0, ix.size * size, size)
+        return options.reshape(-1)[flat].reshape(ix.shape)
+    rows = options.shape[-2]  # rows shared by every sample
+    return options.reshape(-1)[ix + np.arange(0, rows * size, size)]
 
 
 def _put_along(g: Any, index: Any, like: Any) -> Any:
-    out = np.zeros(np.shape(like))
-    ix = _index(index, out.shape[-1])
-    if out.ndim == ix.ndim + 1:
-        np.put_along_axis(out, ix[..., None], np.asarray(g)[..., None], -1)
-    else:  # rows shared by every sample: their gradient adds over the samples
-        np.add.at(out, (np.arange(out.shape[-2]), ix), g)
-    return out
+    shape = np.shape(like)
+    size = shape[-1]
+    ix = _index(index, size)
+    if len(shape) == ix.ndim + 1:  # each place once: put
+        out = np.zeros(ix.size * size)
+        out[ix.reshape(-1) + np.arange(0, ix.size * size, size)] = np.ravel(g)
+        return out.reshape(shape)
+    rows = shape[-2]  # rows shared by every sample: their gradient adds over the samples
+    flat = np.broadcast_to(ix + np.arange(0, rows * size, size), np.shape(g)).reshape(-1)
+    weights = np.asarray(g, dtype=np.float64).reshape(-1)
+    return np.bincount(flat, weights=weights, minlength=rows * size).reshape(shape)
 
 
 def _matmul(w: Any, x: Any) -> Any:
@@ -1306,90 +1404,113 @@ def _subscript(shapes: Sequence[tuple[int, ...]], index: str) -> str:
     return "{0}[..., " + index + "]"
 
 
-def _at_shape(at: Any) -> tuple[int, ...]:
-    return tuple(np.shape(at))
-
-
 # ---- gathering and scattering: parameters as matrices, groups from groups ----
 
 
-# z = a[..., at]: entries of a picked by an index array (a layer's weights from the parameters,
+def _target(shape: tuple[int, ...], at: Places) -> str:
+    """How a put names its places in an array of `shape`: `[at]`, `[:, 3]`, `[..., 16:32]`."""
+    if at.kind == "one":
+        spot = str(at.start)
+    elif at.kind in ("slice", "repeat"):
+        spot = f"{at.start}:{at.stop}"
+    else:
+        spot = "{at_targets}" if at.kind == "repeated" else "{at}"
+    if len(shape) == 1:
+        return spot
+    return (":, " if len(shape) == 2 and _batched(shape) else "..., ") + spot
+
+
+def _summed_text(at: Places, shape: tuple[int, ...]) -> str:
+    """What a put adds at its places: {1} itself, or its entries summed per place."""
+    lead = ["n" if s == BATCH else str(s) for s in shape[: len(shape) - at.ndim]]
+    if at.kind == "repeat":
+        dims = ", ".join([*lead, str(at.stop - at.start), str(at.times)])
+        return "{1}.reshape(" + dims + ").sum(-1)"
+    if at.kind == "repeated":
+        flat = "{1}" if at.ndim == 1 else "{1}.reshape(" + ", ".join([*lead, "-1"]) + ")"
+        rows = ":, " if lead else ""
+        return "{add}.reduceat(" + flat + "[" + rows + "{at_order}], {at_starts}, axis=-1)"
+    return "{1}"
+
+
+def _gather_form(shapes: Sequence[tuple[int, ...]], k: dict[str, Any], arrays: bool) -> Form:
+    at: Places = k["at"]
+    if at.kind == "one":
+        return Form(_subscript(shapes, str(at.start)), 13, (13,))
+    if at.kind == "slice":
+        return Form(_subscript(shapes, f"{at.start}:{at.stop}"), 13, (13,))
+    if at.kind == "repeat":
+        part = _subscript(shapes, f"{at.start}:{at.stop}")
+        if at.start == 0 and at.stop == shapes[0][-1]:
+            part = "{0}"
+        text = "{repeat}(" + part + ", " + str(at.times) + ", -1)"
+        return Form(text, 13, (13,), {"repeat": np.repeat})
+    return Form(_subscript(shapes, "{at}"), 13, (13,))
+
+
+def _put_form(shapes: Sequence[tuple[int, ...]], k: dict[str, Any]) -> Form:
+    at: Places = k["at"]
+    out = shapes[0][: len(shapes[0]) - at.ndim] + (at.size,)
+    added = _summed_text(at, shapes[0]).replace("{1}", "{0}")
+    text = "{out} = {zeros}({shape})\n{out}[" + _target(out, at) + "] = " + added
+    return Form(text, uses={"zeros": np.zeros, "add": np.add}, statement=True)
+
+
+def _add_at_form(shapes: Sequence[tuple[int, ...]], k: dict[str, Any]) -> Form:
+    at: Places = k["at"]
+    text = "{out}[" + _target(shapes[0], at) + "] += " + _summed_text(at, shapes[1])
+    return Form(text, uses={"add": np.add}, statement=True)
+
+
+# z = a[…, at]: entries of a picked by an index array (a layer's weights from the parameters,
 # a group's operands from the groups that made them). Its rule puts g back where it came from.
-def gather_backward(g: Any, z: Any, a: Any, *, at: Any, size: int, unique: bool) -> tuple[Any]:
-    return (put(g, at=at, size=size, unique=unique),)
+def gather_backward(g: Any, z: Any, a: Any, *, at: Places) -> tuple[Any]:
+    return (put(g, at=at),)
 
 
 gather = array_op(
     "gather",
     _gather,
     gather_backward,
-    shape=lambda a, *, at, size, unique: a[:-1] + _at_shape(at),
-    prints=lambda shapes, k, arrays: Form(_subscript(shapes, "{at}"), 13, (13,)),
+    shape=lambda a, *, at: a[:-1] + at.shape,
+    prints=_gather_form,
     math="z = a[…, at]  (the entries of a that the index array at names)",
     derivatives=("g added back at `at` (twice where at names an entry twice)",),
-    constants=("at", "size", "unique"),
+    constants=("at",),
 )
 
 
-def _target(shape: tuple[int, ...]) -> str:
-    """How a put names its places: `{out}[at]` for a vector, `{out}[:, at]` for a batch."""
-    if len(shape) == 1:
-        return "{at}"
-    return ":, {at}" if len(shape) == 2 and _batched(shape) else "..., {at}"
-
-
-def _put_form(shapes: Sequence[tuple[int, ...]], k: dict[str, Any]) -> Form:
-    out = shapes[0][: len(shapes[0]) - np.ndim(k["at"])] + (k["size"],)
-    place = _target(out)
-    if k["unique"]:
-        text = "{out} = {zeros}({shape})\n{out}[" + place + "] = {0}"
-    else:
-        text = "{out} = {zeros}({shape})\n{add}.at({out}, (" + place.replace(":", "slice(None)")
-        text += ",), {0})" if "," not in place else "), {0})"
-    return Form(text, uses={"zeros": np.zeros, "add": np.add}, statement=True)
-
-
-def _add_at_form(shapes: Sequence[tuple[int, ...]], k: dict[str, Any]) -> Form:
-    place = _target(shapes[0])
-    if k["unique"]:
-        text = "{out}[" + place + "] += {1}"
-    else:
-        spot = place.replace(":", "slice(None)")
-        text = "{add}.at({out}, " + (spot if "," not in spot else "(" + spot + ")") + ", {1})"
-    return Form(text, uses={"add": np.add}, statement=True)
-
-
 # z = zeros(…, size) with g added at `at` (an index named twice adds both): gather's rule
-def put_backward(g: Any, z: Any, c: Any, *, at: Any, size: int, unique: bool) -> tuple[Any]:
-    return (gather(g, at=at, size=size, unique=unique),)
+def put_backward(g: Any, z: Any, c: Any, *, at: Places) -> tuple[Any]:
+    return (gather(g, at=at),)
 
 
 put = array_op(
     "put",
     _put,
     put_backward,
-    shape=lambda c, *, at, size, unique: c[: len(c) - np.ndim(at)] + (size,),
+    shape=lambda c, *, at: c[: len(c) - at.ndim] + (at.size,),
     prints=lambda shapes, k, arrays: _put_form(shapes, k),
     math="z = zeros(…, size) with c added at `at`",
     derivatives=("g[…, at]",),
-    constants=("at", "size", "unique"),
+    constants=("at",),
 )
 
 
 # z = base with c added at `at`: a gradient gathered from several places, accumulated
-def add_at_backward(g: Any, z: Any, base: Any, c: Any, *, at: Any, unique: bool) -> tuple[Any, ...]:
-    return g, gather(g, at=at, size=base.shape[-1], unique=unique)
+def add_at_backward(g: Any, z: Any, base: Any, c: Any, *, at: Places) -> tuple[Any, ...]:
+    return g, gather(g, at=at)
 
 
 add_at = array_op(
     "add_at",
     _add_at,
     add_at_backward,
-    shape=lambda base, c, *, at, unique: base,
+    shape=lambda base, c, *, at: base,
     prints=lambda shapes, k, arrays: _add_at_form(shapes, k),
     math="z = base + (c put at `at`)",
     derivatives=("g", "g[…, at]"),
-    constants=("at", "unique"),
+    constants=("at",),
 )
 
 
@@ -1399,7 +1520,7 @@ def concat_backward(g: Any, z: Any, *xs: Any) -> tuple[Any, ...]:
     starts = [builtins.sum(sizes[:k]) for k in range(len(sizes))]
     return tuple(
         [
-            gather(g, at=np.arange(s, s + m), size=builtins.sum(sizes), unique=True)
+            gather(g, at=places(np.arange(s, s + m), builtins.sum(sizes)))
             for s, m in zip(starts, sizes)
         ]
     )
@@ -1423,7 +1544,7 @@ concat = array_op(
 
 # z[…, k] = xₖ: numbers side by side, one column each (the inputs as one matrix)
 def stack_backward(g: Any, z: Any, *xs: Any) -> tuple[Any, ...]:
-    return tuple([gather(g, at=k, size=len(xs), unique=True) for k in range(len(xs))])
+    return tuple([gather(g, at=places(k, len(xs))) for k in range(len(xs))])
 
 
 stack = array_op(
@@ -1562,7 +1683,7 @@ broadcast_like = array_op(
 
 # z[…, 0] = a: a per-sample number as a column, to combine with a group's columns
 def expand_backward(g: Any, z: Any, a: Any) -> tuple[Any]:
-    return (gather(g, at=0, size=1, unique=True),)
+    return (gather(g, at=places(0, 1)),)
 
 
 expand = array_op(

@@ -40,6 +40,7 @@ from autograd.compile.ir import BATCH, CONST, INPUT, IR, PARAMS, TEMP, Equation,
 
 LIST, HALVES, INDEXED, EACH = ops.LIST, ops.HALVES, ops.INDEXED, ops.EACH
 SHORTEST = 3  # a lone sum or dot of this many terms or more is lifted too (a penalty's Σp²)
+PADDED = 32  # reductions of up to this many terms are one group, padded to the longest
 
 
 def group(ir: IR) -> IR:
@@ -55,6 +56,7 @@ class _Lifter:
         self.home: dict[Var, tuple[Var, int]] = {}  # a scalar's place: (its array, column)
         self.columns: dict[tuple[int, int], Var] = {}  # (id(array), j) -> the column taken out
         self.constants: dict[bytes, Var] = {}  # constant vectors, by their bits
+        self.operands: dict[tuple[Any, ...], Any] = {}  # operands made, by what they hold
         self.layer = 0
         self.alone: dict[Var, Var] = {}  # a lone reduction's result, for its member's
         self.p = Var("p", (len(ir.params),), PARAMS)
@@ -137,7 +139,25 @@ class _Lifter:
         the concatenation of their sources (arrays, the parameters, constants). Gathered from
         the parameters alone it is named `parameters` (`b1`) and printed by that name. With
         `whole` the operand has all of `shape` even when its values are one (a reduction's
-        rows); otherwise a shared value comes as it is, to be broadcast."""
+        rows); otherwise a shared value comes as it is, to be broadcast. One made before for
+        the same values is used again (the two halves of a dot of x with itself)."""
+        key = (
+            shape,
+            whole,
+            tuple(id(v) if isinstance(v, Var) else _bits(float(v)) for v in values),
+        )
+        if key not in self.operands:
+            self.operands[key] = self._operand(values, shape, hint, parameters, whole)
+        return self.operands[key]
+
+    def _operand(
+        self,
+        values: Sequence[Any],
+        shape: tuple[int, ...],
+        hint: str,
+        parameters: str,
+        whole: bool,
+    ) -> Any:
         first = values[0]
         if all(not isinstance(v, Var) or v.role == CONST for v in values):
             numbers = [float(v.value if isinstance(v, Var) else v) for v in values]
@@ -149,9 +169,11 @@ class _Lifter:
             if isinstance(shared, Var) and shared.batched:
                 return self._emit(ops.expand.record, [shared], shared.shape + (1,), shared.hint)
             return shared
-        if len(shape) == 1 and all(
-            isinstance(v, Var) and v not in self.home and v.batched for v in values
-        ) and len(set(map(id, values))) == len(values):
+        if (
+            len(shape) == 1
+            and all(isinstance(v, Var) and v not in self.home and v.batched for v in values)
+            and len(set(map(id, values))) == len(values)
+        ):
             return self._emit(ops.stack.record, list(values), (BATCH, len(values)), hint)
         sources: list[tuple[Var, bool]] = []  # (an array or a scalar, whether an array)
         where: dict[int, int] = {}  # id(source) -> its place in `sources`
@@ -177,6 +199,24 @@ class _Lifter:
             index.append((where[id(source)], j))
         widths = []
         parts: list[Var] = []
+        alone = [source for source, whole in sources if not whole]
+        if len(alone) > 1 and all(source.shape == alone[0].shape for source in alone):
+            # scalars side by side (a token id read by every member of its position): one stack
+            stacked = self._emit(ops.stack.record, alone, alone[0].shape + (len(alone),), hint)
+            column = {id(source): k for k, source in enumerate(alone)}
+            remap = {}
+            new_sources: list[tuple[Var, bool]] = [(stacked, True)]
+            for k, (source, whole) in enumerate(sources):
+                if whole:
+                    remap[k] = len(new_sources)
+                    new_sources.append((source, True))
+            index = [
+                (0, column[id(sources[s][0])])
+                if s >= 0 and not sources[s][1]
+                else ((remap[s], j) if s >= 0 else (s, j))
+                for s, j in index
+            ]
+            sources = new_sources
         for source, whole in sources:
             if whole:
                 parts.append(source)
@@ -481,7 +521,7 @@ class _Lifter:
     def _label(self, w: Var, size: str) -> None:
         for eq in self.out:
             if w in eq.outs and eq.op is ops.gather.record and eq.ins[0] is self.p:
-                at = eq.keywords["at"]
+                at = eq.keywords["at"].at
                 labels = [self.ir.labels[j] for j in np.ravel(at) if j < len(self.ir.labels)]
                 eq.note = f"{size}: {_pattern(labels)}"
 
@@ -498,7 +538,8 @@ def _signature(eq: Equation) -> tuple[Any, ...]:
     if record.takes == INDEXED:
         return (batched, record, len(eq.ins))
     size = len(eq.ins) // (2 if record.takes == HALVES else 1)
-    return (batched, record, max(0, math.ceil(math.log2(max(size, 1)))))
+    # rows of up to PADDED terms are padded to one length; longer ones by powers of two
+    return (batched, record, 0 if size <= PADDED else math.ceil(math.log2(size)))
 
 
 def _bits(v: Any) -> Any:
@@ -516,9 +557,7 @@ def _per_sample(a: Any) -> bool:
 
 
 def _at(at: Any, size: int) -> dict[str, Any]:
-    array = np.asarray(at, dtype=np.intp)
-    unique = array.ndim == 0 or len(np.unique(array)) == array.size
-    return {"at": int(array) if array.ndim == 0 else array, "size": size, "unique": unique}
+    return {"at": ops.places(at, size)}
 
 
 def _nodes(members: list[Equation]) -> tuple[int, ...]:
@@ -534,7 +573,7 @@ def _layer_note(lifter: _Lifter, w: Any, rows: int) -> str:
     for eq in lifter.out:
         if isinstance(w, Var) and w in eq.outs and eq.op is ops.gather.record:
             if eq.ins[0] is lifter.p:
-                at = eq.keywords["at"]
+                at = eq.keywords["at"].at
                 labels = [lifter.ir.labels[j] for j in np.ravel(at)]
                 prefix = _prefix(labels)
                 return ": ".join(p for p in (prefix, count(rows, "neuron")) if p)

@@ -170,6 +170,13 @@ _HIDDEN = {"unique", "size"}  # constants a reader of the IR needs not see
 
 
 def _brief(value: Any) -> str:
+    if isinstance(value, ops.Places):
+        if value.kind == "one":
+            return str(value.start)
+        if value.kind in ("slice", "repeat"):
+            times = f"×{value.times}" if value.kind == "repeat" else ""
+            return f"{value.start}:{value.stop}{times}"
+        value = value.at
     if isinstance(value, np.ndarray):
         if value.size <= 6:
             return repr(value.tolist())

@@ -85,9 +85,15 @@ def print_program(ir: IR) -> Printed:
     literal = _Literals(bind)
     index_names: dict[int, str] = {}
     for eq in equations:
+        hint = eq.outs[0].hint if eq.outs else "c"
         for key, value in _constants(eq).items():
-            if isinstance(value, np.ndarray) and value.ndim and id(value) not in index_names:
-                index_names[id(value)] = bind(value, f"{eq.outs[0].hint if eq.outs else 'c'}_{key}")
+            if isinstance(value, ops.Places):
+                for part in ("at", "order", "starts", "targets"):
+                    array = getattr(value, part)
+                    if array is not None and array.ndim and id(array) not in index_names:
+                        index_names[id(array)] = bind(array, f"{hint}_{part}")
+            elif isinstance(value, np.ndarray) and value.ndim and id(value) not in index_names:
+                index_names[id(value)] = bind(value, f"{hint}_{key}")
     function = names.take("program")
     n = names.take("n") if ir.flat and ir.inputs else ""
     name = name_all(ir, names)
@@ -137,7 +143,12 @@ def print_program(ir: IR) -> Printed:
         for key, obj in forms[id(eq)].uses.items():
             shown[key] = bound[id(obj)]
         for key, value in _constants(eq).items():
-            if isinstance(value, np.ndarray) and value.ndim:
+            if isinstance(value, ops.Places):
+                for part in ("at", "order", "starts", "targets"):
+                    array = getattr(value, part)
+                    if array is not None and array.ndim:
+                        shown[key if part == "at" else f"{key}_{part}"] = index_names[id(array)]
+            elif isinstance(value, np.ndarray) and value.ndim:
                 shown[key] = index_names[id(value)]
             elif isinstance(value, tuple):
                 shown[key] = _shape_tuple(value, n)

@@ -91,7 +91,7 @@ def _rewrite(
     if op is SUM and len(ins) == 1:
         return eq.copy(op=ADD, ins=[0.0, ins[0]])
     at = eq.keywords.get("at")
-    if op is PUT and isinstance(at, int) and at == 0 and eq.keywords.get("size") == 1:
+    if op is PUT and at.kind == "one" and at.start == 0 and at.size == 1:
         if isinstance(ins[0], Var) and eq.out.shape == ins[0].shape + (1,):
             return eq.copy(op=EXPAND, keywords={})
     if op is ADD:
@@ -105,6 +105,6 @@ def _rewrite(
                 and base.shape == eq.out.shape
             ):
                 dropped.add(id(put))
-                keywords = {"at": put.keywords["at"], "unique": put.keywords["unique"]}
+                keywords = {"at": put.keywords["at"]}
                 return eq.copy(op=ADD_AT, ins=[base, put.ins[0]], keywords=keywords)
     return None
