@@ -148,6 +148,7 @@ class Op:
         "pad",
         "multiple",
         "quiet",
+        "view",
         "__weakref__",
     )
 
@@ -182,6 +183,9 @@ class Op:
         self.pad: float | None = None  # what pads a shorter member of such a group
         self.multiple = False  # its kernel returns a tuple: one result per output
         self.quiet = False  # it only moves numbers (an array op): comments skip its rule
+        # whether its result may share memory with its first input (NumPy's views): a
+        # function of the equation's constants; a program never updates such a result in place
+        self.view: Callable[[dict[str, Any]], bool] = _never
 
     def shape(self, *shapes: tuple[int, ...], **constants: Any) -> tuple[int, ...]:
         """The shape of this op's result on operands of these shapes (BATCH first where a
@@ -268,6 +272,14 @@ class Op:
             for name, template, kept in zip(names, self.derivatives, keep)
             if kept
         )
+
+
+def _never(constants: dict[str, Any]) -> bool:
+    return False
+
+
+def _always(constants: dict[str, Any]) -> bool:
+    return True
 
 
 def _letters(rule: Callable[..., Any]) -> tuple[str, ...]:
@@ -1310,9 +1322,11 @@ def _index(x: Any, size: int) -> Any:
 def _take_last(options: Any, index: Any) -> Any:
     size = options.shape[-1]
     ix = _index(index, size)
-    if options.ndim == ix.ndim + 1:  # one index per option row, batched alike
+    lead = np.broadcast_shapes(options.shape[:-1], ix.shape)
+    if options.shape[:-1] == lead:  # a table of options for each place (the index broadcast)
+        ix = np.broadcast_to(ix, lead)
         flat = ix.reshape(-1) + np.arange(0, ix.size * size, size)
-        return options.reshape(-1)[flat].reshape(ix.shape)
+        return options.reshape(-1)[flat].reshape(lead)
     rows = options.shape[-2]  # rows shared by every sample
     return options.reshape(-1)[ix + np.arange(0, rows * size, size)]
 
@@ -1321,9 +1335,11 @@ def _put_along(g: Any, index: Any, like: Any) -> Any:
     shape = np.shape(like)
     size = shape[-1]
     ix = _index(index, size)
-    if len(shape) == ix.ndim + 1:  # each place once: put
+    lead = np.broadcast_shapes(shape[:-1], ix.shape)
+    if shape[:-1] == lead:  # each place of the table once: put
+        ix = np.broadcast_to(ix, lead)
         out = np.zeros(ix.size * size)
-        out[ix.reshape(-1) + np.arange(0, ix.size * size, size)] = np.ravel(g)
+        out[ix.reshape(-1) + np.arange(0, ix.size * size, size)] = np.broadcast_to(g, lead).ravel()
         return out.reshape(shape)
     rows = shape[-2]  # rows shared by every sample: their gradient adds over the samples
     flat = np.broadcast_to(ix + np.arange(0, rows * size, size), np.shape(g)).reshape(-1)
@@ -1667,14 +1683,14 @@ broadcast_like = array_op(
     broadcast_like_backward,
     shape=lambda a, b: b,
     prints=lambda shapes, k, arrays: (
-        Form(
-            "{broadcast_to}({0}, {1}.shape).copy()",
+        Form("{full_like}({1}, {0})", 13, (0, 0), uses={"full_like": np.full_like})
+        if not shapes[0]  # one number: an array of it
+        else Form(
+            "{broadcast_to}({0}, {shape_of}({1})).copy()",
             13,
-            (0, 13),
-            uses={"broadcast_to": np.broadcast_to},
+            (0, 0),
+            uses={"broadcast_to": np.broadcast_to, "shape_of": np.shape},
         )
-        if arrays
-        else call(2)
     ),
     math="z = a repeated to b's shape",
     derivatives=("Σ g over the repeated axes", "none: b gives the shape"),
@@ -1972,6 +1988,14 @@ dot.record.packed, dot.record.pad = sum_last.record, 0.0  # the products, then t
 shift.record.packed, shift.record.pad = shift_last.record, -inf  # -inf is never the largest
 take.record.packed = take_last.record
 del _name, _record_of_op
+
+
+# ---- which array ops give views of their first input (their results share its memory) ----
+
+for _view in (expand, same, reshape, reshape_like, rows, transpose):
+    _view.record.view = _always
+gather.record.view = lambda constants: constants["at"].kind in ("one", "slice")
+del _view
 
 
 # ---- where's array path (at the end, so the line numbers the docs show stay put) ----

@@ -42,17 +42,21 @@ def fold_sums(ir: IR) -> IR:
         if eq.op is ADD or eq.op is SUM:
             parts: list[Any] = []
             nodes = list(eq.nodes)
+            changed = eq.op is not SUM
             for a in eq.ins:
                 if foldable(a):
                     parts += terms[a]
                     nodes += covered[a]
                     absorbed.add(id(made[a]))
+                    changed = True
                 else:
                     parts.append(a)
             terms[eq.outs[0]] = parts
             covered[eq.outs[0]] = tuple(sorted(nodes))
-            folded = eq if len(parts) == len(eq.ins) and eq.op is SUM else None
-            made[eq.outs[0]] = folded or eq.copy(op=SUM, ins=parts, nodes=covered[eq.outs[0]])
+            if changed:
+                made[eq.outs[0]] = eq.copy(op=SUM, ins=parts, nodes=covered[eq.outs[0]])
+            else:
+                made[eq.outs[0]] = eq
             out.append(made[eq.outs[0]])
             continue
         out.append(eq)

@@ -158,6 +158,7 @@ class _Lifter:
         parameters: str,
         whole: bool,
     ) -> Any:
+        values = [self.alone.get(v, v) if isinstance(v, Var) else v for v in values]
         first = values[0]
         if all(not isinstance(v, Var) or v.role == CONST for v in values):
             numbers = [float(v.value if isinstance(v, Var) else v) for v in values]

@@ -145,7 +145,10 @@ class IR:
 
         given = [*self.inputs, *self.params]
         lines = [f"{{ lambda {' '.join(name(v) for v in given)} ; grad_out ."]
-        lines += [f"  {name(c)}:[] = const {c.value!r}" for c in self.constants]
+        lines += [
+            f"  {name(c)}:{shape_text(np.shape(c.value))} = const {_brief(c.value)}"
+            for c in self.constants
+        ]
         for eq in self.equations:
             outs = ", ".join(f"{name(o)}:{shape_text(o.shape)}" for o in eq.outs)
             shown = {k: v for k, v in eq.keywords.items() if k not in _HIDDEN}

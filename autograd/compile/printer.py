@@ -120,21 +120,55 @@ def print_program(ir: IR) -> Printed:
                 reader_half.setdefault(a, half_of[id(eq)])
 
     renamed: dict[Var, str] = {}
+    # what memory each variable holds: a view (a reshape, a slice, an alias) holds its input's,
+    # and an array updated in place its own. An array may be updated in place only when no
+    # other variable holding its memory is read afterwards.
+    root: dict[Var, Var] = {}
+    for eq in equations:
+        first = eq.ins[0] if eq.ins and isinstance(eq.ins[0], Var) else None
+        for out in eq.outs:
+            if first is not None and (eq.op.view(eq.keywords) or eq.op is ops.add_at.record):
+                root[out] = root.get(first, first)
+            else:
+                root[out] = out
+    memory_read: dict[Var, int] = {}
+    for v, position in last_read.items():
+        owner = root.get(v, v)
+        memory_read[owner] = max(memory_read.get(owner, -1), position)
 
     def var_name(v: Var) -> str:
         return renamed.get(v) or name(v)
 
     inline: dict[Var, tuple[str, int, list[Equation]]] = {}
     folded: list[Equation] = []  # the equations written into the line being made
+    pending: dict[Var, set[Var]] = {}  # what each text waiting to be written reads by name
 
     def operand(a: Any) -> tuple[str, int]:
         if isinstance(a, Var):
             if a in inline:
                 text, strength, made = inline.pop(a)
                 folded.extend(made)
+                reading.update(pending.pop(a))
                 return text, strength
+            reading.add(a)
             return var_name(a), 13
         return literal(a)
+
+    def waited_on(v: Var) -> bool:
+        """Whether a text not yet written reads `v` by name: then v keeps its value."""
+        return any(v in names_read for names_read in pending.values())
+
+    def owned(base: Var, position: int) -> bool:
+        """Whether `base` may be updated in place here: its memory is its own (made by the
+        program, not an argument's), and nothing that holds it is read later or waits."""
+        owner = root.get(base, base)
+        return (
+            owner.role == TEMP
+            and memory_read.get(owner, -1) <= position
+            and not any(root.get(v, v) is owner for names in pending.values() for v in names)
+        )
+
+    reading: set[Var] = set()
 
     def texts(eq: Equation) -> dict[str, str]:
         shown: dict[str, str] = {"n": n}
@@ -193,6 +227,7 @@ def print_program(ir: IR) -> Printed:
             lines.append(f"    # {plain(said)}")
             continue
         form = forms[id(eq)]
+        reading = set()
         args = [operand(a) for a in eq.ins]
         out = eq.outs[0]
         foldable = (
@@ -208,6 +243,7 @@ def print_program(ir: IR) -> Printed:
         text, strength = form.render(args, texts(eq))
         if foldable and len(text) <= INLINE:
             inline[out] = (text, strength, [*folded, eq])
+            pending[out] = reading
             folded.clear()
             continue
         line_eqs = [*folded, eq]
@@ -221,6 +257,7 @@ def print_program(ir: IR) -> Printed:
                 and last_read.get(base) == position
                 and base not in results
                 and args[0][0] == var_name(base)  # a name, not a line written into this one
+                and owned(base, position)  # nor read (itself or a view of it) later
             ):
                 renamed[out] = var_name(base)  # updated in place: nothing reads base again
             elif eq.op is ops.add_at.record:
@@ -241,6 +278,7 @@ def print_program(ir: IR) -> Printed:
             and eq.ins[0].hint == out.hint
             and last_read.get(eq.ins[0]) == position
             and eq.ins[0] not in results
+            and not waited_on(eq.ins[0])
         ):  # g_x = g_x + c: the old value is read here last, so the name stays
             renamed[out] = var_name(eq.ins[0])
         targets = ", ".join(var_name(o) for o in eq.outs)
