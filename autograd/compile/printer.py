@@ -131,10 +131,13 @@ def print_program(ir: IR) -> Printed:
                 root[out] = root.get(first, first)
             else:
                 root[out] = out
-    memory_read: dict[Var, int] = {}
-    for v, position in last_read.items():
-        owner = root.get(v, v)
-        memory_read[owner] = max(memory_read.get(owner, -1), position)
+    holders: dict[Var, list[Var]] = {}  # a memory -> the variables that hold it
+    for v in root:
+        holders.setdefault(root[v], []).append(v)
+    update_of: dict[Var, Var] = {}  # an array -> the array an add_at made of it (in place)
+    for eq in equations:
+        if eq.op is ops.add_at.record and isinstance(eq.ins[0], Var):
+            update_of[eq.ins[0]] = eq.outs[0]
 
     def var_name(v: Var) -> str:
         return renamed.get(v) or name(v)
@@ -160,13 +163,21 @@ def print_program(ir: IR) -> Printed:
 
     def owned(base: Var, position: int) -> bool:
         """Whether `base` may be updated in place here: its memory is its own (made by the
-        program, not an argument's), and nothing that holds it is read later or waits."""
+        program, not an argument's), and nothing else that holds it (a view, an alias, an
+        older version) is read later or waits in a text to be written; its updated versions
+        may be."""
         owner = root.get(base, base)
-        return (
-            owner.role == TEMP
-            and memory_read.get(owner, -1) <= position
-            and not any(root.get(v, v) is owner for names in pending.values() for v in names)
-        )
+        if owner.role != TEMP:
+            return False
+        later = set()
+        step = update_of.get(base)
+        while step is not None:
+            later.add(step)
+            step = update_of.get(step)
+        stale = [v for v in holders.get(owner, [owner]) if v not in later]
+        if any(last_read.get(v, -1) > position for v in stale):
+            return False
+        return not any(v in names for names in pending.values() for v in stale)
 
     reading: set[Var] = set()
 
