@@ -257,6 +257,17 @@ class Op:
             keep = [True] * len(names)
         if self.arity == -1:  # n-ary: one template for each input, written with {x}
             (template,) = self.derivatives
+            kept = [k for k, flag in enumerate(keep) if flag]
+            if len(kept) == 1 and len(names) > 1:  # one input's: in this graph's names
+                k = kept[0]
+                if self.takes == HALVES:
+                    half = len(names) // 2
+                    return f"∂{node}/∂{names[k]} = {names[(k + half) % len(names)]}"
+                if self.takes == INDEXED:
+                    if k == len(names) - 1:
+                        return f"∂{node}/∂{names[k]}: none (an index)"
+                    return f"∂{node}/∂{names[k]} = 1 where {names[-1]} = {k}, else 0"
+                return f"∂{node}/∂{names[k]} = {template.format(x=names[k], z=node)}"
             if self.takes == HALVES:
                 return f"∂{node}/∂wᵢ = xᵢ, ∂{node}/∂xᵢ = wᵢ"
             return f"∂{node}/∂xᵢ = {template.format(x='xᵢ', z=node)}"
@@ -1916,11 +1927,7 @@ held = array_op(
 # ---- what rules branch on: comparisons, and where (a rule's `where` on arrays) ----
 
 
-def _comparison(symbol: str, kernel: Callable[[Any, Any], Any], name: str) -> Any:
-    def rule(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
-        return None, None
-
-    rule.__name__ = rule.__qualname__ = f"{name}_backward"
+def _comparison(symbol: str, kernel: Callable[[Any, Any], Any], rule: Rule) -> Any:
     return array_op(
         symbol,
         kernel,
@@ -1933,12 +1940,37 @@ def _comparison(symbol: str, kernel: Callable[[Any, Any], Any], name: str) -> An
     )
 
 
-less = _comparison("<", operator.lt, "less")
-less_equal = _comparison("<=", operator.le, "less_equal")
-greater = _comparison(">", operator.gt, "greater")
-greater_equal = _comparison(">=", operator.ge, "greater_equal")
-equal = _comparison("==", operator.eq, "equal")
-both = _comparison("&", operator.and_, "both")
+# A comparison is true or false: no gradient flows through it (a rule's `where` branches on it).
+def less_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
+    return None, None
+
+
+def less_equal_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
+    return None, None
+
+
+def greater_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
+    return None, None
+
+
+def greater_equal_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
+    return None, None
+
+
+def equal_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
+    return None, None
+
+
+def both_backward(g: Any, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
+    return None, None
+
+
+less = _comparison("<", operator.lt, less_backward)
+less_equal = _comparison("<=", operator.le, less_equal_backward)
+greater = _comparison(">", operator.gt, greater_backward)
+greater_equal = _comparison(">=", operator.ge, greater_equal_backward)
+equal = _comparison("==", operator.eq, equal_backward)
+both = _comparison("&", operator.and_, both_backward)
 
 
 # z = a where c holds, else b (ops.where on arrays); no gradient to the condition

@@ -8,7 +8,7 @@
 Nothing here writes a derivative: every number goes through autograd ops.
 """
 
-from nn.compiled import TracedLoss, trace_loss
+from nn.compiled import TracedLoss, Training, trace_loss
 from nn.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -48,6 +48,7 @@ __all__ = [
     "StepLR",
     "Studio",
     "TracedLoss",
+    "Training",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "clip_grad_norm",

@@ -155,7 +155,7 @@ def test_the_op_reference_has_one_entry_per_op_with_its_rule() -> None:
 
     reference = _op_reference()
     page = reference.page()
-    for name in ops.OPS:
+    for name in (*ops.OPS, *ops.ARRAY_OPS):
         assert f"\n## `{name}`\n" in page, name
         assert f"def {getattr(ops, name).rule.__name__}(" in page  # the rule's own source
     assert "def mul_backward(g: Any, z: Any, x: Any, y: Any)" in page
@@ -172,6 +172,7 @@ def test_the_op_reference_tables_are_what_eager_backward_gives() -> None:
         "sum": lambda a, b: ag.sum([a, b]),
         "dot": lambda w, x: ag.dot([w], [x]),
         "shift": lambda a, b: ag.ops.shift([a, b]),
+        "take": lambda a, b, i: ag.ops.take([a, b], i),
     }
     checked = 0
     for record in reference._records():

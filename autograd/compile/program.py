@@ -305,12 +305,37 @@ class Program:
         out, _, totals = self._replay("backward", xs, n, seed)
         for p, g in zip(self.params, totals):
             p.grad += g
-        if np.ndim(out) == 0:
-            outputs = [float(out)] * count
+        return _reduced(out, count, reduce)
+
+    def gradient(
+        self, *inputs: Any, params: np.ndarray, reduce: str = "mean"
+    ) -> tuple[float, np.ndarray]:
+        """Return (the mean (or sum) of the outputs, its gradient with respect to every
+        parameter) for the parameters' numbers in the float64 array `params` (their order),
+        reading and writing no Value: what `backward` computes, on numbers a compiled training
+        step (`nn.Training`) keeps."""
+        if reduce not in ("mean", "sum"):
+            raise ValueError(f'gradient(reduce=...) must be "mean" or "sum", got {reduce!r}')
+        xs, n = self._prepare(inputs)
+        count = 1 if n is None else n
+        if count == 0:
+            raise ValueError("gradient() got an empty batch (arrays of length 0)")
+        weight = ops.div(1.0, float(count)) if reduce == "mean" else 1.0
+        run = self._runner("backward")
+        batch = count
+        columns = [x if type(x) is np.ndarray else np.full(batch, x) for x in xs]
+        if self.flat:
+            keep_freed_blocks()
+            given: list[Any] = [params]
         else:
-            outputs = np.broadcast_to(out, (count,)).tolist()
-        total = builtins.sum(outputs, 0.0)
-        return ops.div(total, float(count)) if reduce == "mean" else total
+            given = [np.asarray(x) for x in params]
+        with np.errstate(all="ignore"):
+            out, _, grads = run(*columns, *given, np.full(batch, weight))
+            if self.flat:
+                g = self._flat_grads(grads)
+            else:
+                g = np.array(_totals(grads, batch), dtype=np.float64)
+        return _reduced(out, count, reduce), g
 
     def _runner(self, variant: str, single: bool = False) -> Callable[..., Any]:
         """The compiled program for `variant`, "grad" (everything) or "backward" (no input
@@ -540,6 +565,17 @@ def _ordinal(k: int) -> str:
 
 
 # ---- shapes and sums over the batch ----
+
+
+def _reduced(out: Any, count: int, reduce: str) -> float:
+    """The mean (or sum) of a program's outputs over a batch of `count` samples, added left to
+    right as the eager reduction `autograd.sum(outputs) / count` adds them."""
+    if np.ndim(out) == 0:
+        outputs = [float(out)] * count
+    else:
+        outputs = np.broadcast_to(out, (count,)).tolist()
+    total = builtins.sum(outputs, 0.0)
+    return ops.div(total, float(count)) if reduce == "mean" else total
 
 
 def _per_sample(value: Any, n: int | None) -> Any:
