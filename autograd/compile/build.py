@@ -78,7 +78,11 @@ def build(
         if record.custom and (record in ir.each or not _takes_arrays(node, record.function)):
             ir.each.add(record)  # its code cannot take arrays: it runs sample by sample
             record = calls.sample_by_sample(record)
-        batched = any(isinstance(a, Var) and a.batched for a in ins)
+        batched = False
+        for a in ins:
+            if type(a) is Var and a.shape:
+                batched = True
+                break
         out_var = var[node] = Var(node._label or f"t{k}", (BATCH,) if batched else ())
         keywords = dict(bound)
         if record.custom or _original(record) not in _BUILT_IN:

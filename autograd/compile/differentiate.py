@@ -15,6 +15,7 @@ it is, one equation for all its contributions.
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 from autograd import ops
@@ -27,6 +28,7 @@ def differentiate(ir: IR) -> IR:
     """Return `ir` with its backward equations (see the module's docstring)."""
     new = ir.copy()
     emitter = Emitter()
+    templates = _Templates()
     grad_of: dict[Var, Any] = {}  # a Sym, or a number where only constants came
     assigned: set[Var] = set()  # the variables that hold some variable's gradient
     new.seed = seed = Var("grad_out", _shape(new.output), SEED)
@@ -51,11 +53,11 @@ def differentiate(ir: IR) -> IR:
         if len(none_to) == len(eq.ins):
             continue
         start = len(emitter.eqs)
-        sent = _run_rule(eq, g, emitter, none_to)
+        sent = templates.run(eq, g, emitter, none_to)
         nones = tuple(k for k, c in enumerate(sent) if c is None or k in none_to)
+        shown, inside = eq.shown or eq.op.name, (eq, -1, g, nones)
         for back in emitter.eqs[start:]:
-            back.nodes, back.shown = eq.nodes, eq.shown or eq.op.name
-            back.origin = (eq, -1, g, nones)
+            back.nodes, back.shown, back.origin = eq.nodes, shown, inside
         for k, (a, c) in enumerate(zip(eq.ins, sent)):
             if k in none_to or c is None or not _differentiable(a):
                 continue
@@ -71,21 +73,32 @@ def differentiate(ir: IR) -> IR:
                 if not isinstance(before, Sym):
                     grad_of[a] = c if before is None else before + c
                     continue
-                c = before + c  # (a number on its own is not a line; added to one, it is)
-            elif before is not None:
-                c = before + c  # a is used again: its contributions add
-            elif c.var in assigned or c.var.role == SEED or _made_before(c.var, emitter, start):
-                c = ops.same(c)  # a gradient passed on unchanged: the name says whose it is
+                # (a number on its own is not a line; added to one, it is)
+                c = emitter.direct(ADD, [before.var, c], before.shape, NONE)
+            elif isinstance(before, Sym):  # a is used again: its contributions add
+                c = emitter.direct(ADD, [before.var, c.var], _wider(before.shape, c.shape), NONE)
+            elif before is not None:  # only numbers came before (0.0): added first, as eager
+                c = emitter.direct(ADD, [before, c.var], c.shape, NONE)
+            elif c.var in assigned or emitter.made_at.get(c.var, -1) < start:
+                # a gradient passed on unchanged: under a name that says whose it is
+                c = emitter.direct(SAME, [c.var], c.shape, NONE)
             grad_of[a] = c
             assigned.add(c.var)
             c.var.hint, c.var.keep = f"g_{a.hint}", True  # a gradient: printed by its name
-            made = next(back for back in reversed(emitter.eqs) if c.var in back.outs)
-            made.nodes, made.shown = eq.nodes, eq.shown or eq.op.name
-            made.origin = (eq, k, g, nones)
+            made = emitter.eqs[emitter.made_at[c.var]]
+            made.nodes, made.shown, made.origin = eq.nodes, shown, (eq, k, g, nones)
     new.backward = emitter.eqs
     new.input_grads = [_result(grad_of.get(v)) for v in new.inputs]
     new.param_grads = [_result(grad_of.get(v)) for v in new.params]
     return new
+
+
+ADD, SAME = ops.add.record, ops.same.record
+NONE: dict[str, Any] = {}  # the constants of an equation that has none (shared, never changed)
+
+
+def _wider(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    return a if a == b else ops.broadcast_shapes(a, b)
 
 
 def _result(g: Any) -> Any:
@@ -103,9 +116,106 @@ def _differentiable(a: Any) -> bool:
     return isinstance(a, Var) and a.role != CONST
 
 
-def _made_before(var: Var, emitter: Emitter, start: int) -> bool:
-    """Whether `var` existed before this rule ran (the rule passed its g on as it is)."""
-    return not any(var in eq.outs for eq in emitter.eqs[start:])
+_bits = struct.Struct("<d").pack
+
+
+class _Templates:
+    """Each rule run once on placeholders, then reused: a graph of a million nodes has a few
+    kinds of node (the same op on inputs of the same shapes and the same constants), so the
+    formula a rule writes is worked out once per kind and copied with the node's variables in
+    place of the placeholders. (Custom rules are the user's code: they run every time.)"""
+
+    def __init__(self) -> None:
+        self.made: dict[tuple[Any, ...], Any] = {}
+
+    def run(self, eq: Equation, g: Sym, emitter: Emitter, none_to: frozenset[int]) -> tuple[Any, ...]:
+        key = _kind(eq, g)
+        if key is None:
+            return _run_rule(eq, g, emitter, none_to)
+        template = self.made.get(key)
+        if template is None:
+            template = self.made[key] = _record_template(eq, g, none_to)
+        return _instantiate(template, eq, g, emitter)
+
+
+def _kind(eq: Equation, g: Sym) -> tuple[Any, ...] | None:
+    if eq.op.custom:
+        return None
+    parts: list[Any] = [eq.op, g.var.shape, eq.outs[0].shape]
+    for name, value in eq.keywords.items():
+        if type(value) is float:
+            parts.append((name, _bits(value)))
+        elif isinstance(value, (int, str, tuple, frozenset)):
+            parts.append((name, value))
+        else:
+            return None  # (an index plan, an array: one of a kind)
+    for a in eq.ins:
+        parts.append(a.shape if isinstance(a, Var) else _bits(float(a)))
+    return tuple(parts)
+
+
+def _record_template(eq: Equation, g: Sym, none_to: frozenset[int]) -> Any:
+    """The rule of `eq` run on placeholders: (its steps, its contributions), each operand a slot
+    (("g", 0), ("z", 0), ("x", k) for input k, ("t", n) for the n-th result made) or a number."""
+    scratch = Emitter()
+    slots: dict[int, tuple[str, int]] = {}
+    g_place, z_place = Var("g", g.var.shape), Var("z", eq.outs[0].shape)
+    slots[id(g_place)], slots[id(z_place)] = ("g", 0), ("z", 0)
+    ins: list[Any] = []
+    for k, a in enumerate(eq.ins):
+        if isinstance(a, Var):
+            place = Var(a.hint, a.shape, a.role)
+            slots[id(place)] = ("x", k)
+            ins.append(place)
+        else:
+            ins.append(a)
+    sent = _run_rule(eq.copy(ins=ins, outs=(z_place,)), scratch.sym(g_place), scratch, none_to)
+    steps, made = [], 0
+    for back in scratch.eqs:
+        refs = [slots[id(a)] if isinstance(a, Var) else a for a in back.ins]
+        for out in back.outs:
+            slots[id(out)] = ("t", made)
+            made += 1
+        shapes = [(out.hint, out.shape) for out in back.outs]
+        steps.append((back.op, refs, shapes, back.keywords, back.note))
+    result = [
+        slots[id(c.var)] if isinstance(c, Sym) else (None if c is None else ("n", c)) for c in sent
+    ]
+    return steps, result
+
+
+def _instantiate(template: Any, eq: Equation, g: Sym, emitter: Emitter) -> tuple[Any, ...]:
+    steps, result = template
+    temps: list[Var] = []
+    z = eq.outs[0]
+    ins_of = eq.ins
+
+    def resolve(ref: Any) -> Any:
+        if type(ref) is tuple:
+            kind, n = ref
+            if kind == "t":
+                return temps[n]
+            if kind == "x":
+                return ins_of[n]
+            return g.var if kind == "g" else z
+        return ref
+
+    eqs, made_at = emitter.eqs, emitter.made_at
+    for op, refs, outs, keywords, note in steps:
+        made = tuple([Var(hint, shape) for hint, shape in outs])
+        temps.extend(made)
+        for out in made:
+            made_at[out] = len(eqs)
+        eqs.append(Equation(op, [resolve(r) for r in refs], made, keywords, note=note))
+    sent: list[Any] = []
+    for slot in result:
+        if slot is None:
+            sent.append(None)
+        elif slot[0] == "n":
+            sent.append(slot[1])
+        else:
+            sent.append(emitter.sym(resolve(slot)))
+    return tuple(sent)
 
 
 def _run_rule(eq: Equation, g: Sym, emitter: Emitter, none_to: frozenset[int]) -> tuple[Any, ...]:
@@ -134,6 +244,8 @@ def _run_rule(eq: Equation, g: Sym, emitter: Emitter, none_to: frozenset[int]) -
     # the user's rule as it is: one equation, one output per input (sample by sample if needed)
     call = calls.rule_call(_original(record), record is not _original(record))
     outs = tuple(Var("c", a.shape if isinstance(a, Var) else ()) for a in eq.ins)
+    for out in outs:
+        emitter.made_at[out] = len(emitter.eqs)
     emitter.eqs.append(
         Equation(call, [g.var, z.var, *eq.ins], outs, keywords, eq.nodes, eq.shown)
     )

@@ -23,10 +23,14 @@ def drop_unread(ir: IR, *, inputs: bool = True, params: bool = True) -> IR:
         a for a in (new.output, *new.input_grads, *new.param_grads) if isinstance(a, Var)
     }
     kept = []
+    add = live.add
     for eq in reversed(new.forward + new.backward):
-        if eq.outs and not any(o in live for o in eq.outs):
+        outs = eq.outs
+        if outs and not (outs[0] in live or (len(outs) > 1 and any([o in live for o in outs]))):
             continue  # (one without results is a comment, `held`: it stays)
-        live.update(a for a in eq.ins if isinstance(a, Var))
+        for a in eq.ins:
+            if type(a) is Var:
+                add(a)
         kept.append(eq)
     kept.reverse()
     new.constants = [c for c in new.constants if c in live]  # the ones a kept line reads

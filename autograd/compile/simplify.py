@@ -49,17 +49,22 @@ def simplify(ir: IR) -> IR:
     kept_backward: list[Equation] = []
     for eq in equations:
         forward = id(eq) in forward_ids
-        ins = [now(a) for a in eq.ins]
-        if ins != list(eq.ins):
-            eq = eq.copy(ins=ins)
-        result = _rewrite(eq, made_by, readers, dropped)
-        if isinstance(result, Equation):
-            eq = result
-        elif result is not None:
-            replaced[eq.outs[0]] = result[0]
-            continue
-        for out in eq.outs:
-            made_by[out] = eq
+        if replaced and any([a in replaced for a in eq.ins if type(a) is Var]):
+            eq = eq.copy(ins=[now(a) for a in eq.ins])
+        op = eq.op
+        if op in REWRITTEN and (
+            (op is not MUL and op is not ADD and op is not DIV)
+            or (op is ADD and made_by and (eq.ins[0] in made_by or eq.ins[1] in made_by))
+            or (op is not ADD and 1.0 in [a for a in eq.ins if type(a) is float])
+        ):
+            result = _rewrite(eq, made_by, readers, dropped)
+            if isinstance(result, Equation):
+                eq = result
+            elif result is not None:
+                replaced[eq.outs[0]] = result[0]
+                continue
+        if eq.op is PUT:
+            made_by[eq.outs[0]] = eq
         (kept_forward if forward else kept_backward).append(eq)
     new.forward = [eq for eq in kept_forward if id(eq) not in dropped]
     new.backward = [eq for eq in kept_backward if id(eq) not in dropped]
@@ -67,6 +72,9 @@ def simplify(ir: IR) -> IR:
     new.input_grads = [now(a) for a in new.input_grads]
     new.param_grads = [now(a) for a in new.param_grads]
     return new
+
+
+REWRITTEN = frozenset({DIV, MUL, ROWS, RESHAPE, SUM, PUT, ADD})  # the ops a rewrite looks at
 
 
 def _one(x: Any) -> bool:

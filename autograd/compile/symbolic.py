@@ -22,6 +22,9 @@ from autograd import ops
 from autograd.compile.ir import Equation, Var
 
 
+_NONE: dict[str, Any] = {}  # the constants of an equation that has none (never changed)
+
+
 class NotSymbolic(TypeError):
     """A rule asked for a number where it had a symbolic array (a Python `if`, `math.exp`)."""
 
@@ -31,6 +34,7 @@ class Emitter:
 
     def __init__(self) -> None:
         self.eqs: list[Equation] = []
+        self.made_at: dict[Var, int] = {}  # a result -> the place of the equation that made it
 
     def sym(self, var: Var) -> Sym:
         return Sym(var, self)
@@ -39,8 +43,15 @@ class Emitter:
         ins = [a.var if isinstance(a, Sym) else _literal(a, record) for a in args]
         shapes = [a.shape if isinstance(a, Var) else () for a in ins]
         shape = record.shape(*shapes, **keywords)
+        return self.direct(record, ins, shape, dict(keywords) if keywords else _NONE)
+
+    def direct(
+        self, record: ops.Op, ins: list[Any], shape: tuple[int, ...], keywords: dict[str, Any]
+    ) -> Sym:
+        """Append `out = record(ins)` of a known shape (no inference): the pass's own steps."""
         out = Var("c", shape)
-        self.eqs.append(Equation(record, ins, (out,), dict(keywords)))
+        self.made_at[out] = len(self.eqs)
+        self.eqs.append(Equation(record, ins, (out,), keywords))
         return Sym(out, self)
 
 
