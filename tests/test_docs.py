@@ -196,23 +196,42 @@ def test_the_mkdocs_config_names_every_page_in_docs() -> None:
 # ---- the site, built as `make docs` builds it, read from file:// ----
 
 
+@dataclass
+class Built:
+    path: Path  # the site
+    printed: str  # what the build printed, stdout then stderr
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     pytest.importorskip("mkdocs", reason="the docs extra is not installed (make docs installs it)")
     pytest.importorskip("material", reason="the docs extra is not installed")
     if not shutil.which("dot"):
         pytest.skip("the notebooks draw: Graphviz's dot is not installed")
     out = tmp_path_factory.mktemp("site")
-    built = subprocess.run(
+    run = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=600,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},  # as `make docs` runs it
     )
-    assert built.returncode == 0, built.stderr[-3000:]
-    return out
+    assert run.returncode == 0, run.stderr[-3000:]
+    return Built(out, run.stdout + run.stderr)
+
+
+@pytest.fixture(scope="module")
+def site(built: Built) -> Path:
+    return built.path
+
+
+def test_the_build_prints_nothing_but_its_progress(built: Built) -> None:
+    # no warning a reader can do nothing about (a kernel's socket notice, a plugin's chatter):
+    # every line is mkdocs' own INFO progress
+    others = [line for line in built.printed.splitlines() if not line.startswith("INFO")]
+    assert not [line for line in others if line.strip()], others[:10]
+    assert "Documentation built" in built.printed
 
 
 def test_the_site_has_every_page_and_loads_nothing_from_the_network(site: Path) -> None:
@@ -301,3 +320,48 @@ def test_nbconverts_widget_and_mermaid_loaders_are_stripped_and_a_cdn_address_re
     assert kept == "<p>a</p><p>b</p>"
     with pytest.raises(PluginError, match="unpkg"):
         notebooks.on_post_page("<script>var u = 'https://unpkg.com/x.js';</script>", Page, {})
+
+
+def test_a_widget_view_becomes_a_note_and_the_widgets_state_goes() -> None:
+    pytest.importorskip("mkdocs")
+    from docs.hooks import notebooks
+
+    class Page:
+        class file:  # noqa: N801
+            src_uri = "x.ipynb"
+
+    view = (
+        '<div class="jupyter-widgets jp-OutputArea-output jp-OutputArea-executeResult" id="e5" '
+        'tabindex="0">\n<script type="text/javascript">\nvar element = '
+        "document.getElementById('e5');\n</script>\n"
+        '<script type="application/vnd.jupyter.widget-view+json">\n{"version_major": 2, '
+        '"version_minor": 1, "model_id": "3a30"}\n</script>\n</div>'
+    )
+    state = '<script type="application/vnd.jupyter.widget-state+json">{"state": {}}</script>'
+    kept = notebooks.on_post_page(f"<p>a</p>{view}{state}<p>b</p>", Page, {})
+    assert kept == (
+        '<p>a</p><div class="jupyter-widgets jp-OutputArea-output jp-OutputArea-executeResult">'
+        f"{notebooks.WIDGET_NOTE}</div><p>b</p>"
+    )
+    assert "running kernel" in notebooks.WIDGET_NOTE
+
+
+_EMPTY_OUTPUTS = """() => [...document.querySelectorAll('.jp-OutputArea-output')].filter(o => {
+  if (o.innerText.trim()) return false;
+  return ![...o.querySelectorAll('img, svg, iframe, canvas')].some(e => {
+    const box = e.getBoundingClientRect();
+    return box.width > 0 && box.height > 0;
+  });
+}).map(o => o.outerHTML.slice(0, 160))"""
+
+
+def test_no_rendered_notebook_shows_an_empty_output(site: Path) -> None:
+    from tests.browser import chromium_page
+
+    pages = [site / f"{path.stem}.html" for path in sorted((ROOT / "notebooks").glob("*.ipynb"))]
+    with chromium_page(1400, 900) as page:
+        for html in pages:
+            page.goto(html.as_uri(), wait_until="load")
+            assert page.locator(".jp-OutputArea-output").count() > 0, html.name
+            empty = page.evaluate(_EMPTY_OUTPUTS)
+            assert not empty, f"{html.name}: {empty}"
