@@ -346,6 +346,32 @@ def test_a_widget_view_becomes_a_note_and_the_widgets_state_goes() -> None:
     assert "running kernel" in notebooks.WIDGET_NOTE
 
 
+_CODE_THAT_SCROLLS = """() => {
+  const wide = [];
+  for (const pre of document.querySelectorAll('article pre')) {
+    for (let e = pre.querySelector('code') || pre; e && e.tagName !== 'ARTICLE';
+         e = e.parentElement) {
+      if (getComputedStyle(e).overflowX !== 'visible' && e.scrollWidth > e.clientWidth + 1) {
+        wide.push(`${e.scrollWidth}>${e.clientWidth} px: ${pre.textContent.trim().slice(0, 60)}`);
+        break;
+      }
+    }
+  }
+  return wide;
+}"""
+
+
+def test_no_code_block_on_the_site_scrolls_sideways(site: Path) -> None:
+    from tests.browser import chromium_page
+
+    with chromium_page(1400, 900) as page:
+        for html in sorted(site.glob("*.html")):
+            page.goto(html.as_uri(), wait_until="load")
+            wide = page.evaluate(_CODE_THAT_SCROLLS)
+            assert not wide, f"{html.name}: {wide[:3]}"
+        assert page.evaluate("document.querySelectorAll('article pre').length") > 0
+
+
 _EMPTY_OUTPUTS = """() => [...document.querySelectorAll('.jp-OutputArea-output')].filter(o => {
   if (o.innerText.trim()) return false;
   return ![...o.querySelectorAll('img, svg, iframe, canvas')].some(e => {
