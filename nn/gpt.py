@@ -218,9 +218,9 @@ class CausalSelfAttention(Module):
     (normalised) vector and the layer's lists of keys and values, to which it appends its own.
 
     Each head's nodes at query position t are labelled (while grad is recorded) in the dotted
-    form of parameter names, `layers.{i}.head.{h}.t.{t}.score.{s}`, `.weight.{s}` and
-    `.out.{j}`: step text names them, and a drawing with group=True boxes them per layer, head
-    and position (the softmax's own nodes join their box).
+    form of parameter names: `layers.{i}.head.{h}.t.{t}.qk.{s}` (q·kₛ), `.score.{s}` (q·kₛ/√d),
+    `.weight.{s}` (the softmax) and `.out.{j}`. Step text names them, and a drawing with
+    group=True boxes them per layer, head and position (the softmax's own nodes join the box).
     """
 
     def __init__(self, n_embd: int, n_head: int, rng: random.Random, name: str = "") -> None:
@@ -249,7 +249,13 @@ class CausalSelfAttention(Module):
             scores, weights, head = _head(q[part], ks, vs)
             if labelled:
                 where = f"{self._name}.head.{h}.t.{len(keys) - 1}"
-                for what, nodes in (("score", scores), ("weight", weights), ("out", head)):
+                products = [score.parents[0] for score in scores]  # q·kₛ, before the 1/√d
+                for what, nodes in (
+                    ("qk", products),
+                    ("score", scores),
+                    ("weight", weights),
+                    ("out", head),
+                ):
                     for k, node in enumerate(nodes):
                         node.label = f"{where}.{what}.{k}"
             if seen is not None:

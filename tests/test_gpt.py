@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import shutil
 import socket
 import string
 from pathlib import Path
@@ -455,6 +456,45 @@ def test_a_run_holds_every_heads_scores_and_weights_and_a_heat_maps_numbers() ->
     assert run.scores[0][1][3][0].label == "layers.0.head.1.t.3.score.0"
 
 
+def boxes_of(source: str) -> dict[str, tuple[str, ...]]:
+    """{node id: the chain of cluster labels it is drawn in}, read from a drawing's DOT source."""
+    where: dict[str, tuple[str, ...]] = {}
+    stack: list[str] = []
+    pending = False
+    for line in source.splitlines():
+        text = line.strip()
+        if text.startswith("subgraph cluster_"):
+            pending = True
+        elif pending and text.startswith("label=<"):
+            stack.append(text[len("label=<") : text.index(">")])
+            pending = False
+        elif text == "}" and stack:
+            stack.pop()
+        elif match := re.match(r'(\w+) \[id="\w+"', text):
+            where[match.group(1)] = tuple(stack)
+    return where
+
+
+def test_a_drawing_of_one_heads_scores_boxes_them_by_layer_head_and_position() -> None:
+    model = GPT(LETTERS.vocab_size, seed=0)
+    weight = model.run(LETTERS.encode("emma")[:3]).weights[0][0][2][0]
+    order = topological_order(weight)
+    place = {node: k for k, node in enumerate(order, 1)}
+    source = autograd.to_dot(weight, group=True, summary=True, max_nodes=22).source
+    boxes = boxes_of(source)
+    head = ("layers.0", "layers.0.head.0", "layers.0.head.0.t.2")
+    labelled = [n for n in order if n.label.startswith("layers.0.head.0.t.2.")]
+    assert sorted(n.label.rsplit(".", 2)[1] for n in labelled) == ["qk"] * 3 + ["score"] * 3 + [
+        "weight"
+    ]
+    softmax_ops = [n for n in order[-22:] if n.op in ("shift", "exp", "sum")]
+    assert len(softmax_ops) == 5  # one shift, three exponentials, one sum
+    for node in labelled + softmax_ops:
+        assert boxes[f"v{place[node]}"] == head, node
+        assert boxes[f"o{place[node]}"] == head, node
+    assert '\trest [label="… 416 more nodes"' in source  # the rest: one box, outside them all
+
+
 # ---- the pieces ----
 
 
@@ -584,6 +624,9 @@ def test_the_demo_trains_samples_and_draws_with_tiny_settings(
     assert summary.startswith("gpt: 3 steps (eager), mean loss of the last 3 steps ")
     picture = out / "gpt.png"
     assert picture.read_bytes()[:4] == b"\x89PNG" and str(picture) in summary
+    if shutil.which("dot"):
+        graph = (out / "gpt_head.svg").read_text()
+        assert str(out / "gpt_head.svg") in summary and "layers.0.head.0.t.2.weight.0" in graph
 
 
 def test_the_demos_losses_are_microgpts_loop_on_the_same_names() -> None:
