@@ -14,7 +14,9 @@ Before anything is timed, the peer's and PyTorch's loss and every gradient are c
 stepgrad's on the same weights (to 1e-10 relative), so a fast wrong engine cannot win. Each
 figure is the median of the rounds; the engines take turns round by round so that drift in a
 shared machine hits them alike; `gc.freeze()` first moves the objects already alive (torch's
-modules) out of the collector's sight, as `python -m benchmarks` does. "Per 1,000 steps" is
+modules) out of the collector's sight, as `python -m benchmarks` does, and an untimed
+`gc.collect()` before each step leaves every engine only its own collector work (the
+microgpt-style engine's, which is a third of its time, as in microgpt itself). "Per 1,000 steps" is
 1,000 times the step on this name (microgpt's names are of this length on average).
 
     $ python -m benchmarks.gpt                       (about half a minute)
@@ -222,6 +224,7 @@ def measure(rounds: int) -> tuple[dict[str, float], dict[str, Any]]:
     times: dict[str, list[float]] = {name: [] for name in steps}
     for _ in range(rounds):
         for name, step in steps.items():
+            gc.collect()  # untimed: no engine pays for the collector's work on another's garbage
             start = time.perf_counter()
             step()
             times[name].append(time.perf_counter() - start)
