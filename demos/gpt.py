@@ -10,8 +10,10 @@ with microgpt's linear decay lr · (1 - step/steps), and the same sampling (temp
 The names are the 1990 US Census first names vendored in nn (nn.datasets.names()), not
 microgpt's 32,000 from makemore, so the losses differ a little from its run.
 
-A progress bar shows the step, the loss and steps per second; then come 20 sampled names and a
-figure (--out): the loss curve, and every head's attention weights on one name as heat maps.
+A progress bar shows the step, the loss and steps per second; then come 20 sampled names and two
+pictures (--out): gpt.png, the loss curve and every head's attention weights on one name as
+heat maps, and gpt_head.svg, the scalar graph of one attention weight, boxed by layer, head
+and position.
 
 By default a step runs through `compiled_step`: autograd.trace, one program per name length,
 made on first use and cached. That needs the new compiler (integer inputs that pick parameter
@@ -28,6 +30,7 @@ import math
 import random
 import sys
 import time
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from demos.common import parser, pyplot, save
@@ -196,6 +199,25 @@ def figure(run: Run, out: str) -> str | None:
     return save(fig, out, "gpt.png")
 
 
+def head_graph(run: Run, out: str) -> str | None:
+    """Draw one attention weight of layer 0, head 0 at position 2 of SHOWN, with the 22 nodes
+    nearest it (the head's dot products, scores and softmax, boxed by the labels the model
+    gives them), as out/gpt_head.svg; its path, or None without Graphviz."""
+    from autograd import draw
+    from autograd.viz.dot import dot_program
+
+    if dot_program() is None:
+        print("note: no drawing of the head: Graphviz's dot is not installed")
+        return None
+    tokens = run.tokenizer.encode(SHOWN)[:3]  # BOS i s: position 2 attends to 0, 1 and 2
+    weight = run.model.run(tokens).weights[0][0][2][0]
+    title = f"one attention weight: layer 0, head 0, position 2 of {SHOWN!r} looking at BOS"
+    path = Path(out) / "gpt_head.svg"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draw(weight, path, group=True, summary=True, max_nodes=22, show_grad=False, title=title)
+    return str(path)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = parser(__doc__, steps=STEPS, seed=SEED)
     p.add_argument(
@@ -216,10 +238,10 @@ def main(argv: list[str] | None = None) -> None:
     for k in range(SAMPLES):
         drawn = run.model.sample(run.tokenizer.bos, temperature=TEMPERATURE, seed=run.rng)
         print(f"sample {k + 1:2d}: {run.tokenizer.decode(drawn)}")
-    picture = figure(run, args.out)
+    pictures = [path for path in (figure(run, args.out), head_graph(run, args.out)) if path]
     window = min(LAST, len(run.losses))
     mean = sum(run.losses[-window:]) / window
-    shown = f"; figure: {picture}" if picture else ""
+    shown = f"; pictures: {', '.join(pictures)}" if pictures else ""
     print(
         f"gpt: {args.steps} steps ({how}), mean loss of the last {window} steps {mean:.4f} "
         f"nats, {1e3 * run.seconds_per_step:.1f} ms per step, "
