@@ -193,6 +193,12 @@ def weights_of(model: Any) -> dict[str, list[list[float]]]:
     return {name: [[p.data for p in row] for row in m] for name, m in found.items()}
 
 
+def _agree(what: str, theirs: float, ours: float, rel: float) -> None:
+    """Raise AssertionError (also under python -O) unless the two numbers agree to `rel`."""
+    if not math.isclose(theirs, ours, rel_tol=rel, abs_tol=1e-14):
+        raise AssertionError(f"{what}: the other engine gives {theirs!r}, stepgrad {ours!r}")
+
+
 def check_against(model: Any, tokens: list[int], rel: float = 1e-10) -> float:
     """Raise AssertionError unless this engine's loss and every gradient equal nn.GPT's on the
     same weights and tokens to `rel` (relative, or 1e-14 absolute near 0); return the loss."""
@@ -203,13 +209,13 @@ def check_against(model: Any, tokens: list[int], rel: float = 1e-10) -> float:
     model.zero_grad()
     ours = model.loss(tokens)
     ours.backward()
-    assert math.isclose(theirs.data, ours.data, rel_tol=rel), (theirs.data, ours.data)
+    _agree("the loss", theirs.data, ours.data, rel)
     named = dict(model.named_parameters())
     for name, matrix in peer.state.items():
         prefix = name.replace(".w", ".attn.w").replace(".fc", ".mlp.fc")
         for r, row in enumerate(matrix):
             for c, p in enumerate(row):
                 g = named[f"{prefix}.{r}.{c}"].grad
-                assert math.isclose(p.grad, g, rel_tol=rel, abs_tol=1e-14), (name, r, c, p.grad, g)
+                _agree(f"d loss / d {prefix}.{r}.{c}", p.grad, g, rel)
     model.zero_grad()
     return ours.data

@@ -966,7 +966,7 @@ from nn import GPT
 model = GPT(tokenizer.vocab_size, seed=rng)  # n_embd 16, 4 heads, 1 layer, block_size 16
 print(model, f"has {len(model.parameters()):,} parameters")
 shapes = {}
-for name, p in model.named_parameters():
+for name in model.state_dict():  # every parameter's name, in order
     matrix, row, col = name.rsplit(".", 2)
     shapes[matrix] = (int(row) + 1, int(col) + 1)
 for matrix, (rows, cols) in shapes.items():

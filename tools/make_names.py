@@ -48,7 +48,8 @@ def names_text(archive: Path) -> str:
     with tarfile.open(archive) as tar:
         for member in LISTS:
             data = tar.extractfile(member)
-            assert data is not None, member
+            if data is None:
+                raise SystemExit(f"{ARCHIVE} has no file {member}")
             for line in data.read().decode("ascii").splitlines():
                 if line.strip():
                     found.add(line.split()[0].lower())
