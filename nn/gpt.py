@@ -328,8 +328,10 @@ class GPT(Module):
     """Return the next-token logits at every position: microgpt's GPT as a Module of Values.
 
     GPT(vocab_size, *, n_embd=16, n_head=4, n_layer=1, block_size=16, seed=0) is microgpt's
-    configuration (the module docstring lists the model). Its parameters, named as
-    `named_parameters()` gives them (each scalar NAME.row.col, rows = output features):
+    configuration: token + position embeddings, RMSNorm without gain, causal multi-head
+    attention, a ReLU MLP of width 4·n_embd, residuals, no biases, Gaussian init (std 0.08);
+    nn/gpt.py's docstring says where each follows microgpt. Its parameters, as
+    `named_parameters()` names them (each scalar NAME.row.col, rows = output features):
 
         wte      vocab_size × n_embd   token embedding (row = a token id's vector)
         wpe      block_size × n_embd   position embedding
