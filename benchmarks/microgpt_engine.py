@@ -18,6 +18,11 @@ from typing import Any
 
 # ---- the engine: a node knows its children and its local gradients ----
 
+# The recursion limit while `backward` sorts the graph (a name's graph is a few thousand nodes
+# deep; Python's default limit is 1,000). Raised for the walk only and then restored: a limit
+# left high lets an unrelated deep recursion (a deeply nested JSON) overflow the C stack.
+DEPTH = 100_000
+
 
 class Value:
     __slots__ = ("data", "grad", "_children", "_local_grads")
@@ -75,7 +80,12 @@ class Value:
                     build(child)
                 topo.append(v)
 
-        build(self)
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, DEPTH))  # as deep as the graph, for this walk only
+        try:
+            build(self)
+        finally:
+            sys.setrecursionlimit(limit)
         self.grad = 1.0
         for v in reversed(topo):
             for child, local in zip(v._children, v._local_grads):
@@ -202,7 +212,6 @@ def _agree(what: str, theirs: float, ours: float, rel: float) -> None:
 def check_against(model: Any, tokens: list[int], rel: float = 1e-10) -> float:
     """Raise AssertionError unless this engine's loss and every gradient equal nn.GPT's on the
     same weights and tokens to `rel` (relative, or 1e-14 absolute near 0); return the loss."""
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))  # its topological sort recurses
     peer = MicroGPT(weights_of(model), model.n_head)
     theirs = peer.loss(tokens)
     theirs.backward()
