@@ -12,12 +12,13 @@ positions) with nn.GPT's default configuration (microgpt's: 4,192 parameters):
 
 Before anything is timed, the peer's and PyTorch's loss and every gradient are checked against
 stepgrad's on the same weights (to 1e-10 relative), so a fast wrong engine cannot win. Each
-figure is the median of the rounds; the engines take turns round by round so that drift in a
-shared machine hits them alike; `gc.freeze()` first moves the objects already alive (torch's
-modules) out of the collector's sight, as `python -m benchmarks` does, and an untimed
-`gc.collect()` before each step leaves every engine only its own collector work (the
-microgpt-style engine's, which is a third of its time, as in microgpt itself). "Per 1,000 steps" is
-1,000 times the step on this name (microgpt's names are of this length on average).
+figure is the median of the rounds; the engines take turns round by round, in a new order each
+round, so that drift in a shared machine hits them alike; `gc.freeze()` first moves the
+objects already alive (torch's modules) out of the collector's sight, as `python -m
+benchmarks` does, and an untimed `gc.collect()` before each step leaves every engine only its
+own collector work (the microgpt-style engine's is half its time, as in microgpt itself).
+"Per 1,000 steps" is 1,000 times the step on this name (microgpt's names are about this
+long on average).
 
     $ python -m benchmarks.gpt                       (about half a minute)
     $ python -m benchmarks.gpt --rounds 40 --out docs/benchmarks-gpt.txt
@@ -30,6 +31,7 @@ import gc
 import math
 import os
 import platform
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -220,8 +222,12 @@ def measure(rounds: int) -> tuple[dict[str, float], dict[str, Any]]:
     gc.collect()
     gc.freeze()
     times: dict[str, list[float]] = {name: [] for name in steps}
+    order = list(steps)
+    shuffle = random.Random(0).shuffle
     for _ in range(rounds):
-        for name, step in steps.items():
+        shuffle(order)  # a new order each round: no engine always runs after the same one
+        for name in order:
+            step = steps[name]
             gc.collect()  # untimed: no engine pays for the collector's work on another's garbage
             start = time.perf_counter()
             step()
