@@ -2,7 +2,7 @@
 
 Andrej Karpathy's microgpt (February 2026; gist karpathy/8627fe009c40f57531cb18360106ce95) is
 one file of pure Python that trains a character-level GPT on a list of names with a
-micrograd-style `Value`. This is its model, number for number (microgpt's own words in quotes):
+micrograd-style `Value`. This is its model, number for number:
 
 - the tokenizer (`CharTokenizer`): the sorted distinct characters are ids 0..n-1, and one more
   id, BOS, "starts and ends" every document: "emma" is [BOS, e, m, m, a, BOS];
@@ -35,7 +35,7 @@ Token ids are ints, or Values holding integers (the ids a traced program takes a
 every place where an id picks something goes through one function, `nn.losses._pick`.
 Building a graph makes no reference cycles (a node points only at its parents), so the model
 pauses Python's cyclic collector while it builds one, as `backward()` does for its pass: left
-on, the collector re-walks the thousands of live nodes many times over (a third of a step).
+on, the collector would walk the thousands of live nodes again and again as they are made.
 Nothing here writes a derivative.
 """
 
