@@ -68,5 +68,6 @@ gallery: $(STAMP) graphviz
 	$(PY) -m demos.vanishing --out $(GALLERY)
 	$(PY) -m demos.optimizers --out $(GALLERY)
 	$(PY) -m demos.graph --out $(GALLERY)
+	$(PY) -m demos.gpt --out $(GALLERY)
 	$(PY) tools/screenshot_page.py $(GALLERY)/backprop.html $(GALLERY)/backprop_page.png 7
 	$(PY) -m tools.studio_gallery $(GALLERY)
