@@ -5,10 +5,15 @@
     loss = hinge_loss([model(x) for x in xs], ys)
     model.zero_grad(); loss.backward(); SGD(model.parameters(), lr=0.1).step()
 
+microgpt's GPT is here too, built from the same Values (`GPT`, with its pieces `linear`,
+`rmsnorm`, `attention_scores`, `attention` and its tokenizer `CharTokenizer`; the names it
+learns from are `nn.datasets.names()`).
+
 Nothing here writes a derivative: every number goes through autograd ops.
 """
 
 from nn.compiled import TracedLoss, Training, trace_loss
+from nn.gpt import GPT, CharTokenizer, attention, attention_scores, linear, rmsnorm
 from nn.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -34,10 +39,12 @@ from nn.optim import (
 from nn.studio import Studio
 
 __all__ = [
+    "GPT",
     "MLP",
     "SGD",
     "Adam",
     "AdamW",
+    "CharTokenizer",
     "CosineAnnealingLR",
     "LambdaLR",
     "Layer",
@@ -49,6 +56,8 @@ __all__ = [
     "Studio",
     "TracedLoss",
     "Training",
+    "attention",
+    "attention_scores",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "clip_grad_norm",
@@ -56,8 +65,10 @@ __all__ = [
     "hinge_loss",
     "initial_weight",
     "l2_penalty",
+    "linear",
     "log_softmax",
     "mse_loss",
+    "rmsnorm",
     "softmax",
     "trace_loss",
 ]

@@ -1,4 +1,5 @@
-"""Small 2-D datasets to watch a network learn on: moons, circles, xor, spiral, linear.
+"""Small 2-D datasets to watch a network learn on: moons, circles, xor, spiral, linear;
+and `names()`, the first names a character-level GPT learns from.
 
     from nn.datasets import make
     X, y = make("moons", 100, seed=0)     # X: 100 rows [x1, x2]; y: 100 labels, -1 or +1
@@ -11,7 +12,9 @@ which labels class indices 0..k-1 (cross-entropy's targets). The points lie roug
 
 from __future__ import annotations
 
+import functools
 import numbers
+from importlib import resources
 
 import numpy as np
 
@@ -124,3 +127,24 @@ def make(name: str, n: int = 100, *, seed: int = 0) -> tuple[list[list[float]], 
     name = choice("dataset", name, NAMES)
     maker = {"moons": moons, "circles": circles, "xor": xor, "spiral": spiral, "linear": linear}
     return maker[name](n, seed=seed)  # type: ignore[operator]
+
+
+# ---- names: documents for a character-level language model (nn.GPT) ----
+
+
+def names() -> list[str]:
+    """Return 5,163 lowercase first names (letters a-z, 2 to 11 of them), in alphabetical order.
+
+    The 1990 US Census first-name lists (public domain), vendored in the package as
+    nn/data/names.txt and read offline; nn/data/README.md says where they came from. A fresh
+    list each call (shuffle it freely). microgpt trains on names like these, one per step:
+
+    >>> docs = names(); random.Random(42).shuffle(docs)
+    """
+    return list(_names())
+
+
+@functools.lru_cache(maxsize=1)
+def _names() -> tuple[str, ...]:
+    text = resources.files("nn.data").joinpath("names.txt").read_text(encoding="ascii")
+    return tuple(text.split())

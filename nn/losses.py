@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from typing import Union
+from typing import TypeVar, Union
 
 import autograd
 from autograd import Value
@@ -18,6 +18,7 @@ from autograd._checks import describe, number, sequence, values
 from autograd.value import to_float
 
 Target = Union[float, Value]
+T = TypeVar("T")
 
 
 def _pairs(
@@ -167,7 +168,27 @@ def cross_entropy(logits: Sequence[Value], target: int | Sequence[Target]) -> Va
             f"cross_entropy target {target} is out of range for "
             f"{len(xs)} classes (0 to {len(xs) - 1})"
         )
-    return _logsumexp(xs) - xs[target]
+    return _class_loss(xs, target)
+
+
+def _class_loss(xs: list[Value], target: int | Value) -> Value:
+    """-ln softmax(x)[k] = logsumexp(x) - x[k], for a class k already checked (an int, or a
+    Value holding one: see `_pick`). cross_entropy and nn.GPT's loss both come here."""
+    return _logsumexp(xs) - _pick(xs, target)
+
+
+def _pick(items: Sequence[T], index: int | Value) -> T:
+    """items[index]: the one place where a class or token id picks something (a target's
+    logit, a row of nn.GPT's token embedding), for an id already checked to be in range.
+
+    A plain int indexes the list. An id held in a Value (a traced program's input) is read by
+    its number for now, so a trace would freeze the choice it saw; once the lead's
+    `autograd.ops.take(xs, i)` lands (z = xs[int(i)], the chosen input gets g, the index none),
+    the line marked below becomes `return autograd.ops.take(items, index)` and one traced
+    program serves every id."""
+    if isinstance(index, Value):
+        return items[int(index.data)]  # -> autograd.ops.take(items, index) once it lands
+    return items[index]
 
 
 def _logsumexp(xs: list[Value]) -> Value:

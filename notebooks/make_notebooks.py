@@ -908,10 +908,295 @@ HTML(
 ]
 
 
+# ---- gpt.ipynb ----
+
+GPT_NOTEBOOK = [
+    md("""
+# A GPT on Values, piece by piece
+
+In February 2026 Andrej Karpathy published
+[microgpt](https://gist.github.com/karpathy/8627fe009c40f57531cb18360106ce95): one file of
+pure Python whose micrograd-style `Value` trains a character-level GPT on a list of names and
+then makes up new ones. stepgrad's `nn.GPT` is that model, number for number (its init, its
+tokenizer, its loss, its sampling), built from stepgrad's `Value`s. This notebook builds it
+piece by piece with the pieces `nn` exports, checks that the pieces give the model's own
+numbers, draws one head's scalar graph, and trains it, looking at the attention before and
+after.
+
+Run it top to bottom (*Run All*); it takes about half a minute. It needs matplotlib for the
+heat maps and Graphviz's `dot` for the drawing.
+"""),
+    md("""
+## 1. The names and the tokenizer
+
+The documents are 5,163 first names from the 1990 US Census, vendored in `nn`
+(`nn.datasets.names()`, read offline). microgpt shuffles them with `random.seed(42)` and keeps
+drawing from the same stream for the weights; `random.Random(42)` does the same here. The
+tokenizer is microgpt's: the sorted distinct letters are ids 0 to 25, and one more id, BOS,
+starts and ends every name.
+"""),
+    code(
+        """
+import random
+
+from nn import CharTokenizer
+from nn.datasets import names
+
+docs = names()
+rng = random.Random(42)  # microgpt: random.seed(42)
+rng.shuffle(docs)
+tokenizer = CharTokenizer(docs)
+print(f"{len(docs):,} names, the first five after the shuffle: {', '.join(docs[:5])}")
+print(f"ids 0-25 are {''.join(tokenizer.chars)!r}; BOS is {tokenizer.bos}")
+print("encode('emma') =", tokenizer.encode("emma"))
+""",
+        "data",
+    ),
+    md("""
+## 2. The model's parameters
+
+Every matrix is a list of rows of `Value`s (row = output feature, `y = W x`), drawn from a
+Gaussian with std 0.08 in microgpt's order. `named_parameters()` names each scalar
+`NAME.row.col`:
+"""),
+    code(
+        """
+from nn import GPT
+
+model = GPT(tokenizer.vocab_size, seed=rng)  # n_embd 16, 4 heads, 1 layer, block_size 16
+print(model, f"has {len(model.parameters()):,} parameters")
+shapes = {}
+for name in model.state_dict():  # every parameter's name, in order
+    matrix, row, col = name.rsplit(".", 2)
+    shapes[matrix] = (int(row) + 1, int(col) + 1)
+for matrix, (rows, cols) in shapes.items():
+    print(f"  {matrix:18} {rows:3} x {cols}")
+""",
+        "model",
+    ),
+    md("""
+## 3. One position at a time, from the pieces
+
+The model reads one token at a time. At position t it adds the token's row of `wte` and the
+position's row of `wpe`, normalises (`rmsnorm`: x / √(mean(x²) + 1e-5)), and then in each
+layer:
+
+1. **attention**: from the normalised vector it makes a query `q`, a key `k` and a value `v`
+   (`linear`, one `dot` node per output); the key and value join those of the earlier
+   positions. Each of the 4 heads takes its 4 channels of them: its scores q·kₛ/√4 against
+   every position s ≤ t (`attention_scores`), their `softmax`, and the weighted sum of the
+   values (`attention` does all three). The heads' outputs are concatenated, mapped by `wo`
+   and added to the input (a residual).
+2. **MLP**: normalise, `fc1` to 64 channels, ReLU, `fc2` back to 16, add to the input.
+
+Last, `lm_head` maps the vector to 27 logits, one per next token. Here is that, written out
+with `nn`'s pieces for the inputs of "emma" (BOS e m m a), next to what `model(tokens)` gives:
+"""),
+    code(
+        """
+from nn import attention, linear, rmsnorm
+
+tokens = tokenizer.encode("emma")[:-1]  # the inputs; the targets are tokens shifted by one
+layer = model.layers[0]
+d = model.n_embd // model.n_head  # each head's channels
+keys, values, logits = [], [], []
+for t, token in enumerate(tokens):
+    x = rmsnorm([a + b for a, b in zip(model.wte[token], model.wpe[t])])
+    h = rmsnorm(x)  # attention
+    q = linear(h, layer.attn.wq)
+    keys.append(linear(h, layer.attn.wk))
+    values.append(linear(h, layer.attn.wv))
+    heads = []
+    for head in range(model.n_head):
+        part = slice(head * d, (head + 1) * d)
+        heads += attention(q[part], [k[part] for k in keys], [v[part] for v in values])
+    x = [a + r for a, r in zip(linear(heads, layer.attn.wo), x)]
+    h = [u.relu() for u in linear(rmsnorm(x), layer.mlp.fc1)]  # MLP
+    x = [a + r for a, r in zip(linear(h, layer.mlp.fc2), x)]
+    logits.append(linear(x, model.lm_head))
+
+theirs = model(tokens)
+gap = max(abs(a.data - b.data) for mine, its in zip(logits, theirs) for a, b in zip(mine, its))
+print(f"{len(logits)} positions x {len(logits[0])} logits")
+print(f"largest difference from model(tokens): {gap}")
+""",
+        "pieces",
+    ),
+    md("""
+The same numbers, exactly: the same ops in the same order. The loss of one name is the mean,
+over its positions, of the cross-entropy of the next token: `model.loss(tokens)`. Before
+training every next letter is about as likely as any other, so it is near ln 27 = 3.30:
+"""),
+    code(
+        """
+import math
+
+from autograd import topological_order
+from nn import cross_entropy
+
+name = tokenizer.encode("emma")
+by_hand = sum(cross_entropy(logits[t], name[t + 1]) for t in range(len(logits))) / len(logits)
+loss = model.loss(name)
+print(f"loss {loss.data:.6f} (by hand {by_hand.data:.6f}); ln 27 = {math.log(27):.6f}")
+print(f"the graph of this loss has {len(topological_order(loss)):,} nodes")
+""",
+        "loss",
+    ),
+    md("""
+## 4. One head's scalar graph
+
+The model labels each head's nodes as parameters are named, `layers.0.head.h.t.t.…`: `qk.s`
+(the dot product q·kₛ), `score.s` (divided by √4) and `weight.s` (after the softmax). So a
+drawing with `group=True` boxes each layer, head and position. Here is one attention weight of
+head 0 at position 2 (the "m" of "emma" attending to BOS), drawn with the 22 nodes nearest it:
+the three dot products q·kₛ, the scores, the softmax's shift (its max), differences,
+exponentials and sum, and the weight. The rest of the graph (the 400-odd nodes that make q
+and the keys) is one dashed box.
+"""),
+    code(
+        """
+from IPython.display import HTML
+
+from autograd import to_dot
+
+run = model.run(tokens)
+weight = run.weights[0][0][2][0]  # layer 0, head 0, position 2, attending to position 0
+drawing = to_dot(weight, group=True, summary=True, max_nodes=22, show_grad=False)
+svg = drawing.pipe(format="svg", encoding="utf-8")
+svg = svg[svg.index("<svg") :].replace("<svg", '<svg style="max-width: none"', 1)  # full size
+HTML(f'<div style="overflow: auto; max-height: 40em">{svg}</div>')
+""",
+        "head-graph",
+    ),
+    md("""
+## 5. What the heads look at, before training
+
+`model.run(tokens)` keeps every head's scores and weights; `run.attention(layer, head)` is one
+head's table of weights, row t for position t, zero where the future would be. Before
+training the heads spread their attention almost evenly over what they can see:
+"""),
+    code(
+        """
+try:
+    import matplotlib.pyplot as plt
+except ImportError:
+    plt = None
+    print("matplotlib is not installed: no heat maps (pip install matplotlib)")
+
+
+def show_attention(model, text, when):
+    tokens = tokenizer.encode(text)[:-1]
+    run = model.run(tokens)
+    shown = ["BOS" if t == tokenizer.bos else tokenizer.chars[t] for t in tokens]
+    fig, axes = plt.subplots(1, model.n_head, figsize=(2.6 * model.n_head, 2.8))
+    for head, ax in enumerate(axes):
+        ax.imshow(run.attention(0, head), vmin=0.0, vmax=1.0, cmap="viridis")
+        ax.set_xticks(range(len(shown)), shown, fontsize=7)
+        ax.set_yticks(range(len(shown)), shown, fontsize=7)
+        ax.set(title=f"head {head}", xlabel="attends to")
+    axes[0].set_ylabel("at position")
+    fig.suptitle(f"attention on {text!r} {when}", fontsize=10)
+    plt.show()
+
+
+if plt is not None:
+    show_attention(model, "isabella", "before training")
+""",
+        "maps-before",
+    ),
+    md("""
+## 6. Training, microgpt's way
+
+One name per step: its loss, `backward()`, and Adam with microgpt's settings (lr 0.01, betas
+0.85 and 0.99, eps 1e-8), the learning rate decaying linearly to 0 (`LambdaLR`). microgpt
+runs 1,000 steps (`python -m demos.gpt` does); 500 keep this notebook quick, and already
+bring the loss well below ln 27:
+"""),
+    code(
+        """
+import time
+
+from nn import Adam, LambdaLR
+
+STEPS = 500
+opt = Adam(model.parameters(), lr=0.01, betas=(0.85, 0.99), eps=1e-8)
+schedule = LambdaLR(opt, lambda k: 1 - k / STEPS)  # microgpt: lr * (1 - step / num_steps)
+losses = []
+start = time.perf_counter()
+for k in range(STEPS):
+    loss = model.loss(tokenizer.encode(docs[k % len(docs)])[: model.block_size + 1])
+    loss.backward()
+    opt.step()
+    opt.zero_grad()
+    schedule.step()
+    losses.append(loss.data)
+    if (k + 1) % 100 == 0:
+        mean = sum(losses[-100:]) / 100
+        print(f"step {k + 1:3d}   mean loss of the last 100 steps {mean:.4f}")
+print(f"{(time.perf_counter() - start) / STEPS * 1e3:.1f} ms per step")
+""",
+        "train",
+    ),
+    code(
+        """
+if plt is not None:
+    recent = [losses[max(0, k - 49) : k + 1] for k in range(STEPS)]
+    window = [sum(r) / len(r) for r in recent]
+    plt.figure(figsize=(7, 3))
+    plt.plot(losses, color="#9ca3af", linewidth=0.6, label="each step")
+    plt.plot(window, color="#1d4ed8", label="mean of the last 50")
+    plt.axhline(math.log(27), color="#b91c1c", linestyle=":", label="ln 27")
+    plt.xlabel("step (one name each)")
+    plt.ylabel("loss (nats)")
+    plt.legend()
+    plt.show()
+""",
+        "loss-curve",
+    ),
+    md("""
+## 7. After training
+
+The weights are no longer spread evenly: some positions now single out one earlier letter
+(the bright cells away from the first column), and each head has its own pattern. The first
+column stays bright in the first rows: at the start BOS is all there is to look at.
+"""),
+    code(
+        """
+if plt is not None:
+    show_attention(model, "isabella", f"after {STEPS} steps")
+""",
+        "maps-after",
+    ),
+    md("""
+And the model makes up names: each is drawn one letter at a time, at temperature 0.5 as
+microgpt samples, until BOS comes back. `rng` is the same stream that shuffled the names and
+drew the weights, as in microgpt.
+"""),
+    code(
+        """
+for k in range(20):
+    drawn = model.sample(tokenizer.bos, temperature=0.5, seed=rng)
+    print(f"sample {k + 1:2d}: {tokenizer.decode(drawn)}")
+""",
+        "samples",
+    ),
+    md("""
+## Where next
+
+- `python -m demos.gpt` runs microgpt's 1,000 steps with a progress bar and saves a figure.
+- `python -m benchmarks.gpt` times one step against a microgpt-style pure-Python engine and
+  PyTorch.
+- The docs page *A GPT, stepped through* steps backward through one head's softmax and dot
+  products, printing the rule at each step.
+"""),
+]
+
+
 NOTEBOOKS = {
     "micrograd_lecture.ipynb": LECTURE,
     "stepper.ipynb": STEPPER,
     "studio.ipynb": STUDIO,
+    "gpt.ipynb": GPT_NOTEBOOK,
 }
 
 

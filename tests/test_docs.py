@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -194,26 +195,319 @@ def test_the_mkdocs_config_names_every_page_in_docs() -> None:
         assert f": {page.name}" in config or f"- {page.name}" in config, page.name
 
 
+# ---- the API reference: its docstrings (docs/hooks/docstrings.py) and its order (api.md) ----
+
+
+def _docstrings_hook() -> Any:
+    pytest.importorskip("griffe", reason="the docs extra is not installed")
+    from docs.hooks import docstrings
+
+    return docstrings
+
+
+class _Cells(HTMLParser):
+    """Reads the HTML tables of a text: each cell's text, its <code> parts in backquotes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag == "td":
+            self.cell = []
+        elif tag == "code" and self.cell is not None:
+            self.cell.append("`")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td" and self.cell is not None:
+            self.tables[-1][-1].append("".join(self.cell))
+            self.cell = None
+        elif tag == "code" and self.cell is not None:
+            self.cell.append("`")
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def _tables(html: str) -> list[list[list[str]]]:
+    parser = _Cells()
+    parser.feed(html)
+    return parser.tables
+
+
+def test_an_aligned_table_becomes_an_html_table_cell_by_cell() -> None:
+    render = _docstrings_hook().render
+    text = (
+        "Return a drawing.\n"
+        "\n"
+        'rankdir        "LR" (data flows left to right) or "TB"\n'
+        "params         the leaves to colour as parameters; by default\n"
+        "               the leaves named as nn names them: `w.0`\n"
+        "number_format  a format spec, e.g. <.4g>\n"
+        "\n"
+        "Labels are shown as written."
+    )
+    out = render(text)
+    assert _tables(out) == [
+        [
+            ["`rankdir`", '"LR" (data flows left to right) or "TB"'],
+            [
+                "`params`",
+                "the leaves to colour as parameters; by default the leaves named "
+                "as nn names them: `w.0`",
+            ],
+            ["`number_format`", "a format spec, e.g. <.4g>"],
+        ]
+    ]
+    assert out.startswith("Return a drawing.\n\n<table data-docstring-table>")
+    assert out.endswith("</table>\n\nLabels are shown as written.")
+
+
+def test_a_term_too_long_for_its_column_has_its_description_on_the_next_line() -> None:
+    render = _docstrings_hook().render
+    text = (
+        "prog(*inputs)           the output\n"
+        'prog.backward(*inputs, reduce="mean")\n'
+        "                        the mean of the outputs; adds its gradient\n"
+        "                        to each parameter\n"
+        "rule(g, z, *xs) -> (c₁, c₂)  one contribution per input\n"
+        "prog.source             the code that runs"
+    )
+    assert _tables(render(text)) == [
+        [
+            ["`prog(*inputs)`", "the output"],
+            [
+                '`prog.backward(*inputs, reduce="mean")`',
+                "the mean of the outputs; adds its gradient to each parameter",
+            ],
+            ["`rule(g, z, *xs) -> (c₁, c₂)`", "one contribution per input"],
+            ["`prog.source`", "the code that runs"],
+        ]
+    ]
+
+
+def test_a_further_column_is_cut_only_where_two_rows_start_text_there() -> None:
+    render = _docstrings_hook().render
+    text = (
+        "g ← grad;   s ← α·s\n"
+        "centered: a ← a;  d = √s + eps     else d = √s\n"
+        "momentum > 0: b ← b;  p ← p - b    else p ← p - g\n"
+        "\n"
+        "add_point(x, target)   a new row; returns its index.  remove_point(i)\n"
+        "reset(seed=None)       back to step 0"
+    )
+    first, second = _tables(render(text))
+    assert first == [
+        ["g ← grad;", "s ← α·s", ""],  # a short row gets an empty cell
+        ["centered: a ← a;", "d = √s + eps", "else d = √s"],
+        ["momentum > 0: b ← b;", "p ← p - b", "else p ← p - g"],
+    ]
+    assert second == [  # a double space in one row only is part of its text
+        ["`add_point(x, target)`", "a new row; returns its index. remove_point(i)"],
+        ["`reset(seed=None)`", "back to step 0"],
+    ]
+
+
+def test_prose_lists_and_lines_that_do_not_line_up_stay_text() -> None:
+    render = _docstrings_hook().render
+    prose = "A sentence.  Another one that wraps\nonto a line with a gap.  And so on."
+    bullets = "- one item that\n  wraps under itself\n- another item that\n  wraps the same way"
+    skewed = "short   its text\nother        starts further right"
+    session = ">>> f(1)  # a comment\n2\n>>> f(2)   # another\n3"
+    for text in (prose, bullets, skewed):
+        assert render(text) == text
+    assert render(session) == f"```pycon\n{session}\n```"
+    assert "<table" not in render("\n\n".join([prose, bullets, skewed, session]))
+
+
+def test_a_paragraph_of_update_rules_keeps_its_lines_and_a_tag_in_prose_is_text() -> None:
+    hook = _docstrings_hook()
+    out = hook.render(
+        "SGD.\n\ng ← grad + wd·p\nstep = g   (g itself when momentum = 0)\np ← p - lr·step"
+    )
+    assert out == (
+        "SGD.\n\n<p data-docstring-lines>g ← grad + wd·p<br>\n"
+        "step = g&emsp;(g itself when momentum = 0)<br>\np ← p - lr·step</p>"
+    )
+    assert hook.render("shown in an <iframe srcdoc>, `a <b>` stays") == (
+        "shown in an &lt;iframe srcdoc>, `a <b>` stays"
+    )
+    assert hook.render(out) == out  # what it made is left as it is
+
+
+_ROW_GAP = re.compile(r" {2,}(?=\S)")
+_LIST_ITEM = re.compile(r"(?:[-*+]|\d+[.)]) ")
+
+
+def _starts(line: str) -> set[int]:
+    """Columns where text starts on a line: after a gap of two spaces, or as its indent."""
+    found = {m.end() for m in _ROW_GAP.finditer(line.rstrip()) if m.start() > 0}
+    if line.startswith(" ") and line.strip():
+        found.add(len(line) - len(line.lstrip(" ")))
+    return found
+
+
+def _table_rows(docstring: str) -> list[str]:
+    """Return the lines of a docstring that a reader takes for a table's rows, found without
+    the hook's rules: in a paragraph (outside fences and sessions) with two lines or more at
+    the left edge that have a gap of two spaces, where some such gap ends at a column at which
+    text also starts on another line of the paragraph, each such line."""
+    rows: list[str] = []
+    paragraph: list[str] = []
+    fenced = False
+    for line in [*docstring.splitlines(), ""]:
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        if fenced or line.lstrip().startswith(("```", ">>>")) or not line.strip():
+            edge = [
+                s
+                for s in paragraph
+                if not s.startswith(" ") and _ROW_GAP.search(s) and not _LIST_ITEM.match(s)
+            ]
+            columns = [c for s in paragraph for c in _starts(s)]
+            if len(edge) >= 2 and any(columns.count(c) >= 2 for s in edge for c in _starts(s)):
+                rows += edge
+            paragraph = []
+        else:
+            paragraph.append(line)
+    return rows
+
+
+def _griffe_collection() -> Any:
+    """Return autograd and nn as griffe (the reference's loader) reads them, aliases resolved."""
+    griffe = pytest.importorskip("griffe")
+    loader = griffe.GriffeLoader(search_paths=[str(ROOT)])
+    for package in ("autograd", "nn"):
+        loader.load(package)
+    loader.resolve_aliases()
+    return loader.modules_collection
+
+
+def _public_docstrings() -> list[tuple[str, str]]:
+    """Return (path, docstring) for every public object of autograd and nn, as griffe (the
+    reference's loader) reads them: modules, classes, functions, attributes and members."""
+    griffe = pytest.importorskip("griffe")
+    collection = _griffe_collection()
+    found: dict[str, str] = {}
+    todo = [collection[package] for package in ("autograd", "nn")]
+    while todo:
+        obj = todo.pop()
+        if obj.path in found:
+            continue
+        found[obj.path] = obj.docstring.value if obj.docstring else ""
+        for name, member in obj.members.items():
+            if name.startswith("_"):
+                continue
+            if member.is_alias:
+                try:
+                    member = member.final_target
+                except griffe.AliasResolutionError:  # a name imported from outside (numpy, ...)
+                    continue
+                if not member.path.startswith(("autograd.", "nn.")):
+                    continue  # a name imported from the standard library
+            todo.append(member)
+    return sorted(found.items())
+
+
+def test_every_aligned_table_of_a_public_docstring_comes_out_as_a_table() -> None:
+    render = _docstrings_hook().render
+    checked = []
+    for path, docstring in _public_docstrings():
+        rows = _table_rows(docstring)
+        if not rows:
+            continue
+        out = render(docstring)
+        left = [row for row in rows if row in out]  # a row in a table is cut into cells
+        assert not left, (
+            f"{path}: these lines look like a table's rows but are not one in the reference "
+            f"(align them as docs/hooks/docstrings.py says): {left}"
+        )
+        assert "<table data-docstring-table>" in out, path
+        checked.append(path)
+    assert len(checked) >= 5, checked  # the walk reads the packages' docstrings
+
+
+# the reference places each public name with one `::: package....name` line
+_PLACED = re.compile(r"^::: ((?:autograd|nn)\b[\w.]*)$", re.M)
+
+
+def _placed(module: Any) -> list[str]:
+    """Return the names of a package that docs/api.md places, in its order: `::: nn.MLP`, or
+    `::: autograd.backward.backward` for a name of `__all__` that shares its module's name."""
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    names = []
+    for path in _PLACED.findall(text):
+        package, *rest = path.split(".")
+        if package == module.__name__ and rest and (len(rest) == 1 or rest[-1] in module.__all__):
+            names.append(rest[-1])
+    return names
+
+
+def test_the_api_reference_places_every_public_name_once() -> None:
+    import autograd
+    import nn
+
+    for module in (autograd, nn):
+        names = _placed(module)
+        public = set(module.__all__) - {"__version__"}
+        missing = sorted(public - set(names))
+        assert not missing, (
+            f"{module.__name__}.{missing} have no place in docs/api.md: add a `::: "
+            f"{module.__name__}.NAME` line where a user meets each"
+        )
+        twice = sorted({n for n in names if names.count(n) > 1})
+        assert not twice, f"docs/api.md places {module.__name__}.{twice} twice"
+        for name in names:  # a name placed there is a public attribute of the package
+            assert not name.startswith("_") and hasattr(module, name), name
+    assert _placed(autograd)[:3] == ["Value", "backward", "grad"]  # the order a user meets
+    assert _placed(nn)[:4] == ["Module", "Neuron", "Layer", "MLP"]
+
+
 # ---- the site, built as `make docs` builds it, read from file:// ----
 
 
+@dataclass
+class Built:
+    path: Path  # the site
+    printed: str  # what the build printed, stdout then stderr
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     pytest.importorskip("mkdocs", reason="the docs extra is not installed (make docs installs it)")
     pytest.importorskip("material", reason="the docs extra is not installed")
     if not shutil.which("dot"):
         pytest.skip("the notebooks draw: Graphviz's dot is not installed")
     out = tmp_path_factory.mktemp("site")
-    built = subprocess.run(
+    run = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=600,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},  # as `make docs` runs it
     )
-    assert built.returncode == 0, built.stderr[-3000:]
-    return out
+    assert run.returncode == 0, run.stderr[-3000:]
+    return Built(out, run.stdout + run.stderr)
+
+
+@pytest.fixture(scope="module")
+def site(built: Built) -> Path:
+    return built.path
+
+
+def test_the_build_prints_nothing_but_its_progress(built: Built) -> None:
+    # no warning a reader can do nothing about (a kernel's socket notice, a plugin's chatter):
+    # every line is mkdocs' own INFO progress
+    others = [line for line in built.printed.splitlines() if not line.startswith("INFO")]
+    assert not [line for line in others if line.strip()], others[:10]
+    assert "Documentation built" in built.printed
 
 
 def test_the_site_has_every_page_and_loads_nothing_from_the_network(site: Path) -> None:
@@ -302,3 +596,106 @@ def test_nbconverts_widget_and_mermaid_loaders_are_stripped_and_a_cdn_address_re
     assert kept == "<p>a</p><p>b</p>"
     with pytest.raises(PluginError, match="unpkg"):
         notebooks.on_post_page("<script>var u = 'https://unpkg.com/x.js';</script>", Page, {})
+
+
+def test_a_widget_view_becomes_a_note_and_the_widgets_state_goes() -> None:
+    pytest.importorskip("mkdocs")
+    from docs.hooks import notebooks
+
+    class Page:
+        class file:  # noqa: N801
+            src_uri = "x.ipynb"
+
+    view = (
+        '<div class="jupyter-widgets jp-OutputArea-output jp-OutputArea-executeResult" id="e5" '
+        'tabindex="0">\n<script type="text/javascript">\nvar element = '
+        "document.getElementById('e5');\n</script>\n"
+        '<script type="application/vnd.jupyter.widget-view+json">\n{"version_major": 2, '
+        '"version_minor": 1, "model_id": "3a30"}\n</script>\n</div>'
+    )
+    state = '<script type="application/vnd.jupyter.widget-state+json">{"state": {}}</script>'
+    kept = notebooks.on_post_page(f"<p>a</p>{view}{state}<p>b</p>", Page, {})
+    assert kept == (
+        '<p>a</p><div class="jupyter-widgets jp-OutputArea-output jp-OutputArea-executeResult">'
+        f"{notebooks.WIDGET_NOTE}</div><p>b</p>"
+    )
+    assert "running kernel" in notebooks.WIDGET_NOTE
+
+
+def _article(site: Path, page: str) -> str:
+    html = (site / page).read_text(encoding="utf-8")
+    return html[html.index("<article") : html.index("</article>")]
+
+
+def test_the_api_reference_opens_with_value_and_keeps_the_order_of_api_md(site: Path) -> None:
+    article = _article(site, "api.html")
+    headings = re.findall(r'id="([\w.]+)" class="doc doc-heading"', article)
+    assert headings[0] == "autograd.Value"  # a public name first, not an internal attribute
+    paths = _PLACED.findall((ROOT / "docs" / "api.md").read_text(encoding="utf-8"))
+    where = [article.find(f'id="{path}"') for path in paths]
+    assert -1 not in where, [p for p, w in zip(paths, where) if w < 0]
+    assert where == sorted(where), "the page shows the names in another order than api.md"
+
+
+def test_every_docstring_table_the_api_reference_shows_is_a_table_on_the_page(
+    site: Path,
+) -> None:
+    hook = _docstrings_hook()
+    collection = _griffe_collection()
+    article = _article(site, "api.html")
+    on_page = _tables(article)
+    expected = 0
+    for path in sorted(set(re.findall(r'id="([\w.]+)" class="doc doc-heading"', article))):
+        obj = collection[path]
+        docstring = obj.docstring.value if obj.docstring else ""
+        for table in _tables(hook.render(docstring)):
+            assert table in on_page, f"{path}: a docstring table is not a table on the page"
+            expected += 1
+    assert expected >= 5 and article.count("<table data-docstring-table>") >= expected
+
+
+_CODE_THAT_SCROLLS = """() => {
+  const wide = [];
+  for (const pre of document.querySelectorAll('article pre')) {
+    for (let e = pre.querySelector('code') || pre; e && e.tagName !== 'ARTICLE';
+         e = e.parentElement) {
+      if (getComputedStyle(e).overflowX !== 'visible' && e.scrollWidth > e.clientWidth + 1) {
+        wide.push(`${e.scrollWidth}>${e.clientWidth} px: ${pre.textContent.trim().slice(0, 60)}`);
+        break;
+      }
+    }
+  }
+  return wide;
+}"""
+
+
+def test_no_code_block_on_the_site_scrolls_sideways(site: Path) -> None:
+    from tests.browser import chromium_page
+
+    with chromium_page(1400, 900) as page:
+        for html in sorted(site.glob("*.html")):
+            page.goto(html.as_uri(), wait_until="load")
+            wide = page.evaluate(_CODE_THAT_SCROLLS)
+            assert not wide, f"{html.name}: {wide[:3]}"
+        assert page.evaluate("document.querySelectorAll('article pre').length") > 0
+
+
+_EMPTY_OUTPUTS = """() => [...document.querySelectorAll('.jp-OutputArea-output')].filter(o => {
+  if (o.innerText.trim()) return false;
+  return ![...o.querySelectorAll('img, svg, iframe, canvas')].some(e => {
+    const box = e.getBoundingClientRect();
+    return box.width > 0 && box.height > 0;
+  });
+}).map(o => o.outerHTML.slice(0, 160))"""
+
+
+def test_no_rendered_notebook_shows_an_empty_output(site: Path) -> None:
+    from tests.browser import chromium_page
+
+    pages = [site / f"{path.stem}.html" for path in sorted((ROOT / "notebooks").glob("*.ipynb"))]
+    with chromium_page(1400, 900) as page:
+        for html in pages:
+            page.goto(html.as_uri(), wait_until="load")
+            assert page.locator(".jp-OutputArea-output").count() > 0, html.name
+            empty = page.evaluate(_EMPTY_OUTPUTS)
+            assert not empty, f"{html.name}: {empty}"

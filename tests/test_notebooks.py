@@ -34,7 +34,7 @@ from nbconvert import HTMLExporter  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ("micrograd_lecture.ipynb", "stepper.ipynb", "studio.ipynb")
+NAMES = ("micrograd_lecture.ipynb", "stepper.ipynb", "studio.ipynb", "gpt.ipynb")
 KERNEL = "stepgrad-this-venv"
 PROBE = "import sys\nprint(sys.executable)"
 B = 6.8813735870195432  # the lecture's bias: n = -6 + 0 + B = atanh(1/√2), so o = 1/√2
@@ -109,6 +109,11 @@ def stepper(runs: dict[str, Run]) -> Run:
 @pytest.fixture(scope="module")
 def studio(runs: dict[str, Run]) -> Run:
     return runs["studio"]
+
+
+@pytest.fixture(scope="module")
+def gpt(runs: dict[str, Run]) -> Run:
+    return runs["gpt"]
 
 
 def _number(pattern: str, text: str) -> float:
@@ -468,3 +473,77 @@ def test_the_studio_notebook_shows_the_live_widget_and_saves_its_run(studio: Run
         f"wrote studio_run.html ({saved.stat().st_size:,} bytes, 120 steps)"
     )
     assert saved.stat().st_size < 2_000_000
+
+
+# ---- gpt.ipynb ----
+
+
+def _microgpt_start() -> tuple[Any, Any, Any, list[str]]:
+    """The oracle's start, as microgpt's: random.seed(42), shuffle the names, draw the weights
+    from the same stream; the tokenizer of the shuffled names."""
+    import random
+
+    from nn import GPT, CharTokenizer
+    from nn.datasets import names
+
+    docs = names()
+    rng = random.Random(42)
+    rng.shuffle(docs)
+    tokenizer = CharTokenizer(docs)
+    return GPT(tokenizer.vocab_size, seed=rng), tokenizer, rng, docs
+
+
+@needs_dot
+def test_the_gpt_notebook_builds_the_models_numbers_from_the_pieces(gpt: Run) -> None:
+    model, tokenizer, _, docs = _microgpt_start()
+    data = gpt.lines("data")
+    assert data[0] == f"5,163 names, the first five after the shuffle: {', '.join(docs[:5])}"
+    assert data[2] == "encode('emma') = [26, 4, 12, 12, 0, 26]"
+    assert "GPT(27, n_embd=16, n_head=4, n_layer=1, block_size=16) has 4,192 parameters" in (
+        gpt.stdout("model")
+    )
+    assert re.search(r"^  layers\.0\.mlp\.fc1 +64 x 16$", gpt.stdout("model"), re.M)
+    assert gpt.lines("pieces") == [
+        "5 positions x 27 logits",
+        "largest difference from model(tokens): 0.0",
+    ]
+    loss = model.loss(tokenizer.encode("emma")).data
+    assert gpt.lines("loss")[0] == f"loss {loss:.6f} (by hand {loss:.6f}); ln 27 = 3.295837"
+
+
+@needs_dot
+def test_the_gpt_notebook_draws_one_heads_scores_in_boxes_per_layer_head_and_position(
+    gpt: Run,
+) -> None:
+    (shown,) = gpt.cell("head-graph").outputs
+    svg = shown["data"]["text/html"]
+    for box in ("layers.0", "layers.0.head.0", "layers.0.head.0.t.2"):
+        assert f">{box}</text>" in svg, box
+    for label in ("qk.0", "score.2", "weight.0"):
+        assert f"layers.0.head.0.t.2.{label}" in svg
+    assert re.search(r"… \d+ more nodes", svg) and svg.count("<svg") == 1
+
+
+@needs_dot
+def test_the_gpt_notebook_trains_microgpts_way_and_samples_names(gpt: Run) -> None:
+    from nn import Adam, LambdaLR
+
+    model, tokenizer, _, docs = _microgpt_start()
+    opt = Adam(model.parameters(), lr=0.01, betas=(0.85, 0.99), eps=1e-8)
+    schedule = LambdaLR(opt, lambda k: 1 - k / 500)
+    losses = []
+    for k in range(100):  # the first 100 of its 500 steps, the oracle's own loop
+        loss = model.loss(tokenizer.encode(docs[k])[:17])
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        schedule.step()
+        losses.append(loss.data)
+    rows = re.findall(
+        r"^step +(\d+)   mean loss of the last 100 steps (\S+)$", gpt.stdout("train"), re.M
+    )
+    assert [int(r[0]) for r in rows] == [100, 200, 300, 400, 500]
+    assert rows[0][1] == f"{sum(losses) / 100:.4f}"
+    assert float(rows[-1][1]) < 2.5 < math.log(27)
+    samples = re.findall(r"^sample +\d+: ([a-z]*)$", gpt.stdout("samples"), re.M)
+    assert len(samples) == 20 and sum(2 <= len(s) <= 10 for s in samples) >= 15

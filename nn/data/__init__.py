@@ -1,0 +1,1 @@
+"""Data files vendored into the package (read with importlib.resources); see README.md here."""
