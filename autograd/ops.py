@@ -1258,7 +1258,10 @@ def _add_at(base: Any, g: Any, at: Places) -> Any:
 def _concat(*xs: Any) -> Any:
     lead = builtins.max([np.shape(x)[:-1] for x in xs], key=len)  # a batch's leading axes
     return np.concatenate(
-        [x if np.shape(x)[:-1] == lead else np.broadcast_to(x, lead + np.shape(x)[-1:]) for x in xs],
+        [
+            x if np.shape(x)[:-1] == lead else np.broadcast_to(x, lead + np.shape(x)[-1:])
+            for x in xs
+        ],
         axis=-1,
     )
 
@@ -1641,9 +1644,7 @@ def summed_axes(big: tuple[int, ...], small: tuple[int, ...]) -> tuple[tuple[int
     """The axes to sum an array of shape `big` over to get `small` (broadcasting, backwards):
     (the leading axes `small` lacks, the later ones where `small` has 1 and `big` has not)."""
     lead = len(big) - len(small)
-    kept = tuple(
-        k + lead for k, (s, b) in enumerate(zip(small, big[lead:])) if s == 1 and b != 1
-    )
+    kept = tuple(k + lead for k, (s, b) in enumerate(zip(small, big[lead:])) if s == 1 and b != 1)
     return tuple(range(lead)), kept
 
 

@@ -102,8 +102,16 @@ class TracedLoss:
 
     def training(self, optimizer: Any, *, reduce: str = "mean") -> Training:
         """Return a `Training`: whole steps (forward, backward, `optimizer`'s update) compiled
-        onto arrays, so that a step touches no Value (see `Training`)."""
-        return Training(self, optimizer, reduce)
+        onto arrays, so that a step touches no Value (see `Training`); `training(X, Y)` is one
+        step on those rows, of the mean (or sum) loss."""
+        if reduce not in ("mean", "sum"):
+            raise ValueError(f'training(reduce=...) must be "mean" or "sum", got {reduce!r}')
+        program = self.program
+
+        def gradient(X: Any, Y: Any, *, params: np.ndarray) -> tuple[float, np.ndarray]:
+            return program.gradient(*self._columns(X, Y), params=params, reduce=reduce)
+
+        return Training(program.params, optimizer, gradient)
 
     def _columns(self, X: Any, Y: Any) -> list[Any]:
         X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
@@ -179,7 +187,8 @@ class Training:
     which is `optimizer.zero_grad(); loss.backward(); optimizer.step()` on the same reduction
     built eagerly, to about 1e-12 relative (a batch sums in another order; the update is the
     very same code). The optimizer's state (its step count, moments, buffers) advances as its
-    `step()` would, and its `lr` is read at every step, so a schedule works.
+    `step()` would, and its `lr` is read at every step, so a schedule works. (`nn.GPT.training`
+    makes one whose program is chosen by the name's length.)
 
     The Values are brought up to date by `sync()`, at the end of `run`, and whenever they are
     read: a Value's `.data`, `float()` or `repr()`, the model's call, `parameters()` or
@@ -190,7 +199,12 @@ class Training:
     `.grad` is the last step's gradient, as after the eager loop.
     """
 
-    def __init__(self, loss: TracedLoss, optimizer: Any, reduce: str = "mean") -> None:
+    def __init__(
+        self,
+        params: Sequence[Value],
+        optimizer: Any,
+        gradient: Callable[..., tuple[float, np.ndarray]],
+    ) -> None:
         from nn.optim import Optimizer
 
         if not isinstance(optimizer, Optimizer):
@@ -198,33 +212,30 @@ class Training:
                 f"training needs an nn optimizer (SGD, Adam, AdamW, RMSprop), got "
                 f"{type(optimizer).__name__}"
             )
-        if reduce not in ("mean", "sum"):
-            raise ValueError(f'training(reduce=...) must be "mean" or "sum", got {reduce!r}')
-        program = loss.program
-        place = {p: k for k, p in enumerate(program.params)}
+        self.values = list(params)
+        place = {p: k for k, p in enumerate(self.values)}
         missing = [k for k, p in enumerate(optimizer.params) if p not in place]
         if missing:
             raise ValueError(
                 f"the optimizer's parameter {missing[0]} is not one of the traced loss's "
-                f"({len(program.params)} parameters of the model it was traced with); make the "
+                f"({len(self.values)} parameters of the model it was traced with); make the "
                 "optimizer over model.parameters()"
             )
-        self.loss, self.optimizer, self.reduce = loss, optimizer, reduce
-        self.program = program
+        self.optimizer, self._gradient = optimizer, gradient
         self._at = np.array([place[p] for p in optimizer.params], dtype=np.intp)
-        self._all = len(self._at) == len(program.params) and bool(
+        self._all = len(self._at) == len(self.values) and bool(
             (self._at == np.arange(len(self._at))).all()
         )
-        self.params = np.zeros(len(program.params))
-        self.grad = np.zeros(len(program.params))
+        self.params = np.zeros(len(self.values))
+        self.grad = np.zeros(len(self.values))
         self._seen = -1  # the Values' write count when the arrays were last read from them
 
-    def __call__(self, X: Any, Y: Any) -> float:
-        """Return the loss of one step on the rows of X and Y; update the parameters."""
+    def __call__(self, *batch: Any) -> float:
+        """Return the loss of one step on the batch (X, Y; a GPT's tokens); update the
+        parameters."""
         if _value.writes() != self._seen:
             self._read()
-        columns = self.loss._columns(X, Y)
-        loss, g = self.program.gradient(*columns, params=self.params, reduce=self.reduce)
+        loss, g = self._gradient(*batch, params=self.params)
         if self._all:
             self.params = self.optimizer.update(self.params, g)
         else:
@@ -233,12 +244,12 @@ class Training:
         _value.hold(self)
         return loss
 
-    def run(self, X: Any, Y: Any, steps: int) -> list[float]:
+    def run(self, *batch: Any, steps: int) -> list[float]:
         """Return the losses of `steps` steps on the same batch; the Values are synced after."""
         from autograd._checks import integer
 
         steps = integer("run(steps)", steps, low=0)
-        losses = [self(X, Y) for _ in range(steps)]
+        losses = [self(*batch) for _ in range(steps)]
         self.sync()
         return losses
 
@@ -246,13 +257,11 @@ class Training:
         """Write the parameters' numbers (and the last step's gradient) into their Values."""
         if _value._holder is self:
             _value._holder = None
-        for p, x, g in zip(self.program.params, self.params.tolist(), self.grad.tolist()):
+        for p, x, g in zip(self.values, self.params.tolist(), self.grad.tolist()):
             p._data = x
             p.grad = g
         self._seen = _value.writes()
 
     def _read(self) -> None:
-        self.params = np.fromiter(
-            (p._data for p in self.program.params), np.float64, len(self.program.params)
-        )
+        self.params = np.fromiter((p._data for p in self.values), np.float64, len(self.values))
         self._seen = _value.writes()

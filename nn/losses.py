@@ -181,13 +181,11 @@ def _pick(items: Sequence[T], index: int | Value) -> T:
     """items[index]: the one place where a class or token id picks something (a target's
     logit, a row of nn.GPT's token embedding), for an id already checked to be in range.
 
-    A plain int indexes the list. An id held in a Value (a traced program's input) is read by
-    its number for now, so a trace would freeze the choice it saw; once the lead's
-    `autograd.ops.take(xs, i)` lands (z = xs[int(i)], the chosen input gets g, the index none),
-    the line marked below becomes `return autograd.ops.take(items, index)` and one traced
-    program serves every id."""
+    A plain int indexes the list. An id held in a Value (a traced program's input) picks with
+    `autograd.ops.take(items, index)`: a node that passes the chosen input on (it gets g, the
+    index none), so one traced program serves every id."""
     if isinstance(index, Value):
-        return items[int(index.data)]  # -> autograd.ops.take(items, index) once it lands
+        return autograd.ops.take(items, index)  # type: ignore[return-value]
     return items[index]
 
 

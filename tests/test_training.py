@@ -70,7 +70,7 @@ def test_a_hundred_compiled_steps_give_the_eager_loops_parameters(name: str) -> 
         OPTIMIZERS[name](compiled.parameters())
     )
     eager_losses = _eager_steps(eager, eager_opt, 100)
-    losses = training.run(X, Y, 100)
+    losses = training.run(X, Y, steps=100)
     np.testing.assert_allclose(losses, eager_losses, rtol=1e-12, atol=1e-14)
     ours, theirs = _numbers(compiled), _numbers(eager)
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
@@ -133,7 +133,7 @@ def test_an_optimizer_over_some_parameters_leaves_the_others_as_they_are() -> No
     first_layer = model.layers[0].parameters()
     training = trace_loss(model, _hinge, X[0], Y[0]).training(SGD(first_layer, lr=0.3))
     frozen = [p.data for p in model.layers[1].parameters()]
-    training.run(X, Y, 5)
+    training.run(X, Y, steps=5)
     assert [p.data for p in model.layers[1].parameters()] == frozen
     assert [p.data for p in first_layer] != [
         p.data for p in MLP(2, [4, 1], seed=2).parameters()[:12]

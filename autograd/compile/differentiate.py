@@ -128,7 +128,9 @@ class _Templates:
     def __init__(self) -> None:
         self.made: dict[tuple[Any, ...], Any] = {}
 
-    def run(self, eq: Equation, g: Sym, emitter: Emitter, none_to: frozenset[int]) -> tuple[Any, ...]:
+    def run(
+        self, eq: Equation, g: Sym, emitter: Emitter, none_to: frozenset[int]
+    ) -> tuple[Any, ...]:
         key = _kind(eq, g)
         if key is None:
             return _run_rule(eq, g, emitter, none_to)
@@ -246,9 +248,7 @@ def _run_rule(eq: Equation, g: Sym, emitter: Emitter, none_to: frozenset[int]) -
     outs = tuple(Var("c", a.shape if isinstance(a, Var) else ()) for a in eq.ins)
     for out in outs:
         emitter.made_at[out] = len(emitter.eqs)
-    emitter.eqs.append(
-        Equation(call, [g.var, z.var, *eq.ins], outs, keywords, eq.nodes, eq.shown)
-    )
+    emitter.eqs.append(Equation(call, [g.var, z.var, *eq.ins], outs, keywords, eq.nodes, eq.shown))
     return tuple(None if k in none_to else emitter.sym(o) for k, o in enumerate(outs))
 
 

@@ -106,9 +106,7 @@ def print_program(ir: IR) -> Printed:
             if isinstance(a, Var):
                 readers[a] = readers.get(a, 0) + 1
                 last_read[a] = position
-    results = {
-        a for a in (ir.output, *ir.input_grads, *ir.param_grads) if isinstance(a, Var)
-    }
+    results = {a for a in (ir.output, *ir.input_grads, *ir.param_grads) if isinstance(a, Var)}
     for a in results:
         readers[a] = readers.get(a, 0) + 2  # the program returns it: it needs its name
         last_read[a] = len(equations)
@@ -463,4 +461,3 @@ def _wrap(statement: str) -> list[str]:
 
 def _tuple(items: list[str]) -> str:
     return ", ".join(items) + ("," if len(items) == 1 else "")
-

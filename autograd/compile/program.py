@@ -369,9 +369,7 @@ class Program:
             keep_freed_blocks()  # its arrays, freed at each call's end, reused at the next
         run = self._runner(variant)
         with np.errstate(all="ignore"):  # sums over the batch: inf + -inf is nan, quietly
-            out, input_grads, param_grads = run(
-                *self._columns(xs, n), *self._param_data(n), seed
-            )
+            out, input_grads, param_grads = run(*self._columns(xs, n), *self._param_data(n), seed)
             if self.flat:
                 param_grads = self._flat_grads(param_grads)
             if summed:
@@ -638,8 +636,6 @@ def _structure(
         role.get(node, ("const",)) if not node.op else (node.op, *[place[p] for p in node.parents])
         for node in order
     ]
-
-
 
 
 # ---- the pipeline ----
