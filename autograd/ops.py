@@ -56,6 +56,7 @@ ndarray = np.ndarray
 
 Rule = Callable[..., tuple[Any, ...]]
 _NO_KEYWORDS: dict[str, Any] = {}  # an op's constants when it has none (shared, never changed)
+_ONLY_VALUES = {Value}
 
 # ---- the record of an op, and the one way to make an op (built-in ops and `custom_op`) ----
 
@@ -374,12 +375,16 @@ def define(
 
         def apply(xs: Any) -> Any:
             xs = tuple(xs)
-            if Value not in map(type, xs) and _no_values(xs):
+            kinds = set(map(type, xs))
+            if kinds == _ONLY_VALUES:  # the usual case: Values only, nothing to lift
+                values = xs
+            elif Value not in kinds and _no_values(xs):
                 found = _traced(xs)
                 if found is not None:
                     return type(found).apply(record, xs, _NO_KEYWORDS)
                 return forward(xs)
-            values = tuple([lift(x, op) for x in xs])
+            else:
+                values = tuple([lift(x, op) for x in xs])
             return _record(op, forward([v._data for v in values]), values, rule)
 
     elif takes == HALVES:
@@ -390,12 +395,17 @@ def define(
                 raise ValueError(
                     f"{name} needs two sequences of one length, got {len(ws)} and {len(xs)}"
                 )
-            if Value not in map(type, ws + xs) and _no_values(ws + xs):
-                found = _traced(ws + xs)
+            both = ws + xs
+            kinds = set(map(type, both))
+            if kinds == _ONLY_VALUES:  # the usual case: Values only, nothing to lift
+                values = both
+            elif Value not in kinds and _no_values(both):
+                found = _traced(both)
                 if found is not None:
-                    return type(found).apply(record, ws + xs, _NO_KEYWORDS)
+                    return type(found).apply(record, both, _NO_KEYWORDS)
                 return forward(ws, xs)
-            values = tuple([lift(v, op) for v in ws + xs])
+            else:
+                values = tuple([lift(v, op) for v in both])
             data = [v._data for v in values]
             return _record(op, forward(data[: len(ws)], data[len(ws) :]), values, rule)
 
@@ -699,7 +709,7 @@ def _take(xs: Any, i: Any) -> Any:
     k = int(i) if type(i) is float and i.is_integer() else None
     if k is None or not 0 <= k < len(xs):
         _index(np.array(i, dtype=np.float64), len(xs))  # raises, naming the index
-    return xs[k]  # type: ignore[index]
+    return xs[k]
 
 
 # ---- binary ops ----
@@ -1410,10 +1420,11 @@ def array_op(
     apply.__doc__ = f"Return {math} (an array op).    " + ", ".join(
         f"to {letter}: {d}" for letter, d in zip(record.letters[1:], derivatives)
     )
-    apply.forward, apply.rule, apply.record = kernel, rule, record
-    record.function = apply
+    made: Any = apply  # an op function carries its record, and what tools read of it
+    made.forward, made.rule, made.record = kernel, rule, record
+    record.function = made
     rule.op_record = record  # type: ignore[attr-defined]
-    return apply
+    return made
 
 
 def _same(*shapes: tuple[int, ...], **_: Any) -> tuple[int, ...]:
@@ -2010,7 +2021,7 @@ ARRAY_OPS = tuple(
 )
 
 
-# ---- what a group of an op's nodes becomes when lifted (read by autograd.compile's group pass) ----
+# ---- what a group of an op's nodes becomes when lifted (autograd.compile's group pass) ----
 
 for _name in OPS:
     _record_of_op = globals()[_name].record

@@ -32,7 +32,7 @@ import random
 import sys
 import time
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from demos.common import parser, pyplot, save
 from nn import GPT, Adam, CharTokenizer, LambdaLR

@@ -51,8 +51,8 @@ import autograd
 from autograd import Value, no_grad
 from autograd._checks import _is_bool, describe, integer, number, sequence
 from autograd.backward import _collector_paused
-from nn.losses import _class_loss, _pick, softmax
 from nn.compiled import Training
+from nn.losses import _class_loss, _pick, softmax
 from nn.module import Module, _check_size, make_rng
 
 Token = Union[int, Value]

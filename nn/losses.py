@@ -185,7 +185,7 @@ def _pick(items: Sequence[T], index: int | Value) -> T:
     `autograd.ops.take(items, index)`: a node that passes the chosen input on (it gets g, the
     index none), so one traced program serves every id."""
     if isinstance(index, Value):
-        return autograd.ops.take(items, index)  # type: ignore[return-value]
+        return autograd.ops.take(items, index)
     return items[index]
 
 

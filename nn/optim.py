@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from autograd import Value
-from autograd.value import settle, written
 from autograd._checks import describe, flag, integer, number, values
+from autograd.value import settle, written
 
 # Every hyperparameter is a finite real number (NumPy's count; bool does not), >= 0 unless said.
 

@@ -16,10 +16,9 @@ import numpy as np
 import pytest
 
 from autograd import Value, custom_op, grad, ops, trace
+from autograd.compile import run as run_module
 from nn import MLP, cross_entropy, trace_loss
 from tests.oracles import same
-
-from autograd.compile import run as run_module
 
 BATCH = np.array([0.0, 4.0, 1e-300, 2.25])  # 0 and 1e-300: √x has an infinite or huge slope
 LIFT = [True, False]

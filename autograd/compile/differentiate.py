@@ -46,8 +46,8 @@ def differentiate(ir: IR) -> IR:
         if not isinstance(g, Sym):  # only constants came (0.0): the rule still runs on them,
             g = ops.broadcast_like(float(g), emitter.sym(z))  # as eager's does (0 · inf = nan)
         if eq.op.sends_none:  # the op sends nothing back (shift): say so, compute nothing
-            said = f"{eq.shown or eq.op.name} sends no gradient back"
-            emitter.eqs.append(Equation(ops.held.record, [z], (), nodes=eq.nodes, note=said))
+            note = f"{eq.shown or eq.op.name} sends no gradient back"
+            emitter.eqs.append(Equation(ops.held.record, [z], (), nodes=eq.nodes, note=note))
             continue
         none_to = eq.keywords.get("none_to", frozenset())
         if len(none_to) == len(eq.ins):

@@ -435,7 +435,7 @@ class _Lifter:
         lengths = {len(w) for w in weights}
         if len(lengths) != 1:
             return False
-        vector_rows: dict[tuple[int, ...], int] = {}
+        vector_rows: dict[tuple[Any, ...], int] = {}
         weight_rows: dict[tuple[Any, ...], int] = {}
         pairs = []
         for w, x in zip(weights, vectors):

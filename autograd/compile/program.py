@@ -49,7 +49,7 @@ from autograd.compile.group import group
 from autograd.compile.ir import IR, Equation, plain
 from autograd.compile.printer import print_program
 from autograd.compile.prune import drop_unread
-from autograd.compile.run import LARGE, interpreted, is_large
+from autograd.compile.run import interpreted, is_large
 from autograd.compile.simplify import simplify
 from autograd.steps import formula
 from autograd.value import Value, _recording, brief, to_float

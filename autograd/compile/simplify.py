@@ -99,7 +99,7 @@ def _rewrite(
     if op is SUM and len(ins) == 1:
         return eq.copy(op=ADD, ins=[0.0, ins[0]])
     at = eq.keywords.get("at")
-    if op is PUT and at.kind == "one" and at.start == 0 and at.size == 1:
+    if op is PUT and at is not None and at.kind == "one" and at.start == 0 and at.size == 1:
         if isinstance(ins[0], Var) and eq.out.shape == ins[0].shape + (1,):
             return eq.copy(op=EXPAND, keywords={})
     if op is ADD:

@@ -21,7 +21,6 @@ import numpy as np
 from autograd import ops
 from autograd.compile.ir import Equation, Var
 
-
 _NONE: dict[str, Any] = {}  # the constants of an equation that has none (never changed)
 
 
@@ -146,7 +145,7 @@ class Sym(ops.Traced):
     def __ge__(self, other: Any) -> Any:
         return ops.greater_equal(self, other)
 
-    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+    def __eq__(self, other: Any) -> Any:
         return ops.equal(self, other)
 
     def __and__(self, other: Any) -> Any:
