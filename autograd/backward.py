@@ -270,6 +270,9 @@ def backward(roots: Value | Sequence[Value], grads: Any = None) -> None:
             node.grad += g
 
 
+_value._passes.backward = backward  # what Value.backward calls (value.py cannot import this)
+
+
 def node_namer(order: Sequence[Value]) -> Callable[[Value], str]:
     """Return a function that names a node: its label, else `#k` by its place in `order`.
 

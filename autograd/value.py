@@ -337,9 +337,7 @@ class Value:
         Reverse mode over a topological order (no recursion: a million-node chain works).
         Two calls without zeroing add exactly twice. The graph stays usable afterwards.
         """
-        from autograd.backward import backward  # here, not at the top: backward imports Value
-
-        backward(self, to_float(grad, "backward(grad)"))
+        _passes.backward(self, to_float(grad, "backward(grad)"))
 
     def detach(self) -> Value:
         """Return a new leaf with the same data and label, cut off from this graph."""
@@ -464,6 +462,22 @@ def _record(
     if mode & ANOMALY:
         anomaly.watch_forward(out, op, parents)
     return out
+
+
+# ---- the backward pass, which sits above this module ----
+
+# `autograd.backward` imports Value, so Value cannot import it; it registers its pass here when it
+# is imported (importing autograd.value imports the package, and so the pass, first). This keeps
+# every import of the engine's modules pointing down, but for the one back edge below (ops).
+
+
+class _Passes:
+    """Where `autograd.backward` leaves its pass for `Value.backward` to call."""
+
+    backward: Callable[..., None]
+
+
+_passes = _Passes()
 
 
 # ---- parameters a compiled training step holds (nn.Training): up to date when they are read ----

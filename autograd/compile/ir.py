@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from autograd import ops
+from autograd.compile.names import name_all
 
 BATCH = ops.BATCH
 
@@ -136,9 +137,7 @@ class IR:
         return self.forward + self.backward
 
     def __str__(self) -> str:
-        from autograd.compile.names import name_all  # the printer's names, so both agree
-
-        name = name_all(self)
+        name = name_all(self)  # the printer's names, so the IR as printed and the source agree
 
         def term(a: Operand) -> str:
             return name(a) if isinstance(a, Var) else repr(float(a))
