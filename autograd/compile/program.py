@@ -46,7 +46,7 @@ from autograd.compile.build import build
 from autograd.compile.differentiate import differentiate
 from autograd.compile.fold import fold_sums
 from autograd.compile.group import group
-from autograd.compile.ir import IR, Equation, plain
+from autograd.compile.ir import IR, Equation, Var, plain
 from autograd.compile.printer import print_program
 from autograd.compile.prune import drop_unread
 from autograd.compile.run import interpreted, is_large
@@ -275,7 +275,7 @@ class Program:
     def grad(self, *inputs: Any) -> tuple[Any, list[Any], list[float]]:
         """Return (outputs, input_grads, param_grads); see the class docstring."""
         xs, n = self._prepare(inputs)
-        seed = 1.0 if n is None else np.ones(n)
+        seed = 1.0 if n is None else self._seed(n, 1.0)
         out, input_grads, totals = self._replay("grad", xs, n, seed)
         with np.errstate(all="ignore"):  # sums over the batch: inf + -inf is nan, quietly
             shaped = [
@@ -301,7 +301,7 @@ class Program:
                 "backward() got an empty batch (arrays of length 0): nothing to reduce"
             )
         weight = ops.div(1.0, float(count)) if reduce == "mean" else 1.0
-        seed = weight if n is None else np.full(n, weight)
+        seed = weight if n is None else self._seed(n, weight)
         out, _, totals = self._replay("backward", xs, n, seed)
         for p, g in zip(self.params, totals):
             p.grad += g
@@ -330,7 +330,7 @@ class Program:
         else:
             given = [np.asarray(x) for x in params]
         with np.errstate(all="ignore"):
-            out, _, grads = run(*columns, *given, np.full(batch, weight))
+            out, _, grads = run(*columns, *given, self._seed(batch, weight))
             if self.flat:
                 g = self._flat_grads(grads)
             else:
@@ -375,6 +375,14 @@ class Program:
             if summed:
                 param_grads = param_grads.tolist() if self.flat else _totals(param_grads, n)
         return out, input_grads, param_grads
+
+    def _seed(self, n: int, weight: float) -> Any:
+        """grad_out for a batch of n, each sample weighted `weight`: one per sample, or, for an
+        output that does not depend on the inputs (one number for all), their sum."""
+        output = self.ir.output
+        if not self.flat or (isinstance(output, Var) and output.batched):
+            return np.full(n, weight)  # (an unlifted program sums what it returns afterwards)
+        return np.asarray(weight * n)
 
     def _flat_grads(self, param_grads: tuple[Any, ...]) -> np.ndarray:
         """g_p, every parameter's gradient summed over the batch (zeros where none reached)."""
@@ -475,7 +483,7 @@ class Program:
         """
         xs, n = self._prepare(inputs)
         out, input_grads, param_grads = self._replay(
-            "grad", xs, n, 1.0 if n is None else np.ones(n), summed=False
+            "grad", xs, n, 1.0 if n is None else self._seed(n, 1.0), summed=False
         )
         for i in range(1 if n is None else n):
             sample = [float(x[i]) if type(x) is np.ndarray else x for x in xs]
