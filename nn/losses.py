@@ -132,9 +132,11 @@ def cross_entropy(logits: Sequence[Value], target: int | Sequence[Target]) -> Va
     target an int class k:       -ln softmax(x)[k] = logsumexp(x) - x[k]
     target class probabilities:  -Σₖ tₖ·ln softmax(x)ₖ = Σₖ tₖ·(logsumexp(x) - xₖ)
                                  (one per logit, numbers or Values; one-hot gives the same as k)
+    target a Value holding a class index (a traced program's input): the class it holds, picked
+                                 with `autograd.ops.take`, so one program serves every class
     Stable for logits of any size (log-sum-exp). Inside a traced per-sample loss the class
-    must come as probabilities (e.g. one-hot Values): an index read from the data is a Python
-    choice the trace cannot follow.
+    comes as such a Value or as probabilities: an int read from the data is a Python choice
+    the trace cannot follow.
     """
     xs = _logits("cross_entropy", logits)
     if not isinstance(target, (numbers.Integral, str, bytes)) and (
@@ -157,10 +159,17 @@ def cross_entropy(logits: Sequence[Value], target: int | Sequence[Target]) -> Va
                 )
         lse = _logsumexp(xs)
         return autograd.sum([t * (lse - x) for t, x in zip(ts, xs)])
+    if isinstance(target, Value):  # a class index the trace keeps as an input
+        k = target.data
+        if not (k == k and float(k).is_integer() and 0 <= k < len(xs)):
+            raise ValueError(
+                f"cross_entropy target holds {k!r}, not a class index 0 to {len(xs) - 1}"
+            )
+        return _class_loss(xs, target)
     if isinstance(target, bool) or not isinstance(target, numbers.Integral):
         raise TypeError(
-            "cross_entropy target must be an int class or a list of class probabilities, "
-            f"got {describe(target)}"
+            "cross_entropy target must be an int class, a Value holding one, or a list of "
+            f"class probabilities, got {describe(target)}"
         )
     target = int(target)
     if not 0 <= target < len(xs):

@@ -321,7 +321,7 @@ class _Lifter:
                 return self._dots(members)
             return self._reductions(members, packed)
         if record.takes == INDEXED:
-            return len(members) > 1 and self._takes(members)
+            return self._takes(members)
         return False
 
     def _members(self, members: list[Equation]) -> list[Equation]:
@@ -481,6 +481,26 @@ class _Lifter:
         members = self._members(members)
         k = len(members)
         size = len(members[0].ins) - 1
+        if k == 1:  # one pick (a loss's target logit): from a row of one group, or not at all
+            sources = {id(self.home[a][0]) for a in members[0].ins[:-1] if a in self.home}
+            if len(sources) != 1 or not all(a in self.home for a in members[0].ins[:-1]):
+                return False
+            row = self.operand(list(members[0].ins[:-1]), (size,), "E", whole=True)
+            index = self.scalar(members[0].ins[-1])
+            shape = ops.take_last.record.shape(
+                row.shape, index.shape if isinstance(index, Var) else ()
+            )
+            out = self._emit(
+                ops.take_last.record,
+                [row, index],
+                shape,
+                "x",
+                _nodes(members),
+                note=_what(members[0], 1),
+                shown=members[0].shown or "take",
+            )
+            self._place(members, out)
+            return True
         options = self.operand(
             [v for eq in members for v in eq.ins[:-1]], (k, size), "E", whole=True
         )
