@@ -126,6 +126,46 @@ def test_the_lifted_moons_step_agrees_with_the_unlifted_one_and_with_eager() -> 
     assert close(from_lifted, [p.grad for p in params], 1e-12, max(map(abs, from_lifted)))
 
 
+def test_micrograds_loss_with_the_l2_term_inside_lifts_whole_and_hoists_the_penalty() -> None:
+    model = MLP(2, [16, 16, 1], seed=0)
+    params = model.parameters()
+
+    def fn(x0: Value, x1: Value, y: Value) -> Value:  # micrograd's demo writes it so
+        score = model([x0, x1])
+        return (1 - y * score).relu() + 1e-4 * sum(p * p for p in model.parameters())
+
+    prog = trace(fn, 0.5, -0.2, 1.0, params=params)
+    source = prog.source
+    lines = source.splitlines()
+    assert len(lines) <= 120  # issue 23's target; it was 3,779
+    forward = lines[: lines.index("    if grad_out is None:")]
+    # the penalty is computed once per call, before the first line that reads the samples
+    [penalty] = [k for k, line in enumerate(forward) if line.startswith("    penalty = ")]
+    assert forward[penalty].split("#")[0].strip() == "penalty = 0.0001 * (p * p).sum()"
+    assert penalty < next(k for k, line in enumerate(forward) if "stack([x0" in line)
+    # its gradient: both operands of p * p, doubled, broadcast (no copies made by repeat)
+    assert "g_p = g_p + g_t * p * 2.0" in source and "repeat(" not in source
+    assert "twice: p is both operands" in source
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(20, 2))
+    y = np.where(rng.normal(size=20) > 0, 1.0, -1.0)
+    columns = [X[:, 0], X[:, 1], y]
+    # per sample as eager (the penalty's gradient summed over the samples: 20 times 2e-4 p)
+    assert agree(prog.grad(*columns), eager_grads(fn, params, columns), rel=1e-10)
+    for reduce, times in (("sum", 20.0), ("mean", 1.0)):
+        for p in params:
+            p.grad = 0.0
+        prog.backward(*columns, reduce=reduce)
+        hinge_only = [p.grad - times * 2e-4 * p.data for p in params]
+        for p in params:
+            p.grad = 0.0
+        margins = trace(
+            lambda x0, x1, y: (1 - y * model([x0, x1])).relu(), 0.5, -0.2, 1.0, params=params
+        )
+        margins.backward(*columns, reduce=reduce)
+        assert close(hinge_only, [p.grad for p in params], 1e-10, 1.0)
+
+
 # ---- random models, activations and losses, on floats and batches ----
 
 

@@ -218,6 +218,9 @@ def test_random_graphs_with_groups_lift_to_eagers_numbers(seed: int) -> None:
         for a, b in zip(ours[1], reference[1]):
             assert _close(a, b, scale), lifted.source
         assert _close(ours[2], reference[2], scale), lifted.source
+    for line in lifted.source.splitlines():  # no statement that names one thing twice
+        target, assigns, value = line.split("#")[0].strip().partition(" = ")
+        assert not assigns or target != value.strip(), line
     sample = [float(c[2]) for c in columns]
     one = lifted.grad(*sample)  # one sample on floats: eager's kernels, bit for bit
     leaves = [Value(x) for x in sample]

@@ -90,6 +90,7 @@ class _Lifter:
             return self.ir.copy()
         if isinstance(new.output, Var):
             new.output = self.scalar(new.output)
+        _name_penalty(self.out, new.output)
         new.forward = self.out
         new.params = [self.p]
         new.flat = True
@@ -356,7 +357,7 @@ class _Lifter:
             return False  # every operand shared by all: nothing to do side by side
         shape = eq0.op.shape(*shapes, **eq0.keywords)
         infix = eq0.op.form in (ops.INFIX, ops.PREFIX)
-        hint = ("s" if infix else "h") + layer
+        hint = _named(members, ("s" if infix else "h") + layer)
         out = self._emit(
             eq0.op,
             operands,
@@ -383,7 +384,7 @@ class _Lifter:
             packed,
             [terms],
             shape,
-            "t",
+            _named(members, "t"),
             _nodes(members),
             note=_what(members[0], k),
             shown=members[0].shown or members[0].op.name,
@@ -419,7 +420,7 @@ class _Lifter:
             ops.sum_last.record,
             [products],
             products.shape[:-1],
-            "t",
+            _named(members, "t"),
             _nodes(members),
             note=_what(members[0], k),
             shown="dot",
@@ -599,6 +600,31 @@ def _layer_note(lifter: _Lifter, w: Any, rows: int) -> str:
                 prefix = _prefix(labels)
                 return ": ".join(p for p in (prefix, count(rows, "neuron")) if p)
     return count(rows, "neuron")
+
+
+def _named(members: list[Equation], fallback: str) -> str:
+    """A group's name from its nodes' labels: the last word they share (`layers.0.head.*.t.*.
+    score.*` gives score), else `fallback`."""
+    labels = [eq.outs[0].hint for eq in members]
+    if len(members) < 2 or not all("." in label for label in labels):
+        return fallback
+    words = [w for w in _pattern(labels).split(".") if w != "*" and not w.isdigit()]
+    return words[-1] if words and words[-1].isidentifier() else fallback
+
+
+def _name_penalty(eqs: list[Equation], output: Any) -> None:
+    """Name `penalty` what the output adds to a per-sample loss that depends on parameters
+    alone (micrograd's L2 term written inside the loss): the line a person would write."""
+    for eq in reversed(eqs):
+        if output not in eq.outs:
+            continue
+        if eq.op is ops.add.record and len(eq.ins) == 2:
+            for a, b in (eq.ins, eq.ins[::-1]):
+                fixed = isinstance(a, Var) and a.role == TEMP and not a.batched and not a.shape
+                if fixed and _per_sample(b) and "." not in a.hint:
+                    a.hint, a.keep = "penalty", True
+                    return
+        return
 
 
 def _pattern(labels: list[str]) -> str:

@@ -290,6 +290,10 @@ def print_program(ir: IR) -> Printed:
             and not waited_on(eq.ins[0])
         ):  # g_x = g_x + c: the old value is read here last, so the name stays
             renamed[out] = var_name(eq.ins[0])
+            if eq.op is ops.same.record:  # `g_x = g_x`: only the rule's comment is left
+                comment = _comment(eq, ir, var_name, line_eqs)
+                lines += [f"    # {plain(comment)}"] if comment else []
+                continue
         targets = ", ".join(var_name(o) for o in eq.outs)
         if eq.op.multiple:  # one result per output, as a tuple: unpacked
             targets = f"({targets},)" if len(eq.outs) == 1 else targets
@@ -404,6 +408,8 @@ def _comment(
     else:
         text = ""
     summed = " (summed over the samples)" if eq.op is ops.sum_axes.record else ""
+    if eq.note == "twice":  # simplify doubled it: the node is both operands
+        summed += f", twice: {ins[k]} is both operands"
     if again:
         summed += ", added: used again"
     return joined(where, f"{shown}: {text}{summed}" if text else f"{shown}{summed}")
