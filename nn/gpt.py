@@ -476,10 +476,10 @@ class GPT(Module):
             ]
             program = programs.get(len(ids))
             if program is None:
-                program = programs[len(ids)] = trace(per_document, *ids, params=self_params)
+                program = programs[len(ids)] = trace(per_document, *ids, params=model)
             return program.gradient(*ids, params=params)
 
-        self_params = params
+        model = params  # (the closure's params is the array of their numbers)
         training = Training(params, optimizer, gradient)
         training.programs = programs  # type: ignore[attr-defined]
         return training

@@ -393,3 +393,6 @@ def test_the_compiled_replay_page_runs_as_written_and_shows_the_source_it_prints
     # the training loop trains: the loss falls from ln 3 (three classes) to near 0
     exec(compile(training, "compiled.md", "exec"), namespace)
     assert namespace["loss"] < 0.05 < math.log(3)
+    losses = namespace["losses"]  # the figures its comment quotes
+    assert f"{losses[0]:.2f} at the first step" in training
+    assert f"{losses[-1]:.4f} at the last" in training

@@ -142,8 +142,11 @@ class IR:
         def term(a: Operand) -> str:
             return name(a) if isinstance(a, Var) else repr(float(a))
 
-        given = [*self.inputs, *self.params]
-        lines = [f"{{ lambda {' '.join(name(v) for v in given)} ; grad_out ."]
+        params = [name(v) for v in self.params]
+        if len(params) > PARAMS_SHOWN:  # one per parameter (unlifted): the first and the last
+            params = [*params[:2], f"… ({len(params)} parameters) …", params[-1]]
+        given = [*(name(v) for v in self.inputs), *params]
+        lines = [f"{{ lambda {' '.join(given)} ; grad_out ."]
         lines += [
             f"  {name(c)}:{shape_text(np.shape(c.value))} = const {_brief(c.value)}"
             for c in self.constants
@@ -168,6 +171,7 @@ class IR:
     __repr__ = __str__
 
 
+PARAMS_SHOWN = 6  # an unlifted IR's header lists this many parameters before it shortens
 _HIDDEN = {"unique", "size"}  # constants a reader of the IR needs not see
 
 

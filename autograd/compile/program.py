@@ -77,11 +77,13 @@ def trace(
     Program reads their `.data` afresh at every call, so optimizer updates are seen, and
     reports their gradients. Every other Value `fn` reads is a constant, frozen now.
 
-    With `lift=True` (the default) a layer's `dot` nodes that read one input vector run as one
-    matrix product, `x @ W.T` over a weight matrix gathered from the parameters at each call,
-    and the element-wise ops over such groups as array ops (see `autograd.trace`'s module
-    docstring and docs/lifting.md); the numbers agree with `lift=False`, one statement per
-    node, to about 1e-12 relative (sums may add in another order).
+    With `lift=True` (the default) the graph is vectorized: nodes that do the same op side by
+    side run as one array op (a layer's `dot`s as `X @ W.T` over a weight matrix gathered from
+    the parameters at each call, chains of additions as one sum over an axis), and what depends
+    on parameters and constants only (an L2 term inside a per-sample loss) runs once per call,
+    not once per sample. `prog.stages` holds the IR after each pass (docs/lifting.md walks
+    through them); the numbers agree with `lift=False`, one statement per node, to about 1e-12
+    relative (sums may add in another order).
 
     The Program is valid for inputs on which `fn` builds a graph of the same shape (the same ops
     in the same order; the numbers may change). See `Program.check`.
@@ -611,11 +613,6 @@ def _totals(grads: tuple[Any, ...], n: int | None) -> list[float]:
         for k, s in zip(arrays, np.array([grads[k] for k in arrays]).sum(axis=1).tolist()):
             totals[k] = s
     return totals
-
-
-def _as_batch(xs: list[Any], n: int | None) -> list[Any]:
-    length = 1 if n is None else n
-    return [x if type(x) is np.ndarray else np.full(length, x) for x in xs]
 
 
 def _pick(value: Any, i: int) -> float:
