@@ -229,8 +229,7 @@ def report(results: dict[str, dict[str, Any]], rounds: int) -> str:
         f"Python {platform.python_version()}, OpenBLAS threads "
         f"{os.environ.get('OPENBLAS_NUM_THREADS')}",
         "",
-        f"{'step':<28}{'engine':<10}{'per step':>11}{'x torch':>9}{'array ops':>11}"
-        f"{'trace':>10}",
+        f"{'step':<28}{'engine':<10}{'per step':>11}{'x torch':>9}{'array ops':>11}{'trace':>10}",
     ]
     for row, engines in results.items():
         torch_time = engines.get("torch", {}).get("seconds")
@@ -242,8 +241,7 @@ def report(results: dict[str, dict[str, Any]], rounds: int) -> str:
             ops = str(facts.get("array ops", "-"))
             trace = f"{facts['trace s']:.2f} s" if "trace s" in facts else "-"
             lines.append(
-                f"{row:<28}{engine:<10}{_time(facts['seconds']):>11}{ratio:>9}{ops:>11}"
-                f"{trace:>10}"
+                f"{row:<28}{engine:<10}{_time(facts['seconds']):>11}{ratio:>9}{ops:>11}{trace:>10}"
             )
             row = ""
     return "\n".join(lines)
