@@ -102,11 +102,11 @@ def kernel_time_per_frame(frames: int = 50) -> float:
     studio = Studio.preset("moons", HIDDEN, n=POINTS)
     view = studio.view()
     view.send = lambda content, buffers=None: None
-    view._handle(view, {"type": "hello"}, [])
+    view.session.handle({"type": "hello"})
     times = []
     for _ in range(frames):
         start = time.perf_counter()
-        view._handle(view, {"type": "play", "steps": 1}, [])
+        view.session.handle({"type": "play", "steps": 1})
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 

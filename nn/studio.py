@@ -37,6 +37,7 @@ user did. Nothing here imports a widget package until a view is asked for.
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import html
 import json
@@ -44,7 +45,7 @@ import math
 import numbers
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ import autograd
 from autograd import Program, Value, trace
 from autograd._checks import describe, integer, number
 from autograd._files import check_target, write_atomically
+from nn import _studio_checks as checks
 from nn.compiled import TracedLoss, trace_loss
 from nn.losses import (
     binary_cross_entropy,
@@ -150,13 +152,13 @@ class Studio:
             )
         self.optimizer = optimizer
         self._optimizer_start = _optimizer_state(optimizer)
-        self.features = _model_features(model)
-        rows = _rows(X, self.features)
-        if self.features is None:
-            self.features = rows.shape[1]
-        self.outputs = _model_outputs(model, rows[0])
+        self.features: int = 0  # the data's columns; set from the model or, failing that, X
+        given = _model_features(model)
+        rows = _rows(X, given)
+        self.features = rows.shape[1]
+        self.outputs: int = _model_outputs(model, rows[0])
         self._custom = loss
-        self.kind = _loss_kind(loss, self.outputs, y)
+        self.kind: str = _loss_kind(loss, self.outputs, y)
         self.loss_name = {
             "hinge": "hinge_loss",
             "cross_entropy": "cross_entropy",
@@ -172,6 +174,8 @@ class Studio:
         self._start = self._parameter_array()
         self._begin_history()
         self._view: Any = None
+        self._watchers: list[Callable[[str], None]] = []
+        self._held: list[str] | None = None
         self.dataset: str | None = None  # the preset the data came from (None: your own data)
 
     # ---- the data ----
@@ -228,14 +232,36 @@ class Studio:
         self._change_data(rows, targets, _bounds(rows), 0)
         self.dataset = None
 
+    def use_preset(self, name: str, n: int | None = None, *, seed: int = 0) -> None:
+        """Train on a fresh draw of one of nn.datasets' sets (moons, circles, xor, spiral,
+        linear) from step 0: `n` points (default: as many as now), seeded. The model needs two
+        inputs and one output, with targets -1/+1."""
+        from nn.datasets import NAMES, make
+
+        name = checks.name("use_preset(name)", name, NAMES)
+        count = len(self._y) if n is None else integer("use_preset(n)", n, low=2)
+        if not _presets_allowed(self):
+            raise ValueError(
+                "use_preset needs a Studio whose model takes 2 inputs and gives 1 output trained "
+                f"on -1/+1 targets; this one takes {self.features} and gives {self.outputs}"
+            )
+        X, y = make(name, count, seed=seed)
+        with self._together():
+            self.set_data(X, y)
+            self.dataset = name
+            self.reset()
+
+    @property
+    def lr(self) -> float:
+        """The optimizer's learning rate; set it (a finite number >= 0) for the next steps."""
+        return float(self.optimizer.lr)
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self.optimizer.lr = checks.rate("learning rate", value)
+
     def _index(self, who: str, i: object) -> int:
-        if isinstance(i, bool) or not isinstance(i, numbers.Integral):
-            raise TypeError(f"{who} needs a sample index (an int), got {describe(i)}")
-        n = len(self._y)
-        k = int(i)
-        if not -n <= k < n:
-            raise IndexError(f"{who}: sample {k} is out of range for {n} samples (0 to {n - 1})")
-        return k % n
+        return checks.sample_index(who, i, len(self._y))
 
     def _change_data(
         self, X: np.ndarray, y: list[Any], plane: list[float] | None, selected: int
@@ -328,20 +354,14 @@ class Studio:
         return dict(zip(self._names, self._grads[j - 1 if j > 0 else j].tolist()))
 
     def _step_index(self, who: str, k: object, count: int) -> int:
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-            raise TypeError(f"{who} needs a step number (an int), got {describe(k)}")
-        j = int(k)
-        if not -count <= j < count:
-            raise IndexError(
-                f"{who}: step {j} is out of range; recorded steps are 0 to {count - 1}"
-            )
-        return j % count
+        return checks.step_index(who, k, count)
 
     def reset(self, seed: int | None = None) -> None:
         """Start again at step 0: with the weights the Studio started from (seed=None), or with
         weights drawn afresh with `seed` as the model's constructor draws them (MLP, Layer,
         Neuron). The optimizer's state (momenta, step count) starts again too; its learning
         rate stays as it is now."""
+        seed = checks.seed("reset(seed)", seed)
         if seed is None:
             values = self._start
         else:
@@ -633,13 +653,55 @@ class Studio:
             for p, v in zip(self._parameters, now):
                 p.data = v
 
+    def watch(self, callback: Callable[[str], None]) -> Callable[[], None]:
+        """Call `callback(event)` after every change; return a function that stops it.
+
+        event "steps": steps were trained (step); "data": the points, the selected sample or
+        the run changed (add_point, remove_point, set_data, select, reset, use_preset). The
+        live view watches its Studio this way, so a cell that calls studio.step() moves it.
+        """
+        if not callable(callback):
+            raise TypeError(f"watch(callback) needs a callable, got {describe(callback)}")
+        self._watchers.append(callback)
+
+        def unwatch() -> None:
+            if callback in self._watchers:
+                self._watchers.remove(callback)
+
+        return unwatch
+
+    @property
+    def watched(self) -> bool:
+        """True while something watches this Studio (a live view)."""
+        return bool(self._watchers)
+
+    def _notify(self, event: str) -> None:
+        if self._held is not None:  # inside _together(): told once, at its end
+            if event not in self._held:
+                self._held.append(event)
+            return
+        for callback in list(self._watchers):
+            callback(event)
+
+    @contextlib.contextmanager
+    def _together(self) -> Iterator[None]:
+        """Changes made inside reach the watchers as one event each, at the end."""
+        if self._held is not None:
+            yield
+            return
+        self._held = []
+        try:
+            yield
+        finally:
+            events, self._held = self._held, None
+            for event in events:
+                self._notify(event)
+
     def _notify_frame(self) -> None:
-        if self._view is not None:
-            self._view._push_frame()
+        self._notify("steps")
 
     def _notify_data(self) -> None:
-        if self._view is not None:
-            self._view._push_data()
+        self._notify("data")
 
     # ---- the view and the saved page ----
 
@@ -760,22 +822,8 @@ def _model_features(model: Module) -> int | None:
     return None if layers is None else len(layers[0].neurons[0].w)
 
 
-def _real(who: str, x: object) -> float:
-    value = number(who, x, low=None)
-    return value
-
-
 def _row(x: object, features: int | None, who: str) -> np.ndarray:
-    if isinstance(x, (str, bytes)) or not (
-        isinstance(x, Sequence) or (isinstance(x, np.ndarray) and x.ndim == 1)
-    ):
-        raise TypeError(f"{who} must be a row of numbers (a list), got {describe(x)}")
-    values = [_real(f"{who}[{k}]", v) for k, v in enumerate(x)]
-    if features is not None and len(values) != features:
-        raise ValueError(
-            f"{who} has {len(values)} number(s), but the model takes {features} input(s)"
-        )
-    return np.array(values, dtype=np.float64)
+    return checks.row(who, x, features)
 
 
 def _arrayish(x: object) -> object:
@@ -872,22 +920,7 @@ def _targets(y: object, n: int, kind: str, outputs: int, who: str = "y") -> list
     shown = who if who != "y" else None
     out: list[Any] = []
     for k, t in enumerate(y):
-        name = shown or f"y[{k}]"
-        value = _real(name, t)
-        if kind == "hinge" and value not in (-1.0, 1.0):
-            raise ValueError(
-                f"{name} is {value!r}, but this Studio trains with the hinge loss: targets are "
-                "-1 or +1 (pass loss=nn.mse_loss for other numbers)"
-            )
-        if kind == "cross_entropy":
-            if not value.is_integer() or not 0 <= value < outputs:
-                raise ValueError(
-                    f"{name} is {value!r}, but a model with {outputs} outputs is trained with "
-                    f"cross-entropy on class indices 0 to {outputs - 1}"
-                )
-            out.append(int(value))
-            continue
-        out.append(value)
+        out.append(checks.target(shown or f"y[{k}]", t, kind, outputs))
     return out
 
 
@@ -895,11 +928,9 @@ def _optimizer_state(optimizer: Optimizer) -> dict[str, Any]:
     return copy.deepcopy({k: v for k, v in vars(optimizer).items() if k != "params"})
 
 
-def _fresh_weights(model: Module, seed: object) -> np.ndarray:
+def _fresh_weights(model: Module, seed: int) -> np.ndarray:
     from nn.module import make_rng
 
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"reset(seed) must be an int or None, got {describe(seed)}")
     rng = make_rng(int(seed))
     init = getattr(model, "init", "uniform")  # a module pickled before modules kept their init
     if isinstance(model, MLP):

@@ -448,7 +448,7 @@ def test_the_views_messages_answer_what_the_script_asks_and_each_frame_is_small(
 
     def ask(**message: Any) -> list[dict[str, Any]]:
         sent.clear()
-        view._handle(view, message, [])
+        view._handle_custom_msg(message, [])  # as the browser's message arrives
         return list(sent)
 
     setup, data = ask(type="hello")
