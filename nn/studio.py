@@ -106,7 +106,8 @@ class Studio:
     Also: X, y, dataset (the preset the data came from, None for your own), steps,
     predictions(X=None) (the traced forward pass), eager_loss() (the graph a
     step must equal), classes(), features, outputs, kind ("hinge", "cross_entropy", "mse",
-    "custom"), loss_name, traced_as ("per sample, mean" for nn's losses | "eager" for yours).
+    "bce_logits", "bce" for nn's binary cross-entropies, "custom"), loss_name, traced_as
+    ("per sample, mean" for nn's losses | "eager" for yours).
 
     >>> studio = Studio(MLP(2, [16, 16, 1], seed=0), X, y)
     >>> studio.step(50)
@@ -416,10 +417,22 @@ class Studio:
             return None
         out = self.predictions()
         if self.outputs == 1:
-            right = (out > 0) == (np.asarray(self._y) > 0)
+            low, high = self._labels()
+            middle = (low + high) / 2
+            right = (out > self._threshold()) == (np.asarray(self._y) > middle)
         else:
             right = np.argmax(out, axis=1) == np.asarray(self._y)
         return float(np.mean(right))
+
+    def _threshold(self) -> float:
+        """Where one output splits the two classes: 0 for a score or a logit, 0.5 for a
+        probability (binary_cross_entropy)."""
+        return 0.5 if self.kind == "bce" else 0.0
+
+    def _labels(self) -> tuple[float, float]:
+        """The two targets of a one-output classifier: (0, 1) for the binary cross-entropies,
+        (-1, +1) otherwise."""
+        return (0.0, 1.0) if self.kind in ("bce", "bce_logits") else (-1.0, 1.0)
 
     def _classifies(self) -> bool:
         if self.kind == "hinge" or self.kind == "cross_entropy":
@@ -427,16 +440,20 @@ class Studio:
         if self.kind == "mse":
             return False
         if self.outputs == 1:
-            return all(t in (-1.0, 1.0) for t in self._y)
+            return all(t in self._labels() for t in self._y)
         return all(float(t).is_integer() and 0 <= t < self.outputs for t in self._y)
 
     def classes(self) -> list[float] | None:
-        """The targets a new point may take in the view: [-1, 1], 0..k-1, or None (any
-        number: regression)."""
+        """The targets a new point may take in the view: [-1, 1] (hinge, or a loss of yours on
+        -1/+1 targets), [0, 1] (binary cross-entropy on 0/1 targets: class 1 where the logit is
+        positive, or the probability above 1/2), 0..k-1 (k outputs), or None (any number:
+        regression, or soft targets)."""
         if self.kind == "hinge":
             return [-1.0, 1.0]
         if self.kind == "cross_entropy":
             return list(range(self.outputs))
+        if self.kind in ("bce", "bce_logits"):
+            return list(self._labels()) if self._classifies() else None
         if self._classifies():
             return sorted(set(self._y))
         return None
@@ -894,6 +911,10 @@ def _loss_kind(loss: object, outputs: int, y: object) -> str:
     y = _column(y)
     if loss is cross_entropy and outputs > 1:  # one sample's loss: the mean is the default's
         return "cross_entropy"
+    if loss is binary_cross_entropy_with_logits and outputs == 1:
+        return "bce_logits"
+    if loss is binary_cross_entropy and outputs == 1:
+        return "bce"
     if loss is not None:
         return "custom"
     if outputs > 1:

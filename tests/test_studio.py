@@ -652,3 +652,37 @@ def test_a_preset_studio_knows_its_dataset_and_its_view_is_told() -> None:
     studio.set_data([[0.0, 1.0], [1.0, 0.0]], [1.0, -1.0])
     assert studio.dataset is None  # your own data now
     assert Studio(MLP(2, [3, 1], seed=0), X4, Y4).dataset is None
+
+
+# ---- issue 22, item 3: binary cross-entropy on 0/1 targets is a classifier ----
+
+
+@pytest.mark.parametrize(
+    ("loss", "output_activation", "threshold"),
+    [(binary_cross_entropy_with_logits, "linear", 0.0), (binary_cross_entropy, "sigmoid", 0.5)],
+)
+def test_binary_cross_entropy_on_zero_one_targets_records_accuracy_and_offers_the_two_classes(
+    loss: Any, output_activation: str, threshold: float
+) -> None:
+    X, y = zero_one(30, 6)
+    model = MLP(2, [5, 1], output_activation=output_activation, seed=2)
+    twin = copy.deepcopy(model)
+    studio = Studio(model, X, y, loss=loss)
+    opt = SGD(twin.parameters(), lr=DEFAULT_LR)
+    for _ in range(4):  # class 1 where the logit > 0 (the probability > 0.5), as the eager model
+        right = np.mean([(twin(x).data > threshold) == (t == 1) for x, t in zip(X, y)])
+        studio.step()
+        eager_step(twin, opt, loss, X, y)
+        assert studio.history[-1]["accuracy"] == pytest.approx(right, abs=1e-12)
+    assert studio.classes() == [0.0, 1.0]
+    with pytest.raises(ValueError, match="from 0 to 1"):
+        studio.add_point([0.0, 0.0], 2.0)
+    assert studio.add_point([0.0, 0.0], 1) == 30 and studio.y[-1] == 1.0
+
+
+def test_binary_cross_entropy_on_soft_targets_is_no_classifier() -> None:
+    X, _ = zero_one(12, 2)
+    soft = [0.25 + 0.5 * (k % 2) for k in range(12)]
+    studio = Studio(MLP(2, [3, 1], seed=0), X, soft, loss=binary_cross_entropy_with_logits)
+    studio.step()
+    assert studio.history[-1]["accuracy"] is None and studio.classes() is None
