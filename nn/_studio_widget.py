@@ -2,10 +2,11 @@
 a `nn.studio_protocol.Session` on the widget's comm. Imported only when a view is asked for, so
 `import nn` needs no widget package.
 
-The messages, their fields and replies are the protocol's (nn/studio_protocol.py, written out in
-docs/studio-protocol.md). The play loop is driven by the script: it asks for the next frame once
-it has drawn the last, so the kernel handles one short message at a time and stays free for the
-notebook's cells.
+The script is the ES modules of nn/assets/studio/ (one per pane), linked into one module by
+nn.studio_protocol.script(). The messages, their fields and replies are the protocol's
+(nn/studio_protocol.py, written out in docs/studio-protocol.md). The play loop is driven by the
+script: it keeps a few requests for frames on their way and asks for the next as one comes, so
+the kernel handles one short message at a time and stays free for the notebook's cells.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets
 
-from nn.studio_protocol import Session
+from nn.studio_protocol import Session, script
 
 if TYPE_CHECKING:
     from nn.studio import Studio
@@ -29,7 +30,7 @@ def _asset(name: str) -> str:
 class StudioWidget(anywidget.AnyWidget):
     """The live view of one `Studio` (made by `Studio.view()`)."""
 
-    _esm = traitlets.Unicode(_asset("studio.js")).tag(sync=True)
+    _esm = traitlets.Unicode(script()).tag(sync=True)  # nn/assets/studio/*.js, linked
     _css = traitlets.Unicode(_asset("studio.css")).tag(sync=True)
 
     def __init__(self, studio: Studio) -> None:

@@ -186,7 +186,9 @@ def test_the_page_is_self_contained_and_scoped_to_its_own_element(tmp_path) -> N
             assert selector.strip().startswith(".stepgrad"), selector
     script = (resources.files("autograd.viz") / "assets" / "page.js").read_text()
     code = re.sub(r"/\*.*?\*/", "", script, flags=re.S).strip()
-    assert code.startswith("(function () {") and code.endswith("})();")  # one IIFE, no globals
+    # an ES module, the Studio's dialect: module scope (no globals), const/let, no var
+    assert '<script type="module">' in fragment and re.search(r"\bvar\b", code) is None
+    assert code.splitlines()[-1].startswith("for (const root of document.querySelectorAll(")
     assert "getElementById" not in script and "</script" not in script.lower()
 
 

@@ -173,7 +173,7 @@ def test_each_field_is_refused_with_the_error_the_studio_method_raises(
 def test_a_message_may_carry_an_id_that_every_reply_returns(studio: Studio) -> None:
     wire = Wire(studio)
     replies = wire.ask({"type": "hello", "id": 7})
-    assert [r["type"] for r in replies] == ["setup", "data"]
+    assert [r["type"] for r in replies] == ["setup", "settings", "data", "frame"]
     assert all(r["reply_to"] == 7 for r in replies)
     (error,) = wire.ask({"type": "select", "index": "x", "id": 8})
     assert error["type"] == "error" and error["reply_to"] == 8
@@ -218,19 +218,22 @@ def test_valid_messages_answer_as_the_table_says(studio: Studio) -> None:
     (frame,) = wire.ask({"type": "step"})
     assert frame["type"] == "frame" and studio.steps == 6
     (past,) = wire.ask({"type": "show", "step": 2})
-    assert past["type"] == "past" and past["step"] == 2
-    (data,) = wire.ask({"type": "select", "index": -1})
-    assert data["type"] == "data" and studio.selected == 19
+    assert past["type"] == "frame" and past["step"] == 2 and "points" in past
+    (frame,) = wire.ask({"type": "select", "index": -1})  # shown at the step on view: 2
+    assert frame["type"] == "frame" and frame["step"] == 2 and frame["sample"]["index"] == 19
+    assert studio.selected == 19
     (reply,) = wire.ask({"type": "lr", "value": 0.05})
-    assert reply == {"type": "lr", "value": 0.05} and studio.lr == 0.05
-    (data,) = wire.ask({"type": "add", "x": [0.25, -0.5], "target": -1})
+    assert reply["type"] == "settings" and reply["lr"] == 0.05 and studio.lr == 0.05
+    data, frame = wire.ask({"type": "add", "x": [0.25, -0.5], "target": -1})
     assert len(studio.y) == 21 and studio.X[-1] == [0.25, -0.5] and studio.y[-1] == -1.0
-    (data,) = wire.ask({"type": "remove", "index": 20})
+    assert (data["type"], frame["type"], frame["step"]) == ("data", "frame", 6)
+    wire.ask({"type": "remove", "index": 20})
     assert len(studio.y) == 20
-    (data,) = wire.ask({"type": "reset", "seed": None})
-    assert studio.steps == 0
-    (data,) = wire.ask({"type": "dataset", "name": "xor"})
-    assert studio.dataset == "xor" and data["type"] == "data"
+    data, frame = wire.ask({"type": "reset", "seed": None})
+    assert studio.steps == 0 and data["steps"] == 0
+    replies = wire.ask({"type": "dataset", "name": "xor"})
+    assert [r["type"] for r in replies] == ["data", "frame", "settings"]
+    assert studio.dataset == "xor" and replies[2]["dataset"] == "xor"
 
 
 # ---- whatever comes, one reply and no exception ----
