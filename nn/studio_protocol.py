@@ -264,6 +264,42 @@ REPLIES: dict[str, str] = {
 }
 
 
+ANSWERS: dict[str, str] = {  # what each message of the script gets back
+    "hello": "setup, settings, data, frame",
+    "play": "frame (of the newest step)",
+    "step": "frame",
+    "reset": "data, frame",
+    "lr": "settings",
+    "l2": "settings",
+    "show": "frame (with that step's points)",
+    "select": "frame (of the step shown)",
+    "add": "data, frame",
+    "remove": "data, frame",
+    "split": "data, frame",
+    "dataset": "data, frame, settings",
+    "network": "setup, settings, data, frame",
+    "maps": "settings, frame",
+    "graph": "graph",
+    "neuron": "graph",
+}
+
+BUFFERS: dict[str, tuple[str, str]] = {  # a frame's binary buffers, in the order they come
+    "params": ("f4", "the parameters after the step, in parameter order"),
+    "grads": ("f4", "the gradient the step used (not at step 0)"),
+    "sample_z": ("f4", "the selected sample: each neuron's pre-activation, network order"),
+    "sample_a": ("f4", "each neuron's activation"),
+    "sample_grad_a": ("f4", "d loss / d activation, this sample's loss"),
+    "sample_grad_z": ("f4", "d loss / d pre-activation"),
+    "sample_grad_params": ("f4", "d loss / d parameter, this sample's loss"),
+    "sample_grad_inputs": ("f4", "d loss / d input"),
+    "output": ("u1", "the output over the plane, GRID x GRID cells, row 0 at the top: "
+               "127.5 (1 + tanh v), v the output minus the threshold (or the winning margin)"),
+    "classes": ("u1", "several outputs: each cell's arg-max class"),
+    "maps": ("u1", "each input's and neuron's heat map, MAP_GRID x MAP_GRID, as output"),
+    "boundary": ("f4", "the decision boundary: segments x, y, x', y' in the plane's units"),
+}  # fmt: skip
+
+
 def _layer_index(studio: Studio, value: object) -> int:
     network = studio.network()
     if network is None:
@@ -526,6 +562,7 @@ def encode_frame(studio: Studio, frame: dict[str, Any]) -> tuple[dict[str, Any],
     if frame["maps"] is not None:
         buffers.append(("maps", "u1", _codes(frame["maps"])))
     buffers.append(("boundary", "f4", _float32(frame["boundary"])))
+    assert all(BUFFERS[name][0] == dtype for name, dtype, _ in buffers)  # the documented ones
     header = {
         "type": "frame",
         "step": frame["step"],

@@ -274,3 +274,50 @@ def test_any_message_gets_at_least_one_reply_and_a_refused_one_changes_nothing(
         assert [r["type"] for r in replies] == ["error"] and state(studio) == before
         assert len(json.dumps(replies[0])) < 600
     assert all(np.isfinite(p.data) for p in studio.model.parameters())
+
+
+# ---- the protocol as written down ----
+
+EXAMPLES: dict[str, dict[str, Any]] = {  # one valid message of each type
+    "hello": {},
+    "play": {"steps": 2},
+    "step": {},
+    "reset": {"seed": 3},
+    "lr": {"value": 0.05},
+    "l2": {"value": 0.001},
+    "show": {"step": 1},
+    "select": {"index": 4},
+    "add": {"x": [0.1, 0.2], "target": -1, "test": True},
+    "remove": {"index": 0},
+    "split": {"test": 0.3},
+    "dataset": {"name": "circles", "noise": 0.2},
+    "network": {"hidden": [3, 2], "activation": "tanh", "inputs": ["x1", "x2", "x1*x2"]},
+    "maps": {"on": False},
+    "graph": {"step": 1},
+    "neuron": {"layer": 0, "index": 1, "step": None},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(MESSAGES))
+def test_each_message_is_answered_with_the_replies_the_docs_name(kind: str) -> None:
+    from nn.studio_protocol import ANSWERS
+
+    if kind in ("graph", "neuron"):
+        pytest.importorskip("graphviz")
+    studio = Studio.preset("moons", hidden=[4], n=20)
+    studio.step(3)
+    replies = Wire(studio).ask({"type": kind, **EXAMPLES[kind]})
+    want = [part.split(" (")[0] for part in ANSWERS[kind].split(", ")]
+    assert [r["type"] for r in replies] == want, replies[-1]
+    if kind in ("graph", "neuron"):
+        assert "html" in replies[0], replies[0].get("error")
+
+
+def test_the_docs_page_holds_the_protocols_tables_as_the_code_has_them() -> None:
+    from tools.studio_protocol_doc import PAGE, render
+
+    text = PAGE.read_text(encoding="utf-8")
+    assert render(text) == text, "run python -m tools.studio_protocol_doc"
+    assert sorted(EXAMPLES) == sorted(MESSAGES)
+    mkdocs = (PAGE.parent.parent / "mkdocs.yml").read_text()
+    assert "studio-protocol.md" in mkdocs
