@@ -8,7 +8,7 @@
 
 import { NS, el, fmt, inputLabel, nearestEdge, paintEdges, pointerIn, rgba, signColor } from "./common.js";
 
-const BOX_W = 150, BOX_H = 38, GAP_Y = 8, COLUMN_GAP = 64, PAD = 16, HEAD = 22;
+const BOX_W = 172, BOX_H = 38, GAP_Y = 8, COLUMN_GAP = 64, PAD = 16, HEAD = 22;
 const PLAYING_EVERY = 100;  // ms between redraws while playing: numbers to read, not a film
 
 export function graphPane(box, hooks) {

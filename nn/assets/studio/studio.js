@@ -129,6 +129,7 @@ function makeView(root, transport, saved) {
     test.value = String(msg.test);
     testText.textContent = `${Math.round(100 * msg.test)}%`;
     network.settings(msg);
+    schedule();  // the info line names the settings
   }
 
   function onData(msg) {
