@@ -44,6 +44,16 @@ def sample_index(who: str, i: object, n: int) -> int:
     return k % n
 
 
+def index(who: str, i: object, n: int, what: str) -> int:
+    """An index of one of n things (`what`: "neuron", "layer"): an int, 0 to n-1."""
+    if isinstance(i, (bool, np.bool_)) or not isinstance(i, numbers.Integral):
+        raise TypeError(f"{who} must be an int, got {excerpt(i)}")
+    k = int(i)
+    if not 0 <= k < n:
+        raise IndexError(f"{who}: {what} {k} is out of range for {n} {what}s (0 to {n - 1})")
+    return k
+
+
 def step_index(who: str, k: object, count: int) -> int:
     """A recorded step: an int, -count to count-1 (negative counts from the last)."""
     if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral):

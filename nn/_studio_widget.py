@@ -38,6 +38,16 @@ class StudioWidget(anywidget.AnyWidget):
         self.session = Session(studio, self._transmit)
         self.on_msg(self._receive)
 
+    @property
+    def closed(self) -> bool:
+        """True once the widget is closed (its comm gone): Studio.view() then makes a new one."""
+        return self.comm is None
+
+    def close(self) -> None:
+        """Close the widget and stop watching the Studio (nothing more is sent to this view)."""
+        self.session.close()
+        super().close()
+
     def _transmit(self, content: dict[str, Any], buffers: list[bytes]) -> None:
         self.send(content, buffers or None)
 

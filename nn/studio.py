@@ -384,10 +384,12 @@ class Studio:
         return self._X.copy(), list(self._y), self._test.copy()
 
     def _model_rows(self, X: np.ndarray) -> np.ndarray:
-        """The model's inputs for rows of data: the rows themselves, or their input features."""
+        """The model's inputs for rows of data: the rows themselves, or their input features
+        (which overflow to ±inf quietly, as the engine's own arithmetic: x1² of 1e200)."""
         if self._inputs is None:
             return X
-        return np.stack([INPUTS[name](X[:, 0], X[:, 1]) for name in self._inputs], axis=1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.stack([INPUTS[name](X[:, 0], X[:, 1]) for name in self._inputs], axis=1)
 
     # ---- training ----
 
@@ -851,12 +853,16 @@ class Studio:
                               inputs first, in network order
             boundary          the decision boundary as segments [x, y, x', y'] in the plane's
                               coordinates (marching squares over the output)
+            points_output     data that is no plane (not two columns): each point's outputs
+                              (points x outputs); else None
 
         sample: index, x (the row), inputs (the model's inputs for it), target, outputs, loss
-        (this sample alone), and per neuron in network order z (pre-activation), a
-        (activation), grad_a = d loss / d a, grad_z = d loss / d z; grad_params = d loss / d
-        parameter for this sample; grad_inputs = d loss / d input. None for a model that is
-        not drawn as a network, whose sample has outputs and loss only.
+        (this sample alone; None, with the reason in error, for a loss of yours that cannot
+        take one sample: its gradients are then 0), and per neuron in network order z
+        (pre-activation), a (activation), grad_a = d loss / d a, grad_z = d loss / d z;
+        grad_params = d loss / d parameter for this sample; grad_inputs = d loss / d input. A
+        model that is not drawn as a network has no neurons: its z, a, grad_a, grad_z are
+        empty.
         """
         k = self._step(step, "frame")
         version = self._version_at(k)
@@ -872,12 +878,15 @@ class Studio:
             "classes": None,
             "maps": None,
             "boundary": np.zeros((0, 4)),
+            "points_output": None,
         }
         with self._at_step(k):
             i = min(self._selected, len(y) - 1)
             out["sample"] = self._sample(X[i], y[i], i)
             if self._plane is not None and self.features == 2:
                 self._plane_numbers(out, maps, y)
+            else:  # no plane to draw on: each point's output, beside its target
+                out["points_output"] = self._outputs_at(self._model_rows(X)).reshape(len(X), -1)
         return out
 
     @contextlib.contextmanager
@@ -976,8 +985,13 @@ class Studio:
             pred: Any = acts[-1] if self.outputs == 1 else acts[-self.outputs :]
         else:
             pred = shadow(leaves)
-        loss = self._sample_loss(pred, target)
-        loss.backward()
+        error = None
+        try:  # a loss of yours may not take one sample: the forward pass is shown still
+            loss = self._sample_loss(pred, target)
+            loss.backward()
+            value: float | None = loss.data
+        except Exception as failure:  # noqa: BLE001 - said in the frame, not raised
+            error, value = f"{type(failure).__name__}: {failure}", None
         outputs = [pred] if isinstance(pred, Value) else list(pred)
         return {
             "index": index,
@@ -985,7 +999,8 @@ class Studio:
             "inputs": inputs.tolist(),
             "target": target,
             "outputs": [v.data for v in outputs],
-            "loss": loss.data,
+            "loss": value,
+            "error": error,
             "z": np.array([v.data for v in zs]),
             "a": np.array([v.data for v in acts]),
             "grad_a": np.array([v.grad for v in acts]),
@@ -1036,8 +1051,8 @@ class Studio:
                 f"is a {type(self.model).__name__}: use graph() for its whole scalar graph"
             )
         layers = self._drawn
-        li = checks.sample_index("neuron_graph(layer)", layer, len(layers))
-        ni = checks.sample_index("neuron_graph(index)", index, len(layers[li].neurons))
+        li = checks.index("neuron_graph(layer)", layer, len(layers), "layer")
+        ni = checks.index("neuron_graph(index)", index, len(layers[li].neurons), "neuron")
         k = self._step(step, "neuron_graph")
         X, y, _ = self._versions[self._version_at(k)]
         i = min(self._selected, len(y) - 1)
@@ -1121,8 +1136,9 @@ class Studio:
     # ---- the view and the saved page ----
 
     def view(self) -> Any:
-        """Return the live Jupyter widget of this Studio (one per Studio; needs anywidget)."""
-        if self._view is None:
+        """Return the live Jupyter widget of this Studio (one per Studio, made again once it is
+        closed; needs anywidget)."""
+        if self._view is None or self._view.closed:
             try:
                 from nn._studio_widget import StudioWidget
             except ImportError as error:

@@ -227,7 +227,7 @@ MESSAGES: dict[str, tuple[Field, ...]] = {
             lambda s, v: checks.optional_step("graph", v, _recorded(s)),
         ),
     ),
-    "neuron": (
+    "neuron": (  # layer and index: Studio.neuron_graph's own rules
         Field(
             "layer",
             True,
@@ -307,7 +307,7 @@ def _layer_index(studio: Studio, value: object) -> int:
             "neuron_graph needs a model drawn as a network (MLP, Layer, Neuron); this one is "
             f"a {type(studio.model).__name__}"
         )
-    return checks.sample_index("neuron_graph(layer)", value, len(network["sizes"]) - 1)
+    return checks.index("neuron_graph(layer)", value, len(network["sizes"]) - 1, "layer")
 
 
 @dataclass(frozen=True)
@@ -364,7 +364,9 @@ def validate(studio: Studio, message: object) -> Request:
             values[field.name] = field.rule(studio, message[field.name])
             if kind == "neuron" and field.name == "index":
                 width = (studio.network() or {"sizes": [0, 0]})["sizes"][values["layer"] + 1]
-                values["index"] = checks.sample_index("neuron_graph(index)", values["index"], width)
+                values["index"] = checks.index(
+                    "neuron_graph(index)", values["index"], width, "neuron"
+                )
         except (TypeError, ValueError, IndexError) as error:
             raise ProtocolError(field.name, type(error).__name__, str(error)) from None
     return Request(kind, values, ident)
@@ -554,7 +556,10 @@ def encode_frame(studio: Studio, frame: dict[str, Any]) -> tuple[dict[str, Any],
             "target": sample["target"],
             "outputs": [finite(v) for v in sample["outputs"]],
             "loss": finite(sample["loss"]),
+            "error": sample["error"],
         }
+    if frame["points_output"] is not None:  # no plane: each point's outputs, a few numbers
+        head_points = [[finite(float(f"{v:.6g}")) for v in row] for row in frame["points_output"]]
     if frame["output"] is not None:
         buffers.append(("output", "u1", _codes(frame["output"])))
     if frame["classes"] is not None:
@@ -569,6 +574,7 @@ def encode_frame(studio: Studio, frame: dict[str, Any]) -> tuple[dict[str, Any],
         "latest": studio.steps,
         "version": frame["version"],
         "sample": head,
+        "outputs": head_points if frame["points_output"] is not None else None,
         "buffers": [
             [name, dtype, len(data) // (4 if dtype == "f4" else 1)] for name, dtype, data in buffers
         ],

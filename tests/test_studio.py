@@ -714,3 +714,48 @@ def test_binary_cross_entropy_on_soft_targets_is_no_classifier() -> None:
     studio = Studio(MLP(2, [3, 1], seed=0), X, soft, loss=binary_cross_entropy_with_logits)
     studio.step()
     assert studio.history[-1]["accuracy"] is None and studio.classes() is None
+
+
+def odd_runs() -> dict[str, Studio]:
+    """Runs a save must take: none, one point, a diverged one, edits and a rebuild between
+    steps, a model without layers, one input column, a split with probabilities."""
+    empty = Studio.preset("xor", hidden=[2], n=10)
+    lonely = Studio(MLP(2, [2, 1], seed=0), [[0.3, 0.3]], [1.0])
+    lonely.step(3)
+    diverged = Studio.preset("moons", hidden=[4], n=20, lr=1e308)
+    diverged.step(4)
+    edited = Studio.preset("moons", hidden=[3], n=20, test=0.25)
+    edited.step(2)
+    edited.add_point([0.1, 0.1], 1.0)
+    edited.step(2)
+    edited.remove_point(0)
+    edited.rebuild([4, 2], inputs=["x1", "x2", "sin(x1)"])
+    edited.step(3)
+    edited.add_point([1e300, -1e300], -1.0, test=True)
+    edited.step()
+    bars = Studio(TwoNeurons(1), *make("xor", 16, seed=2))
+    bars.step(3)
+    line = Studio(MLP(1, [3, 1], seed=0), [[0.0], [0.5], [1.0]], [0.0, 1.0, 0.0])
+    line.step(2)
+    probabilities = Studio(
+        MLP(2, [3, 1], output_activation="sigmoid", seed=0), *zero_one(20, 3),
+        loss=binary_cross_entropy, test=0.3,
+    )  # fmt: skip
+    probabilities.step(5)
+    return {"empty": empty, "lonely": lonely, "diverged": diverged, "edited": edited,
+            "bars": bars, "line": line, "probabilities": probabilities}  # fmt: skip
+
+
+@pytest.mark.filterwarnings("error")
+def test_odd_runs_save_whole_pages_whose_frames_hold_each_steps_numbers(tmp_path: Any) -> None:
+    for name, studio in odd_runs().items():
+        run = saved_run(studio.save(tmp_path / f"{name}.html"))
+        assert [f["step"] for f in run["frames"]] == list(range(studio.steps + 1)), name
+        assert len(run["records"]) == studio.steps
+        for frame in run["frames"]:
+            assert str(frame["version"]) in run["points"], name  # every frame's points saved
+        last = run["frames"][-1]
+        want = np.array(list(studio.snapshot(-1).values()), dtype=np.float64)
+        got = saved_buffer(run, last, "params").astype(np.float64)
+        finite = np.isfinite(want) & (np.abs(want) < 3e38)
+        assert np.array_equal(got[finite], want[finite].astype(np.float32)), name

@@ -540,3 +540,58 @@ def test_the_largest_model_the_studio_accepts_is_drawn_readably(tmp_path: Path) 
             assert squares == 6 * 32 + 1
     finally:
         stop(process)
+
+
+# ---- the adversarial pass: edits during play, rapid clicks, odd runs ----
+
+
+def test_edits_during_play_and_rapid_clicks_leave_a_consistent_view(page: Any) -> None:
+    page.click(".sgs-play")
+    wait_for(page, "Number(document.querySelector('.sgs').dataset.step) >= 5")
+    page.click(".sgs-layer-plus")  # a rebuild while frames of the old network are on their way
+    wait_for(page, "document.querySelector('.sgs-layer-count').textContent === ' 3'")
+    assert text(page, ".sgs-play") == "▶ play"  # an edit between runs stops the play
+    page.click(".sgs-play")
+    page.select_option(".sgs-l2", "0.001")  # settings while playing: from the next step on
+    page.evaluate("() => { const t = document.querySelector('.sgs-test'); t.value = '0.2';"
+                  " t.dispatchEvent(new Event('change')); }")  # fmt: skip
+    wait_for(page, "document.querySelector('.sgs-info').textContent.includes('80 training points')")
+    page.click(".sgs-play")
+    time.sleep(0.7)
+    for _ in range(15):  # step, as fast as a person can click, without waiting for a reply
+        page.click(".sgs-step", delay=0)
+    settled = int(dataset(page)["step"])
+    wait_for(page, f"Number(document.querySelector('.sgs').dataset.step) === {settled}")
+    time.sleep(1.5)
+    final = int(dataset(page)["step"])
+    assert text(page, ".sgs-counter") == f"step {final}"
+    for k in (3, 1, final, 0, 2):  # the timeline scrubbed back and forth quickly
+        page.evaluate(f"() => {{ const s = document.querySelector('.sgs-timeline');"
+                      f" s.value = '{k}'; s.dispatchEvent(new Event('input')); }}")  # fmt: skip
+    step_is(page, 2)
+    assert dataset(page)["step"] == "2" and text(page, ".sgs-counter") == f"step 2 (of {final})"
+    assert layer_names(page)[2] == "layer 3: 2 (relu)"
+
+
+def test_a_saved_run_of_data_that_is_no_plane_draws_outputs_beside_targets(tmp_path: Path) -> None:
+    from nn import MLP
+
+    X = [[x / 10] for x in range(12)]
+    studio = Studio(MLP(1, [4, 1], "tanh", seed=0), X, [np.sin(3 * x[0]) for x in X])
+    studio.step(8)
+    path = studio.save(tmp_path / "line.html")
+    with chromium_page(1300, 1200) as page:
+        page.goto(path.resolve().as_uri())
+        step_is(page, 8)
+        title = text(page, ".sgs-data-pane .sgs-title")
+        assert title == "output (dots) and target (rings) against the input"
+        dots = page.evaluate(  # the outputs: dots in the palette's blue (the rings are grey)
+            """() => { const c = document.querySelector('.sgs-plane');
+               const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+               let n = 0;
+               for (let i = 0; i < d.length; i += 4) {
+                 n += d[i + 2] > 200 && d[i] < 80 && d[i + 3] > 200;
+               }
+               return n; }"""
+        )
+        assert dots > 11 * 12  # a filled dot (radius 3) for each of the 11 points not selected

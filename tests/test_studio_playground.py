@@ -451,3 +451,58 @@ def test_mse_runs_its_plane_about_the_middle_of_the_targets() -> None:
     out = studio.frame()["output"]
     grid = centres(studio.plane, GRID)  # type: ignore[arg-type]
     assert out[0, 0] == pytest.approx(model(grid[0]).data - 3.0, rel=1e-12, abs=1e-15)
+
+
+# ---- the adversarial pass: odd data, odd losses, hostile indices ----
+
+
+def test_data_that_is_no_plane_gets_each_points_output_in_its_frame() -> None:
+    X, y = [[0.1], [0.5], [0.9]], [0.2, 0.4, 0.1]
+    model = MLP(1, [3, 1], seed=0)
+    studio = Studio(model, X, y)
+    studio.step(2)
+    frame = studio.frame()
+    assert frame["output"] is None and len(frame["boundary"]) == 0
+    assert np.allclose(frame["points_output"][:, 0], [model(x).data for x in X], rtol=1e-12)
+    past = studio.frame(1)
+    twin = MLP(1, [3, 1], seed=0)
+    twin.load_state_dict(studio.snapshot(1))
+    assert np.allclose(past["points_output"][:, 0], [twin(x).data for x in X], rtol=1e-12)
+
+
+def test_a_loss_of_yours_that_cannot_take_one_sample_still_gives_frames() -> None:
+    def needs_two(preds: list[Value], targets: list[float]) -> Value:
+        if len(preds) < 2:
+            raise ValueError("this loss needs two samples")
+        return mse_loss(preds, targets)
+
+    model = MLP(2, [3, 1], seed=0)
+    studio = Studio(model, [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0.5, 0.2, 0.1], loss=needs_two)
+    studio.step()
+    sample = studio.frame()["sample"]
+    assert sample["loss"] is None and "needs two samples" in sample["error"]
+    _, acts = neuron_values(model, [0.0, 1.0])
+    assert np.allclose(sample["a"], acts, rtol=1e-12)  # the forward pass is still shown
+    assert np.all(sample["grad_a"] == 0) and np.all(sample["grad_params"] == 0)
+
+
+@pytest.mark.filterwarnings("error")  # the project's rule: no NumPy warning on the way
+def test_input_features_of_huge_numbers_overflow_quietly_to_inf() -> None:
+    studio = Studio(
+        MLP(3, [3, 1], seed=0), [[1e200, 1.0], [0.0, 0.0]], [1, -1], inputs=["x1", "x2", "x1^2"]
+    )
+    studio.step()
+    from nn.studio_protocol import encode_frame
+
+    header, _ = encode_frame(studio, studio.frame())
+    assert header["sample"]["inputs"][2] is None  # inf travels as null
+
+
+def test_a_neuron_or_layer_out_of_range_is_named_as_one() -> None:
+    studio = Studio.preset("moons", hidden=[4], n=20)
+    with pytest.raises(IndexError, match="neuron 9 is out of range for 4 neurons"):
+        studio.neuron_graph(0, 9)
+    with pytest.raises(IndexError, match="layer 2 is out of range for 2 layers"):
+        studio.neuron_graph(2, 0)
+    with pytest.raises(TypeError, match=r"neuron_graph\(layer\) must be an int"):
+        studio.neuron_graph(0.0, 1)  # type: ignore[arg-type]

@@ -26,10 +26,16 @@ def state(studio: Studio) -> tuple[Any, ...]:
     return (
         studio.X,
         studio.y,
+        studio.is_test,
         studio.selected,
         studio.steps,
         studio.lr,
+        studio.l2,
+        studio.test,
         studio.dataset,
+        studio.noise,
+        studio.inputs,
+        repr(studio.model),
         copy.deepcopy(studio.model.state_dict()),
     )
 
@@ -253,8 +259,8 @@ JSON = st.recursive(
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kind=st.sampled_from(sorted(MESSAGES)), values=st.dictionaries(st.sampled_from(
-    ["index", "step", "steps", "seed", "value", "x", "target", "name", "id", "other"]), JSON,
-    max_size=3))  # fmt: skip
+    ["index", "step", "steps", "seed", "value", "x", "target", "name", "id", "other", "test",
+     "noise", "hidden", "activation", "inputs", "on", "layer"]), JSON, max_size=3))  # fmt: skip
 def test_any_message_gets_at_least_one_reply_and_a_refused_one_changes_nothing(
     kind: str, values: dict[str, Any]
 ) -> None:
@@ -321,3 +327,15 @@ def test_the_docs_page_holds_the_protocols_tables_as_the_code_has_them() -> None
     assert sorted(EXAMPLES) == sorted(MESSAGES)
     mkdocs = (PAGE.parent.parent / "mkdocs.yml").read_text()
     assert "studio-protocol.md" in mkdocs
+
+
+def test_a_closed_view_stops_watching_its_studio_and_a_new_one_can_be_asked_for() -> None:
+    pytest.importorskip("anywidget")
+    studio = Studio.preset("xor", hidden=[2], n=10)
+    view = studio.view()
+    assert studio.watched and studio.view() is view
+    view.close()
+    assert not studio.watched  # the session let go of the Studio
+    studio.step()  # nothing to tell: no error
+    again = studio.view()
+    assert again is not view and studio.watched

@@ -108,6 +108,9 @@ function makeView(root, transport, saved) {
 
   function onSetup(msg) {
     s.setup = msg;
+    s.queue = [];  // frames of the network before: drawn on this one they would be nonsense
+    s.current = null;
+    s.versions = {};
     network.setup(msg);
     plane.setup(msg);
     graphView.setup(msg);
@@ -133,6 +136,7 @@ function makeView(root, transport, saved) {
   }
 
   function onData(msg) {
+    s.queue = [];  // a frame of the new data follows
     s.versions[msg.version] = { X: msg.X, y: msg.y, test: msg.test };
     s.records = msg.records;
     s.bounds = msg.bounds;
@@ -302,7 +306,8 @@ function makeView(root, transport, saved) {
     const held = points.test.filter(Boolean).length;
     return `selected: sample ${sample.index} of ${points.X.length}${points.test[sample.index] ? " (test)" : ""}\n` +
       `x = [${sample.x.map(fmt).join(", ")}]  target ${sample.target}\n` +
-      `output ${sample.outputs.map(fmt).join(", ")}  its loss ${fmt(sample.loss)}\n` +
+      `output ${sample.outputs.map(fmt).join(", ")}  its loss ${fmt(sample.loss)}` +
+      (sample.error ? ` (the loss of one sample fails: ${sample.error.slice(0, 80)})` : "") + "\n" +
       `${s.setup.loss}, ${s.setup.optimizer}(lr=${settings.lr}), L2 ${settings.l2 || "none"}\n` +
       `${points.X.length - held} training points, ${held} test`;
   }
