@@ -101,3 +101,25 @@ def test_the_page_drawings_and_demos_read_the_one_palette() -> None:
         text = demos[name]
         assert "coolwarm" not in text and "RdBu" not in text, name
         assert "palette" in text or "diverging(plt)" in text, name
+
+
+def test_the_widget_and_the_protocol_call_only_the_studios_public_methods_and_back() -> None:
+    import ast
+
+    def private_uses(path: Path, owner: str) -> list[str]:
+        found = []
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+                base = node.value
+                name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
+                if name == owner and not node.attr.startswith("__"):
+                    found.append(f"{path.name}:{node.lineno} {owner}.{node.attr}")
+        return found
+
+    nn = ROOT / "nn"
+    assert private_uses(nn / "studio_protocol.py", "studio") == []
+    assert private_uses(nn / "_studio_widget.py", "studio") == []
+    assert private_uses(nn / "_studio_widget.py", "session") == []
+    # the Studio's side: only IPython's display hook, which Jupyter itself calls by that name
+    uses = [use.split(" ")[1] for use in private_uses(nn / "studio.py", "view")]
+    assert uses == ["view._repr_mimebundle_"]
