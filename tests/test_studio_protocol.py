@@ -339,3 +339,21 @@ def test_a_closed_view_stops_watching_its_studio_and_a_new_one_can_be_asked_for(
     studio.step()  # nothing to tell: no error
     again = studio.view()
     assert again is not view and studio.watched
+
+
+@pytest.mark.parametrize(
+    ("top", "axis"),
+    [(0.0, 1.0), (0.93, 1.0), (1.0, 1.0), (1.2, 2.0), (2.1, 2.5), (3.0, 5.0), (6.0, 10.0),
+     (0.012, 0.02), (0.0024, 0.0025), (7e-12, 1e-11), (2e5, 2e5)],
+)  # fmt: skip
+def test_the_loss_axis_is_the_round_number_at_or_above_the_largest_loss(
+    top: float, axis: float
+) -> None:
+    from nn.studio_protocol import highest_loss, loss_axis
+
+    assert loss_axis(top) == pytest.approx(axis, rel=1e-12)
+    studio = Studio.preset("moons", hidden=[3], n=20)
+    assert Wire(studio).ask({"type": "hello"})[2]["axis"] == 1.0  # no step yet: 0 to 1
+    studio.step(4)
+    rows = [[1, 9.0, 0.5, 0.7, None, None, 0], [2, None, 0.4, None, None, None, 0]]
+    assert highest_loss(rows) == 0.7  # data and test losses, not the L2 total
