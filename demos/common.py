@@ -59,6 +59,17 @@ def pyplot() -> Any:
     return plt
 
 
+def diverging(plt: Any) -> Any:
+    """The one palette as a matplotlib colour map: orange (negative, class -1) through a near
+    white to blue (positive, class +1), as autograd.viz.palette has it for every picture."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    from autograd.viz import palette
+
+    colours = [palette.NEGATIVE, palette.NEUTRAL, palette.POSITIVE]
+    return LinearSegmentedColormap.from_list("stepgrad", colours)
+
+
 def save(fig: Any, out: str, name: str) -> str:
     """Save a figure as out/name (making the folder), close it, and return the path."""
     os.makedirs(out, exist_ok=True)

@@ -27,7 +27,8 @@ import numpy as np
 
 import autograd
 from autograd import Value, no_grad
-from demos.common import Progress, parser, pyplot, save
+from autograd.viz import palette
+from demos.common import Progress, diverging, parser, pyplot, save
 from nn import MLP, SGD, LambdaLR, hinge_loss, l2_penalty, trace_loss
 
 POINTS = 100
@@ -171,8 +172,8 @@ def main(argv: list[str] | None = None) -> None:
         scores = score_program(model) if args.compiled else eager_scores(model)
         xx, yy, zz = decision_grid(scores, X)
         fig, ax = plt.subplots(figsize=(6, 5))
-        ax.contourf(xx, yy, zz, cmap="coolwarm", alpha=0.35)
-        for label, color in ((-1, "#3b4cc0"), (1, "#b40426")):
+        ax.contourf(xx, yy, zz, cmap=diverging(plt), alpha=0.45)
+        for label, color in ((-1, palette.NEGATIVE), (1, palette.POSITIVE)):
             mine = y == label
             ax.scatter(
                 X[mine, 0], X[mine, 1], color=color, s=30, edgecolors="k", label=f"class {label:+d}"

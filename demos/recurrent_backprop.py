@@ -41,7 +41,7 @@ import numpy as np
 
 import autograd
 from autograd import Value, grad, ops, topological_order
-from demos.common import Progress, parser, pyplot, save
+from demos.common import Progress, diverging, parser, pyplot, save
 from demos.moons import make_moons
 from nn import Adam, Module
 from nn.module import make_rng
@@ -382,10 +382,10 @@ def draw_regions(
     zz = zz.reshape(xx.shape)
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8), width_ratios=(1.5, 1))
     levels = np.linspace(-1, 1, 21)
-    shade = left.contourf(xx, yy, zz, levels=levels, cmap="coolwarm", alpha=0.6)
+    shade = left.contourf(xx, yy, zz, levels=levels, cmap=diverging(plt), alpha=0.6)
     left.contour(xx, yy, zz, levels=[0.0], colors="k", linewidths=1)
-    left.scatter(
-        points[:, 0], points[:, 1], c=Y, cmap="coolwarm", vmin=-1, vmax=1, edgecolors="k", s=30
+    left.scatter(  # the one palette: class -1 orange, +1 blue
+        points[:, 0], points[:, 1], c=Y, cmap=diverging(plt), vmin=-1, vmax=1, edgecolors="k", s=30
     )
     fig.colorbar(shade, ax=left, label="output unit at the fixed point, h*₀", ticks=levels[::5])
     left.set(

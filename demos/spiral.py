@@ -26,13 +26,14 @@ import numpy as np
 
 import autograd
 from autograd import Value, no_grad
+from autograd.viz import palette
 from demos.common import Progress, parser, pyplot, save
 from nn import MLP, Adam, cross_entropy, trace_loss
 
 PER_CLASS = 40
 CLASSES = 3
 LEARNING_RATE = 0.02
-COLORS = ["#1f77b4", "#d62728", "#2ca02c"]  # one per class, points and regions alike
+COLORS = list(palette.CLASSES[:CLASSES])  # one per class, points and regions alike
 
 
 def make_spiral(n: int, classes: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -2,11 +2,22 @@
 
 Writes a one-cell notebook that shows `nn.Studio` (and a Voilà template that asks nothing of
 the network) to a temporary folder, serves it with Voilà on 127.0.0.1, prints the address and
-runs until Ctrl-C, which stops the server and its kernel and removes the folder. Needs the
+runs until Ctrl-C, which stops the server and its kernels and removes the folder. Needs the
 `app` extra: pip install -e '.[app]' (anywidget and voila).
 
     $ python -m demos.studio
     $ python -m demos.studio --dataset spiral --hidden 16,16 --port 8866
+
+Each page load gets a kernel of its own. Closing the page shuts it down (Voilà's page sends a
+shutdown request as it unloads), and Voilà's culler (jupyter_server's MappingKernelManager
+settings) shuts down any kernel that has had no page connected for --cull-after seconds (a tab
+that crashed, a laptop that slept): kernels never pile up. A page left open keeps its kernel.
+
+The terminal shows the address and nothing else; Voilà's log stays in the app. The page's
+console is quiet too: the app's template drops the two notices every load would print that no
+user can act on, webpack's "Unsatisfied version ... of shared singleton module @jupyterlab/..."
+(Voilà 0.5 bundles JupyterLab 4.2, the widget extensions are built for newer ones, and the
+bundled copy serves them well) and the kernel connection's "Starting WebSocket" debug line.
 """
 
 from __future__ import annotations
@@ -35,9 +46,31 @@ POINTS = 100
 LEARNING_RATE = 0.1
 START_TIMEOUT = 60.0  # seconds for Voilà to come up
 
+CULL_AFTER = 120  # seconds a kernel may stay without a page before Voilà shuts it down
+
 # Voilà's lab template links an icon font from a CDN; this one drops the two links (the app
-# uses no icons), so the page asks nothing of the network.
+# uses no icons), so the page asks nothing of the network; and it keeps the console free of
+# the notices described above (exactly those, matched in full; everything else passes).
 TEMPLATE = """{%- extends 'voila/templates/lab/index.html.j2' -%}
+{%- block html_head_js -%}
+<script>
+{
+  const quiet = [
+    /^Unsatisfied version \\S+ from \\S+ of shared singleton module @jupyterlab\\/[\\w-]+ \\(required \\S+\\)$/,
+    /^No satisfying version \\(\\S+\\) of shared module @jupyterlab\\/[\\w-]+ found in shared scope default\\.\\nAvailable versions: [^\\n]*$/,
+    /^Starting WebSocket: wss?:\\/\\/127\\.0\\.0\\.1:\\d+\\/api\\/kernels\\/[\\w-]+$/
+  ];
+  for (const level of ["warn", "debug"]) {
+    const original = console[level].bind(console);
+    console[level] = (...parts) => {
+      const text = parts.length === 1 && typeof parts[0] === "string" ? parts[0] : null;
+      if (text === null || !quiet.some((pattern) => pattern.test(text))) original(...parts);
+    };
+  }
+}
+</script>
+{{ super() }}
+{%- endblock html_head_js -%}
 {%- block notebook_css -%}
 {{ super()
    | replace('<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@^5/css/all.min.css" type="text/css" />', '')
@@ -123,10 +156,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_voila(folder: Path, path: Path, port: int) -> subprocess.Popen[str]:
+def start_voila(
+    folder: Path, path: Path, port: int, cull_after: int = CULL_AFTER
+) -> subprocess.Popen[str]:
     """Start Voilà on 127.0.0.1:port serving `path`, in a session of its own (so a Ctrl-C in the
-    terminal reaches this script, which then stops Voilà, not Voilà's own shutdown prompt)."""
+    terminal reaches this script, which then stops Voilà, not Voilà's own shutdown prompt).
+    A kernel with no page connected for `cull_after` seconds is shut down."""
     env = dict(os.environ)
+    # the kernel's matrices are small: one BLAS thread each is fastest, and on a busy machine
+    # OpenBLAS's spinning threads make a frame 5 to 20 times slower (as python -m benchmarks)
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
     env["JUPYTER_PATH"] = os.pathsep.join(
         [str(folder / "share"), *filter(None, [env.get("JUPYTER_PATH")])]
     )
@@ -143,6 +182,11 @@ def start_voila(folder: Path, path: Path, port: int) -> subprocess.Popen[str]:
         # only the extensions the app needs: another lab extension in the environment (such
         # as jupytext's, which the docs extra brings) can fail to load in Voilà's page
         f"--VoilaConfiguration.extension_allowlist={json.dumps(EXTENSIONS)}",
+        # the culler: kernels idle this long with no page connected go (a page open keeps its)
+        f"--MappingKernelManager.cull_idle_timeout={cull_after}",
+        f"--MappingKernelManager.cull_interval={max(1, min(60, cull_after // 2))}",
+        "--MappingKernelManager.cull_connected=False",
+        "--MappingKernelManager.cull_busy=False",
     ]
     return subprocess.Popen(
         command,
@@ -232,6 +276,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0, help="default 0")
     p.add_argument("--lr", type=float, default=LEARNING_RATE, help=f"default {LEARNING_RATE}")
     p.add_argument("--port", type=int, default=0, help="default: a free port")
+    p.add_argument(
+        "--cull-after",
+        type=int,
+        default=CULL_AFTER,
+        metavar="SECONDS",
+        help=f"shut down a kernel after this long with no page open (default {CULL_AFTER})",
+    )
     args = p.parse_args(argv)
     try:
         import anywidget  # noqa: F401
@@ -246,7 +297,9 @@ def main(argv: list[str] | None = None) -> None:
     process = None
     try:
         path = write_app(folder, args.dataset, args.hidden, args.points, args.seed, args.lr)
-        process = start_voila(folder, path, args.port or free_port())
+        if args.cull_after < 1:
+            p.error(f"--cull-after must be at least 1 second, got {args.cull_after}")
+        process = start_voila(folder, path, args.port or free_port(), args.cull_after)
         address = wait_until_serving(process)
         print(f"stepgrad Studio: {address}  (Ctrl-C stops it)", flush=True)
         assert process.stdout is not None

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from autograd import no_grad
-from demos.common import Progress, parser, pyplot, save
+from demos.common import Progress, diverging, parser, pyplot, save
 from nn import SGD, Layer, Module, mse_loss
 from nn.module import make_rng
 
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
             1, 2, figsize=(10.5, 4.4), width_ratios=[1.15, 1], layout="constrained"
         )
         xx, yy, zz = output_over_square(net)
-        shade = square.contourf(xx, yy, zz, levels=np.linspace(0, 1, 21), cmap="RdBu_r")
+        shade = square.contourf(xx, yy, zz, levels=np.linspace(0, 1, 21), cmap=diverging(plt))
         square.contour(xx, yy, zz, levels=[0.5], colors="k", linewidths=1.2)
         fig.colorbar(shade, ax=square, label="network output", ticks=[0, 0.25, 0.5, 0.75, 1])
         for (a, b, _), t, p in zip(INPUTS, TARGETS, preds):

@@ -5,15 +5,23 @@
     X, y = make("moons", 100)
     studio = Studio(MLP(2, [16, 16, 1], seed=0), X, y)
     studio.step(100)                 # 100 full-batch steps; returns the last loss
-    studio.history[-1]               # {'step': 100, 'loss': ..., 'accuracy': ..., 'points': 100}
+    studio.history[-1]               # {'step': 100, 'loss': ..., 'accuracy': ..., ...}
     studio.snapshot(10)              # the parameters as they were after step 10
+    studio.frame(10)                 # every number the view draws at step 10
     studio                           # in Jupyter: the live view (needs the `studio` extra)
     studio.save("run.html")          # the whole run as one page, scrubbable without a kernel
 
-A step is what the eager loop does, `loss([model(x) for x in X], y)`, `model.zero_grad()`,
-`loss.backward()`, `optimizer.step()`, with the same numbers (to 1e-9), but the loss and its
-gradient come from a traced program (`nn.trace_loss`, `autograd.trace`) run on the whole dataset
-as NumPy columns, so a step of micrograd's moons model takes about a millisecond.
+A step is what the eager loop does, `loss([model(x) for x in X], y)` (plus the L2 term
+`l2_penalty(weights, l2)` when `l2` is set), `model.zero_grad()`, `loss.backward()`,
+`optimizer.step()`, with the same numbers (to 1e-9), but the data loss and its gradient come
+from a traced program (`nn.trace_loss`, `autograd.trace`) run on the training rows as NumPy
+columns, so a step of micrograd's moons model takes about a millisecond.
+
+TensorFlow Playground's controls are here too, in the headless API and in the view alike: a
+train/test split (`test=`, the test loss recorded beside the training loss), L2 regularisation
+(`l2=`, over the neurons' weights, not their biases, as the Playground does), input features
+(`inputs=("x1", "x2", "x1^2", ...)`, computed from two columns of data), noise (`use_preset(...,
+noise=)`), and layers, neurons and the activation changed between runs (`rebuild`).
 
 How the loss is traced. nn's own losses (`mse_loss`, `hinge_loss`, `binary_cross_entropy`,
 `binary_cross_entropy_with_logits`, and `cross_entropy` per sample) are means over the samples
@@ -23,29 +31,29 @@ defaults included. Any other loss you pass runs the eager loop itself: `loss(pre
 targets)`, `zero_grad()`, `backward()`, the optimizer's step. No numeric probe decides that a
 loss of yours is a mean of per-sample terms (one point agreeing proves nothing: `relu(p[0] -
 0.6)` is 0 for every sample until it is not), and a whole-batch trace of it would be slower than
-the eager loop (it replays the batch as one scalar program, and must be retraced at every data
-edit). So a step never gives other numbers than the eager loop: with nn's losses it is fast
-(`python -m benchmarks.studio --no-browser`, moons, 100 points, MLP(2, [16, 16, 1]): under 1 ms
-a step with loss=hinge_loss, about 35 ms for the eager loop). Pass nn's loss itself, not a
-wrapper around it, to train fast.
+the eager loop. So a step never gives other numbers than the eager loop. The L2 term is built
+once per step, outside the per-sample trace (`loss + l2_penalty(weights, l2)`, as the eager loop
+writes it), so it is right whatever the compiler does with a per-sample penalty.
 
-The view (nn/_studio_widget.py, with its script and styles in nn/assets/) is a thin script: this
-class holds the state and makes the small JSON messages it draws; the script sends back what the
-user did. Nothing here imports a widget package until a view is asked for.
+What the view shows is computed here, not in the browser: `frame(k)` holds every neuron's
+activation over the input plane (its heat map), the model's output there and the decision
+boundary traced through it, and the selected sample's forward and backward pass neuron by
+neuron. The activations over the plane come from one traced program, f(x, c) = Σ c_j a_j(x)
+over every neuron j: its gradient with respect to c_j is a_j(x) itself, for every point of the
+plane at once. The view (nn/_studio_widget.py, the protocol in nn/studio_protocol.py, the
+script in nn/assets/) only draws; nothing here imports a widget package until a view is asked
+for.
 """
 
 from __future__ import annotations
 
-import base64
+import contextlib
 import copy
-import html
-import json
+import inspect
 import math
 import numbers
 import os
-import re
-from collections.abc import Callable, Sequence
-from importlib import resources
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,60 +61,86 @@ import numpy as np
 
 import autograd
 from autograd import Program, Value, trace
-from autograd._checks import describe, integer, number
+from autograd._checks import choice, describe, integer
 from autograd._files import check_target, write_atomically
+from nn import _studio_checks as checks
 from nn.compiled import TracedLoss, trace_loss
 from nn.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
     hinge_loss,
+    l2_penalty,
     mse_loss,
 )
-from nn.module import MLP, Layer, Module, Neuron
+from nn.module import ACTIVATIONS, MLP, Layer, Module, Neuron
 from nn.optim import SGD, Optimizer
 
 DEFAULT_LR = 0.1
-FLOAT32_MAX = float(np.finfo(np.float32).max)  # parameters travel as float32 (see _pack)
+GRID = 60  # cells per side of the model's output over the plane
+MAP_GRID = 12  # cells per side of each neuron's heat map (TensorFlow Playground's: 10)
+MAX_HIDDEN_LAYERS = 6  # the largest network the Studio accepts: 6 hidden layers of 32 neurons
+MAX_WIDTH = 32  # neurons in a layer (hidden or output)
+MAX_MODEL_INPUTS = 64  # inputs of a drawn network
+MAX_TEST = 0.9  # the largest share of points held out for testing
+MAX_NOISE = 1.0
+MAX_L2 = 10.0
 FLOAT64_MAX = float(np.finfo(np.float64).max)
 PLANE_LIMIT = FLOAT64_MAX / 4  # the drawn plane's edges stay within ±this: widths stay finite
-GRID = 60  # the output plane's cells per side, in the view
 INSTALL_HINT = "pip install 'stepgrad[studio]' (or pip install anywidget)"
+
+# TensorFlow Playground's input features, computed from a point's two numbers (x1, x2)
+INPUTS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "x1": lambda a, b: a,
+    "x2": lambda a, b: b,
+    "x1^2": lambda a, b: a * a,
+    "x2^2": lambda a, b: b * b,
+    "x1*x2": lambda a, b: a * b,
+    "sin(x1)": lambda a, b: np.sin(a),
+    "sin(x2)": lambda a, b: np.sin(b),
+}
 
 
 class Studio:
     """A model, a dataset and an optimizer, trained step by step and recorded.
 
-    Studio(model, X, y, *, loss=None, optimizer=None)
+    Studio(model, X, y, *, loss=None, optimizer=None, inputs=None, l2=0.0, test=0.0,
+           split_seed=0)
 
-    X          rows of real numbers, one per sample, as many as the model has inputs
+    X          rows of real numbers, one per sample
     y          one target per row: -1/+1 (hinge loss by default), class indices 0..k-1 for a
                model with k > 1 outputs (cross-entropy), other numbers (mean squared error)
     loss       None for the default above, or a callable loss(predictions, targets) -> Value
-               called as nn's losses are: the model's outputs for every row, the targets
-               (nn.cross_entropy, one sample's loss, means it over the rows as the default)
+               called as nn's losses are: the model's outputs for every training row, their
+               targets (nn.cross_entropy, one sample's loss, means it over the rows)
     optimizer  an nn optimizer over model.parameters(); default SGD(lr=0.1)
+    inputs     None: the model reads X's columns; or names from INPUTS (X then has two
+               columns x1, x2): "x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"
+    l2         the L2 rate: each step's loss is the data loss + l2_penalty(weights, l2),
+               l2·Σ w² over the neurons' weights (not biases), as TensorFlow Playground
+    test       the share of points held out (0 to 0.9), chosen by a shuffle seeded with
+               split_seed; steps train on the others, and each step records the test loss
 
     step(n=1) -> float         n full-batch steps; the last step's loss (before its update)
-    history                    one record per step: step, loss, accuracy (None for
-                               regression), points (the data's size at that step)
-    snapshot(k)                {name: value} of the parameters after step k (0: the start)
-    gradients(k)               {name: d loss / d parameter} that step k used
-    select(i), selected        the sample the views show (its activations and scalar graph)
-    add_point(x, target)       a new row; returns its index.  remove_point(i)
+    history                    one record per step: step, loss (data + L2), data_loss,
+                               penalty, accuracy, test_loss, test_accuracy, points
+    snapshot(k), gradients(k)  the parameters after step k; the gradient step k used
+    frame(k)                   every number the view draws at step k (see frame)
+    select(i), selected        the sample the views show
+    add_point(x, target, test=False) -> index;  remove_point(i);  set_data(X, y)
+    use_preset(name, n=None, noise=None, seed=0)   a fresh draw of one of nn.datasets' sets
+    test, l2, lr               settable: the split, the L2 rate, the learning rate
+    rebuild(hidden, activation=, inputs=, seed=)   another MLP, from step 0
     reset(seed=None)           back to step 0: the starting weights, or new ones drawn with seed
-    set_data(X, y)             a whole new dataset (same features, same kind of targets)
-    graph(step=None)           the selected sample's training step as an animated page
-    save(path)                 the recorded run as one self-contained HTML page
-    view()                     the live Jupyter widget (also what a notebook cell shows)
-    Studio.preset(name, hidden)  an MLP on one of nn.datasets' sets, as the view's presets
+    graph(step), neuron_graph(layer, index, step)  the selected sample's scalar graph, whole or
+                               one neuron's, as an animated page
+    save(path), view(), watch(callback), Studio.preset(name, hidden)
 
-    Also: X, y, dataset (the preset the data came from, None for your own), steps,
-    predictions(X=None) (the traced forward pass), eager_loss() (the graph a
-    step must equal), classes(), features, outputs, kind ("hinge", "cross_entropy", "mse",
-    "custom"), loss_name, traced_as ("per sample, mean" for nn's losses | "eager" for yours).
+    The largest model the Studio accepts is an MLP of 6 hidden layers of 32 neurons each (and
+    at most 64 inputs, 32 outputs): its view draws every neuron. Any other nn.Module trains
+    too; its view draws its parameters as bars.
 
-    >>> studio = Studio(MLP(2, [16, 16, 1], seed=0), X, y)
+    >>> studio = Studio(MLP(2, [16, 16, 1], seed=0), X, y, test=0.3, l2=0.001)
     >>> studio.step(50)
     """
 
@@ -118,6 +152,10 @@ class Studio:
         *,
         loss: Callable[[Any, Any], Value] | None = None,
         optimizer: Optimizer | None = None,
+        inputs: Sequence[str] | None = None,
+        l2: float = 0.0,
+        test: float = 0.0,
+        split_seed: int = 0,
     ) -> None:
         if not isinstance(model, Module):
             raise TypeError(
@@ -128,57 +166,80 @@ class Studio:
                 f"Studio(loss=...) must be a callable loss(predictions, targets) or None, got "
                 f"{describe(loss)}"
             )
-        self.model = model
-        self._drawable = _layers(model) is not None  # the script runs it: an MLP, Layer, Neuron
-        self._names = [name for name, _ in model.named_parameters()]
-        self._parameters = model.parameters()
-        if not self._parameters:
+        _check_size(model)
+        self._inputs = None if inputs is None else checks.names("inputs", inputs, list(INPUTS), 7)
+        model_inputs = _model_features(model)
+        if self._inputs is not None and model_inputs not in (None, len(self._inputs)):
+            raise ValueError(
+                f"inputs names {len(self._inputs)} input(s), but the model takes {model_inputs}"
+            )
+        rows = _rows(X, 2 if self._inputs is not None else model_inputs)
+        self.features: int = rows.shape[1]  # the data's columns (x1, x2 with inputs)
+        self._X = rows
+        self._l2 = checks.rate("l2", l2, high=MAX_L2)
+        self._test_share = checks.fraction("test", test, MAX_TEST)
+        self.split_seed: int = integer("split_seed", split_seed, low=0, high=None)
+        self._custom = loss
+        self._start_model(model, optimizer)
+        self.outputs: int = _model_outputs(model, self._model_rows(rows[:1])[0])
+        self.kind: str = _loss_kind(loss, self.outputs, y)
+        self.loss_name: str = {
+            "hinge": "hinge_loss",
+            "cross_entropy": "cross_entropy",
+            "mse": "mse_loss",
+        }.get(self.kind, getattr(loss, "__name__", type(loss).__name__))
+        if self.outputs > MAX_WIDTH and _layers(model) is not None:
+            raise ValueError(f"the model has {self.outputs} outputs; the Studio draws {MAX_WIDTH}")
+        self._y = _targets(y, len(rows), self.kind, self.outputs)
+        self._test = _split(len(rows), self._test_share, self.split_seed)
+        self._check_training_rows(self._test)
+        self._plane = _bounds(rows)  # the input plane the view draws: set with the data
+        self._selected = 0
+        self._watchers: list[Callable[[str], None]] = []
+        self._held: list[str] | None = None
+        self._view: Any = None
+        self.dataset: str | None = None  # the preset the data came from (None: your own data)
+        self.noise: float | None = None  # that preset's noise
+        self._versions = [self._version()]
+        self._trace_model()
+        self._start = self._parameter_array()
+        self._begin_history()
+
+    def _start_model(self, model: Module, optimizer: Optimizer | None) -> None:
+        """Take `model` and its optimizer (default SGD(lr=0.1)) as the ones to train."""
+        parameters = model.parameters()
+        if not parameters:
             raise ValueError("Studio needs a model with parameters to train; this one has none")
         if optimizer is None:
-            optimizer = SGD(self._parameters, lr=DEFAULT_LR)
+            optimizer = SGD(parameters, lr=DEFAULT_LR)
         elif not isinstance(optimizer, Optimizer):
             raise TypeError(
                 "Studio(optimizer=...) must be an nn optimizer (SGD, Adam, ...) over "
                 f"model.parameters(), or None; got {describe(optimizer)}"
             )
-        own = set(self._parameters)
+        own = set(parameters)
         strangers = [k for k, p in enumerate(optimizer.params) if p not in own]
         if strangers:
             raise ValueError(
                 f"the optimizer updates {len(strangers)} Value(s) that are not this model's "
                 f"parameters (first at index {strangers[0]}); build it over model.parameters()"
             )
+        self.model = model
         self.optimizer = optimizer
         self._optimizer_start = _optimizer_state(optimizer)
-        self.features = _model_features(model)
-        rows = _rows(X, self.features)
-        if self.features is None:
-            self.features = rows.shape[1]
-        self.outputs = _model_outputs(model, rows[0])
-        self._custom = loss
-        self.kind = _loss_kind(loss, self.outputs, y)
-        self.loss_name = {
-            "hinge": "hinge_loss",
-            "cross_entropy": "cross_entropy",
-            "mse": "mse_loss",
-        }.get(self.kind, getattr(loss, "__name__", type(loss).__name__))
-        targets = _targets(y, len(rows), self.kind, self.outputs)
-        self._X, self._y = rows, targets
-        self._plane = _bounds(rows)  # the input plane the view draws: set with the data
-        self._selected = 0
-        self._predictors = self._trace_predictors()
-        self._traced: TracedLoss | None = None
-        self._retrace()
-        self._start = self._parameter_array()
-        self._begin_history()
-        self._view: Any = None
-        self.dataset: str | None = None  # the preset the data came from (None: your own data)
+        self._names = [name for name, _ in model.named_parameters()]
+        self._parameters = parameters
+        self._weights = _weights(model)
+        self._shadow = copy.deepcopy(model)  # frames and graphs run here, at a step's numbers
+        self._shadow_parameters = self._shadow.parameters()
+        self._shadow_layers = _layers(self._shadow)
+        self._drawn = _layers(model)
 
     # ---- the data ----
 
     @property
     def X(self) -> list[list[float]]:
-        """The data's rows now, as lists of floats."""
+        """The data's rows now (training and test points), as lists of floats."""
         return self._X.tolist()
 
     @property
@@ -187,127 +248,257 @@ class Studio:
         return list(self._y)
 
     @property
+    def is_test(self) -> list[bool]:
+        """For each row of X: True where the point is held out for testing."""
+        return self._test.tolist()
+
+    @property
+    def inputs(self) -> tuple[str, ...] | None:
+        """The model's input features (names from INPUTS), or None: it reads X's columns."""
+        return self._inputs
+
+    @property
+    def plane(self) -> list[float] | None:
+        """[x1 min, x1 max, x2 min, x2 max]: the input plane the view draws (None unless the
+        data has two columns). It grows to show a point added outside it."""
+        return None if self._plane is None else list(self._plane)
+
+    @property
     def selected(self) -> int:
         """The index of the sample the views show."""
         return self._selected
 
     def select(self, i: int) -> None:
         """Show sample `i` in the views (its activations, gradients and scalar graph)."""
-        self._selected = self._index("select", i)
-        self._notify_data()
+        self._selected = checks.sample_index("select", i, len(self._y))
+        self._notify("selected")
 
-    def add_point(self, x: Sequence[float], target: float) -> int:
-        """Add the row `x` with its `target`; return its index. Training goes on with it.
-        All or nothing: a point the Studio cannot take leaves the data as it was."""
-        row = _row(x, self.features, "add_point(x)")
-        (t,) = _targets([target], 1, self.kind, self.outputs, who="add_point(target)")
+    def add_point(self, x: Sequence[float], target: float, *, test: bool = False) -> int:
+        """Add the row `x` with its `target` (a test point with test=True); return its index.
+        Training goes on with it. All or nothing: a point the Studio cannot take leaves the
+        data as it was."""
+        row = checks.row("add_point(x)", x, self.features)
+        t = checks.target("add_point(target)", target, self.kind, self.outputs)
+        held = checks.flag("add_point(test)", test)
         X = np.vstack([self._X, row[None, :]])
         plane = self._plane
         if plane is not None and not (
             plane[0] <= row[0] <= plane[1] and plane[2] <= row[1] <= plane[3]
         ):
             plane = _bounds(X)  # the plane grows to show a point added outside it
-        self._change_data(X, [*self._y, t], plane, self._selected)
+        self._change_data(X, [*self._y, t], np.append(self._test, held), plane, self._selected)
         return len(self._y) - 1
 
     def remove_point(self, i: int) -> None:
-        """Remove sample `i` (the later ones move down by one). At least one must stay."""
-        i = self._index("remove_point", i)
+        """Remove sample `i` (the later ones move down by one). At least one training point
+        must stay."""
+        i = checks.sample_index("remove_point", i, len(self._y))
         if len(self._y) == 1:
             raise ValueError("remove_point cannot remove the last sample: a step needs data")
+        test = np.delete(self._test, i)
+        if not self._test[i] and test.all():
+            raise ValueError(
+                f"remove_point({i}) would remove the last training point: a step needs one"
+            )
         y = self._y[:i] + self._y[i + 1 :]
         selected = self._selected
         if selected > i or selected == len(y):
             selected -= 1
-        self._change_data(np.delete(self._X, i, axis=0), y, self._plane, selected)
+        self._change_data(np.delete(self._X, i, axis=0), y, test, self._plane, selected)
 
     def set_data(self, X: Any, y: Any) -> None:
-        """Replace the whole dataset (the same features and kind of targets); training goes on."""
+        """Replace the whole dataset (the same features and kind of targets), split as `test`
+        says; training goes on."""
         rows = _rows(X, self.features)
         targets = _targets(y, len(rows), self.kind, self.outputs)
-        self._change_data(rows, targets, _bounds(rows), 0)
-        self.dataset = None
+        test = _split(len(rows), self._test_share, self.split_seed)
+        self._change_data(rows, targets, test, _bounds(rows), 0)
+        self.dataset = self.noise = None
 
-    def _index(self, who: str, i: object) -> int:
-        if isinstance(i, bool) or not isinstance(i, numbers.Integral):
-            raise TypeError(f"{who} needs a sample index (an int), got {describe(i)}")
-        n = len(self._y)
-        k = int(i)
-        if not -n <= k < n:
-            raise IndexError(f"{who}: sample {k} is out of range for {n} samples (0 to {n - 1})")
-        return k % n
+    def use_preset(
+        self, name: str, n: int | None = None, *, noise: float | None = None, seed: int = 0
+    ) -> None:
+        """Train on a fresh draw of one of nn.datasets' sets (moons, circles, xor, spiral,
+        linear) from step 0, the weights as they started: `n` points (default: as many as now),
+        `noise` (default: the set's own), seeded. Needs a model of one output on -1/+1
+        targets taking the points' two numbers (or input features made from them)."""
+        from nn.datasets import NAMES, make
+
+        name = checks.name("use_preset(name)", name, NAMES)
+        count = len(self._y) if n is None else integer("use_preset(n)", n, low=2, high=10_000)
+        level = None if noise is None else checks.fraction("use_preset(noise)", noise, MAX_NOISE)
+        seed = integer("use_preset(seed)", seed, low=0, high=None)
+        if not presets_allowed(self):
+            raise ValueError(
+                "use_preset needs a Studio on two numbers per point and one output trained on "
+                f"-1/+1 targets; this one has {self.features} column(s), {self.outputs} "
+                f"output(s) and {self.loss_name}"
+            )
+        X, y = make(name, count, seed=seed, noise=level)
+        with self._together():
+            self.set_data(X, y)
+            self.dataset, self.noise = name, level if level is not None else _noise_of(name)
+            self.reset()
+
+    @property
+    def test(self) -> float:
+        """The share of points held out for testing (0 to 0.9). Setting it splits the data
+        again (a shuffle seeded with split_seed) and training goes on with the new split."""
+        return self._test_share
+
+    @test.setter
+    def test(self, share: float) -> None:
+        share = checks.fraction("test", share, MAX_TEST)
+        test = _split(len(self._y), share, self.split_seed)
+        self._check_training_rows(test)
+        self._change_data(self._X, list(self._y), test, self._plane, self._selected)
+        self._test_share = share
+
+    def _check_training_rows(self, test: np.ndarray) -> None:
+        if test.all():
+            raise ValueError("the split leaves no training point; hold out fewer")
 
     def _change_data(
-        self, X: np.ndarray, y: list[Any], plane: list[float] | None, selected: int
+        self,
+        X: np.ndarray,
+        y: list[Any],
+        test: np.ndarray,
+        plane: list[float] | None,
+        selected: int,
     ) -> None:
-        """Train on X, y from now on, or, should the new data fail (a loss of yours that raises
-        on it, a view that cannot take it), stay as before and raise."""
-        before = (self._X, self._y, self._plane, self._selected, self._traced)
-        self._X, self._y, self._plane, self._selected = X, y, plane, selected
-        self._versions.append((X.copy(), list(y)))
+        """Train on X, y (without the test rows) from now on, or, should the new data fail (a
+        loss of yours that raises on it, a view that cannot take it), stay as before and
+        raise."""
+        before = (self._X, self._y, self._test, self._plane, self._selected)
+        self._X, self._y, self._test, self._plane, self._selected = X, y, test, plane, selected
+        self._versions.append(self._version())
         try:
-            self._retrace()
-            self._notify_data()
+            self._check_loss()
+            self._notify("data")
         except BaseException:
-            self._X, self._y, self._plane, self._selected, self._traced = before
+            self._X, self._y, self._test, self._plane, self._selected = before
             self._versions.pop()
             raise
+
+    def _version(self) -> tuple[np.ndarray, list[Any], np.ndarray]:
+        return self._X.copy(), list(self._y), self._test.copy()
+
+    def _model_rows(self, X: np.ndarray) -> np.ndarray:
+        """The model's inputs for rows of data: the rows themselves, or their input features
+        (which overflow to ±inf quietly, as the engine's own arithmetic: x1² of 1e200)."""
+        if self._inputs is None:
+            return X
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.stack([INPUTS[name](X[:, 0], X[:, 1]) for name in self._inputs], axis=1)
 
     # ---- training ----
 
     def step(self, n: int = 1) -> float:
         """Train `n` full-batch steps; return the last step's loss (computed before its update).
 
-        Each step: loss over all rows, model.zero_grad(), backward, optimizer.step(), as the
-        eager loop, through the traced program.
+        Each step: the loss over the training rows (plus l2_penalty(weights, l2) when l2 > 0),
+        model.zero_grad(), backward, optimizer.step(), as the eager loop, through the traced
+        program.
         """
-        n = integer("step(n)", n, high=None)
+        n = checks.steps("step(n)", n)
         loss = math.nan
         for _ in range(n):
             loss = self._one_step()
-        self._notify_frame()
+        self._notify("steps")
         return loss
 
     def _one_step(self) -> float:
-        accuracy = self._accuracy()
-        self.model.zero_grad()
-        loss = self._traced_backward()
-        self._grads.append(np.array([p.grad for p in self._parameters]))
+        train = ~self._test
+        X, y = self._X[train], [t for t, held in zip(self._y, self._test) if not held]
+        accuracy = self._accuracy(X, y)
+        test_loss, test_accuracy = self._test_numbers()
+        for p in self._parameters:  # model.zero_grad(), without walking the model each step
+            p.grad = 0.0
+        if self._traced is None:  # a loss of yours: the eager loop, exact for any loss
+            data = self._eager_data_loss(X, y)
+            total = data + l2_penalty(self._weights, self._l2) if self._l2 else data
+            total.backward()
+            data_loss, loss = data.data, total.data
+        else:
+            columns = self._model_rows(X)
+            data_loss = self._traced.backward(columns, self._target_columns(y), reduce="mean")
+            loss = data_loss
+            if self._l2:
+                penalty = l2_penalty(self._weights, self._l2)
+                penalty.backward()  # one small graph a step, as the eager loop's `loss + ...`
+                loss = data_loss + penalty.data
+        self._grads.append(self._gradient_array())
         self.optimizer.step()
         self._params.append(self._parameter_array())
-        self._records.append((loss, accuracy, len(self._y), len(self._versions) - 1))
+        self._records.append(
+            (loss, accuracy, len(y), len(self._versions) - 1, data_loss, test_loss, test_accuracy)
+        )
         return loss
 
-    def _traced_backward(self) -> float:
-        if self._traced is None:  # a loss of yours: the eager loop, exact for any loss
-            graph = self.eager_loss()
-            graph.backward()
-            return graph.data
-        return self._traced.backward(self._X, self._target_columns(), reduce="mean")
+    def _test_numbers(self) -> tuple[float | None, float | None]:
+        """The data loss and accuracy on the test points, before this step's update."""
+        if not self._test.any():
+            return None, None
+        X = self._X[self._test]
+        y = [t for t, held in zip(self._y, self._test) if held]
+        if self._traced is None:
+            with autograd.no_grad():
+                loss = self._eager_data_loss(X, y).data
+        else:
+            losses = self._traced(self._model_rows(X), self._target_columns(y))
+            loss = float(np.mean(losses))
+        return loss, self._accuracy(X, y)
 
-    def _target_columns(self) -> np.ndarray:
+    def _target_columns(self, y: list[Any]) -> np.ndarray:
         if self.kind == "cross_entropy":
-            return np.eye(self.outputs)[np.asarray(self._y, dtype=int)]
-        return np.asarray(self._y, dtype=np.float64)
+            return np.eye(self.outputs)[np.asarray(y, dtype=int)]
+        return np.asarray(y, dtype=np.float64)
 
     @property
     def history(self) -> list[dict[str, Any]]:
-        """One record per step: {'step', 'loss', 'accuracy', 'points'}; accuracy is None where
-        it means nothing (regression)."""
-        return [
-            {"step": k + 1, "loss": loss, "accuracy": acc, "points": points}
-            for k, (loss, acc, points, _) in enumerate(self._records)
-        ]
+        """One record per step: {'step', 'loss', 'data_loss', 'penalty', 'accuracy',
+        'test_loss', 'test_accuracy', 'points', 'version'}. loss is what the step minimised
+        (the data loss plus the L2 term), before its update; accuracy is None where it means nothing
+        (regression); the test numbers are None without a split; points counts the training
+        rows."""
+        return [self.record(k + 1) for k in range(len(self._records))]
+
+    def record(self, k: int) -> dict[str, Any]:
+        """Step k's history record (1 to steps; negative counts from the last), with the data
+        version it trained on ('version', see points)."""
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+            raise TypeError(f"record needs a step number (an int), got {describe(k)}")
+        n = len(self._records)
+        if not (1 <= k <= n or -n <= k <= -1):
+            raise IndexError(f"record({k}): steps that ran are 1 to {n}")
+        k = int(k) if k > 0 else n + 1 + int(k)
+        loss, acc, points, version, data, test_loss, test_acc = self._records[k - 1]
+        return {
+            "step": k,
+            "loss": loss,
+            "data_loss": data,
+            "penalty": loss - data,
+            "accuracy": acc,
+            "test_loss": test_loss,
+            "test_accuracy": test_acc,
+            "points": points,
+            "version": version,
+        }
 
     @property
     def steps(self) -> int:
         """The number of steps trained since the start (or the last reset)."""
         return len(self._records)
 
+    @property
+    def parameter_names(self) -> list[str]:
+        """The model's parameter names, in parameter order (the order of snapshot's values)."""
+        return list(self._names)
+
     def snapshot(self, k: int) -> dict[str, float]:
         """Return {parameter name: value} as it was after step `k` (0: before the first step;
         negative k counts from the last, as a list's index)."""
-        k = self._step_index("snapshot", k, len(self._params))
+        k = checks.step_index("snapshot", k, len(self._params))
         return dict(zip(self._names, self._params[k].tolist()))
 
     def gradients(self, k: int) -> dict[str, float]:
@@ -327,49 +518,154 @@ class Studio:
             )
         return dict(zip(self._names, self._grads[j - 1 if j > 0 else j].tolist()))
 
-    def _step_index(self, who: str, k: object, count: int) -> int:
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-            raise TypeError(f"{who} needs a step number (an int), got {describe(k)}")
-        j = int(k)
-        if not -count <= j < count:
-            raise IndexError(
-                f"{who}: step {j} is out of range; recorded steps are 0 to {count - 1}"
-            )
-        return j % count
-
     def reset(self, seed: int | None = None) -> None:
         """Start again at step 0: with the weights the Studio started from (seed=None), or with
         weights drawn afresh with `seed` as the model's constructor draws them (MLP, Layer,
         Neuron). The optimizer's state (momenta, step count) starts again too; its learning
         rate stays as it is now."""
-        if seed is None:
-            values = self._start
-        else:
-            values = _fresh_weights(self.model, seed)
+        seed = checks.seed("reset(seed)", seed)
+        values = self._start if seed is None else _fresh_weights(self.model, seed)
         for p, v in zip(self._parameters, values.tolist()):
             p.data = v
             p.grad = 0.0
         lr = self.optimizer.lr
         vars(self.optimizer).update(copy.deepcopy(self._optimizer_start))
         self.optimizer.lr = lr
+        self._versions = [self._version()]
         self._begin_history()
-        self._notify_data()
+        self._notify("data")
 
     def _begin_history(self) -> None:
         self._params = [self._parameter_array()]
         self._grads: list[np.ndarray] = []
-        self._records: list[tuple[float, float | None, int, int]] = []
-        self._versions = [(self._X.copy(), list(self._y))]
+        self._records: list[
+            tuple[float, float | None, int, int, float, float | None, float | None]
+        ] = []
 
     def _parameter_array(self) -> np.ndarray:
         return np.array([p.data for p in self._parameters])
 
+    def _gradient_array(self) -> np.ndarray:
+        return np.array([p.grad for p in self._parameters])
+
+    @property
+    def lr(self) -> float:
+        """The optimizer's learning rate; set it (a finite number >= 0) for the next steps."""
+        return float(self.optimizer.lr)
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self.optimizer.lr = checks.rate("learning rate", value)
+        self._notify("settings")
+
+    @property
+    def l2(self) -> float:
+        """The L2 rate (0 to 10): each step adds l2_penalty(weights, l2) = l2·Σ w² over the
+        neurons' weights to the loss. Set it for the next steps."""
+        return self._l2
+
+    @l2.setter
+    def l2(self, value: float) -> None:
+        self._l2 = checks.rate("l2", value, high=MAX_L2)
+        self._notify("settings")
+
+    # ---- another network between runs ----
+
+    def rebuild(
+        self,
+        hidden: Sequence[int] | None = None,
+        *,
+        activation: str | None = None,
+        inputs: Sequence[str] | None = None,
+        seed: int = 0,
+    ) -> None:
+        """Train a new MLP from step 0, as TensorFlow Playground does when its layers,
+        neurons, activation or input features change: `hidden` widths (default: as now; 0 to
+        6 layers of 1 to 32 neurons), the hidden `activation` (relu, tanh, sigmoid, linear),
+        the `inputs` (names from INPUTS, for data of two columns), weights drawn with `seed`.
+        The output layer, the init and the optimizer (its kind and settings, with a fresh
+        state) stay as they were; `model` is the new MLP (the old one is left untouched)."""
+        old = self.model
+        if not isinstance(old, MLP):
+            raise TypeError(
+                f"rebuild makes a new MLP in place of this Studio's MLP; the model is a "
+                f"{type(old).__name__}: build the Studio anew with the model you want"
+            )
+        sizes = [len(layer.neurons) for layer in old.layers]
+        widths = (
+            sizes[:-1]
+            if hidden is None
+            else checks.widths("hidden", hidden, MAX_HIDDEN_LAYERS, MAX_WIDTH)
+        )
+        act = (
+            old.activation if activation is None else choice("activation", activation, ACTIVATIONS)
+        )
+        if inputs is not None and self.features != 2:
+            raise ValueError(
+                f"rebuild(inputs=...) makes features from two numbers per point; the data has "
+                f"{self.features} column(s)"
+            )
+        names = self._inputs if inputs is None else checks.names("inputs", inputs, list(INPUTS), 7)
+        seed = integer("rebuild(seed)", seed, low=0, high=None)
+        nin = len(names) if names is not None else self.features
+        model = MLP(
+            nin, [*widths, self.outputs], act, old.output_activation, seed=seed, init=old.init
+        )
+        optimizer = _same_optimizer(self.optimizer, self._optimizer_start, model.parameters())
+        before = self.__dict__.copy()  # attributes are replaced below, never changed in place
+        try:
+            self._inputs = names
+            self._start_model(model, optimizer)
+            self._trace_model()
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+        self._start = self._parameter_array()
+        self._versions = [self._version()]
+        self._begin_history()
+        self._notify("network")
+
+    def network(self) -> dict[str, Any] | None:
+        """The drawn network: {'sizes': neurons per layer, inputs first; 'activations': one per
+        layer of neurons; 'inputs': the input names; 'hidden'}. None for a model that is not an
+        MLP, Layer or Neuron (the view draws its parameters as bars)."""
+        if self._drawn is None:
+            return None
+        model_inputs = len(self._drawn[0].neurons[0].w)
+        names = (
+            list(self._inputs)
+            if self._inputs is not None
+            else [f"x{k + 1}" for k in range(model_inputs)]
+        )
+        sizes = [model_inputs] + [len(layer.neurons) for layer in self._drawn]
+        return {
+            "sizes": sizes,
+            "activations": [layer.neurons[0].activation for layer in self._drawn],
+            "inputs": names,
+            "hidden": sizes[1:-1],
+            "rebuildable": isinstance(self.model, MLP),
+        }
+
     # ---- predictions and accuracy ----
 
-    def _trace_predictors(self) -> list[Program]:
+    def _trace_model(self) -> None:
+        """The programs a step and a frame run: the traced loss, one program per output (the
+        forward pass on a row), and for a drawn network the probe of every neuron."""
+        rows = self._model_rows(self._X[:1])
+        self._traced: TracedLoss | None = None
+        if self.kind != "custom" or any(self._custom is f for f in _MEAN_LOSSES):
+            target = np.eye(self.outputs)[0] if self.kind == "cross_entropy" else self._y[0]
+            self._traced = trace_loss(self.model, self._per_sample(), rows[0], target)
+        else:
+            self._check_loss()
+        self._predictors = self._trace_predictors(rows[0])
+        self._probe = self._trace_probe(rows[0])
+
+    def _trace_predictors(self, first: np.ndarray) -> list[Program]:
         """One traced program per model output: the model's forward pass on one row."""
-        model, features = self.model, self._X.shape[1]
-        names = [f"x{k}" for k in range(features)]
+        model = self.model
+        names = [f"x{k}" for k in range(len(first))]
 
         def output(j: int) -> Callable[..., Value]:
             def forward(*xs: Value) -> Value:
@@ -380,26 +676,63 @@ class Studio:
             forward.__name__ = "model_output" if self.outputs == 1 else f"model_output_{j}"
             return forward
 
-        first = self._X[0].tolist()
-        return [trace(output(j), *first, params=self._parameters) for j in range(self.outputs)]
+        return [
+            trace(output(j), *first.tolist(), params=self._parameters) for j in range(self.outputs)
+        ]
+
+    def _trace_probe(self, first: np.ndarray) -> Program | None:
+        """f(x, c) = Σ_j c_j · a_j(x), every neuron j of a drawn network: d f / d c_j = a_j(x),
+        so one grad call gives each neuron's activation at every row (its heat map)."""
+        layers = self._drawn
+        if layers is None:
+            return None
+        m = len(first)
+        count = sum(len(layer.neurons) for layer in layers)
+
+        def probe(*args: Value) -> Value:
+            h, multipliers = list(args[:m]), args[m:]
+            activations: list[Value] = []
+            for layer in layers:
+                h = [neuron(h) for neuron in layer.neurons]  # the model's own neurons
+                activations.extend(h)
+            return autograd.sum([c * a for c, a in zip(multipliers, activations)])
+
+        names = [f"x{k}" for k in range(m)] + [f"c{k}" for k in range(count)]
+        probe.__signature__ = _signature(names)  # type: ignore[attr-defined]
+        return trace(probe, *first.tolist(), *[1.0] * count, params=self._parameters)
 
     def predictions(self, X: Any = None) -> np.ndarray:
         """Return the model's outputs for the rows X (default: the data), through the traced
         forward pass: shape (n,) for one output, (n, k) for k outputs."""
         rows = self._X if X is None else _rows(X, self.features)
-        columns = list(rows.T)
+        return self._outputs_at(self._model_rows(rows))
+
+    def _outputs_at(self, Z: np.ndarray) -> np.ndarray:
+        columns = list(Z.T)
         outs = [np.asarray(prog(*columns), dtype=np.float64) for prog in self._predictors]
+        outs = [np.broadcast_to(o, (len(Z),)) for o in outs]
         return outs[0] if self.outputs == 1 else np.stack(outs, axis=1)
 
-    def _accuracy(self) -> float | None:
-        if not self._classifies():
+    def _accuracy(self, X: np.ndarray, y: list[Any]) -> float | None:
+        if not self._classifies() or len(y) == 0:
             return None
-        out = self.predictions()
+        out = self._outputs_at(self._model_rows(X))
         if self.outputs == 1:
-            right = (out > 0) == (np.asarray(self._y) > 0)
+            low, high = self._labels()
+            right = (out > self._threshold()) == (np.asarray(y) > (low + high) / 2)
         else:
-            right = np.argmax(out, axis=1) == np.asarray(self._y)
+            right = np.argmax(out, axis=1) == np.asarray(y)
         return float(np.mean(right))
+
+    def _threshold(self) -> float:
+        """Where one output splits the two classes: 0 for a score or a logit, 0.5 for a
+        probability (binary_cross_entropy)."""
+        return 0.5 if self.kind == "bce" else 0.0
+
+    def _labels(self) -> tuple[float, float]:
+        """The two targets of a one-output classifier: (0, 1) for the binary cross-entropies,
+        (-1, +1) otherwise."""
+        return (0.0, 1.0) if self.kind in ("bce", "bce_logits") else (-1.0, 1.0)
 
     def _classifies(self) -> bool:
         if self.kind == "hinge" or self.kind == "cross_entropy":
@@ -407,21 +740,25 @@ class Studio:
         if self.kind == "mse":
             return False
         if self.outputs == 1:
-            return all(t in (-1.0, 1.0) for t in self._y)
+            return all(t in self._labels() for t in self._y)
         return all(float(t).is_integer() and 0 <= t < self.outputs for t in self._y)
 
     def classes(self) -> list[float] | None:
-        """The targets a new point may take in the view: [-1, 1], 0..k-1, or None (any
-        number: regression)."""
+        """The targets a new point may take in the view: [-1, 1] (hinge, or a loss of yours on
+        -1/+1 targets), [0, 1] (binary cross-entropy on 0/1 targets: class 1 where the logit is
+        positive, or the probability above 1/2), 0..k-1 (k outputs), or None (any number:
+        regression, or soft targets)."""
         if self.kind == "hinge":
             return [-1.0, 1.0]
         if self.kind == "cross_entropy":
             return list(range(self.outputs))
+        if self.kind in ("bce", "bce_logits"):
+            return list(self._labels()) if self._classifies() else None
         if self._classifies():
             return sorted(set(self._y))
         return None
 
-    # ---- the traced loss ----
+    # ---- the loss ----
 
     def _per_sample(self) -> Callable[[Any, Any], Value]:
         if self.kind == "hinge":
@@ -434,18 +771,23 @@ class Studio:
         assert custom is not None
         return lambda p, t: custom([p], [t])
 
-    def eager_loss(self) -> Value:
-        """Return the loss over all rows as an eager graph: what a step's trace must equal."""
-        preds = [self.model(row) for row in self._X.tolist()]
-        if self.kind == "hinge":
-            return hinge_loss(preds, self._y)
-        if self.kind == "mse":
-            return mse_loss(preds, self._y)
+    def _sample_loss(self, pred: Any, t: Any) -> Value:
+        """One sample's loss, as the view shows it (the loss of that sample alone)."""
         if self.kind == "cross_entropy":
-            terms = [cross_entropy(p, int(t)) for p, t in zip(preds, self._y)]
+            return cross_entropy(pred, int(t))
+        return self._per_sample()(pred, t)
+
+    def _eager_data_loss(self, X: np.ndarray, y: list[Any]) -> Value:
+        preds = [self.model(row) for row in self._model_rows(X).tolist()]
+        if self.kind == "hinge":
+            return hinge_loss(preds, y)
+        if self.kind == "mse":
+            return mse_loss(preds, y)
+        if self.kind == "cross_entropy":
+            terms = [cross_entropy(p, int(t)) for p, t in zip(preds, y)]
             return autograd.sum(terms) / len(terms)
         assert self._custom is not None
-        out = self._custom(preds, list(self._y))
+        out = self._custom(preds, list(y))
         if not isinstance(out, Value):
             raise TypeError(
                 f"Studio's loss must return one Value, got {describe(out)} from "
@@ -453,17 +795,19 @@ class Studio:
             )
         return out
 
-    def _retrace(self) -> None:
-        """Build the traced loss, once: per sample, for nn's own losses (means over the samples
-        by construction; a new point is one more element of each column). A loss of yours runs
-        the eager loop (no trace), which a data edit checks by running it once."""
-        if self.kind != "custom" or any(self._custom is f for f in _MEAN_LOSSES):
-            if self._traced is None:
-                target = np.eye(self.outputs)[0] if self.kind == "cross_entropy" else self._y[0]
-                self._traced = trace_loss(self.model, self._per_sample(), self._X[0], target)
-            return
-        with autograd.no_grad():
-            self.eager_loss()  # a loss that fails on the new data fails here, at the call
+    def eager_loss(self) -> Value:
+        """Return the loss over the training rows as an eager graph (the data loss, plus
+        l2_penalty(weights, l2) when l2 > 0): what a step's trace must equal."""
+        train = ~self._test
+        y = [t for t, held in zip(self._y, self._test) if not held]
+        data = self._eager_data_loss(self._X[train], y)
+        return data + l2_penalty(self._weights, self._l2) if self._l2 else data
+
+    def _check_loss(self) -> None:
+        """A loss of yours that fails on the data fails here, at the call that changed it."""
+        if getattr(self, "_traced", None) is None and self.kind == "custom":
+            with autograd.no_grad():
+                self.eager_loss()
 
     @property
     def traced_as(self) -> str:
@@ -471,181 +815,330 @@ class Studio:
         of yours: the eager loop itself)."""
         return "eager" if self._traced is None else "per sample, mean"
 
-    # ---- the selected sample's scalar graph ----
+    # ---- what the view draws ----
 
-    def graph(self, step: int | None = None, *, max_nodes: int = 1500) -> Any:
-        """Return an `autograd.viz.Animation`: the selected sample's loss at step `step`
-        (default: now) played forward, error, backward and update (w <- w - lr·grad).
+    def points(self, step: int | None = None) -> dict[str, Any]:
+        """The points shown with step `step` (default: the newest): {'version', 'X', 'y',
+        'test'}; each data edit is a new version. The newest step is shown with the points now;
+        an earlier step with those it trained on (step 0: the first points)."""
+        version = self._version_at(self._step(step, "points"))
+        X, y, test = self._versions[version]
+        return {"version": version, "X": X.tolist(), "y": list(y), "test": test.tolist()}
 
-        The model is copied, so nothing here touches the live parameters or gradients.
+    def _step(self, step: int | None, who: str) -> int:
+        return self.steps if step is None else checks.step_index(who, step, len(self._params))
+
+    def _version_at(self, k: int) -> int:
+        """The data a step is shown with: the newest step with the data now (edits since its
+        update included), an earlier one with the data it trained on (step 0: the first)."""
+        if k == self.steps:
+            return len(self._versions) - 1
+        return self._records[k - 1][3] if k else 0
+
+    def frame(self, step: int | None = None, *, maps: bool = True) -> dict[str, Any]:
+        """Return every number the view draws at step `step` (default: now), computed here:
+
+            step, version     the step, and the data version it trained on (see points)
+            params, grads     the parameters after the step; the gradient it used (None at 0)
+            record            the step's history record (None at 0)
+            sample            the selected sample's forward and backward pass, neuron by
+                              neuron (see below)
+            output            the model's output over the plane: GRID x GRID, row 0 at the
+                              top, minus the threshold between the classes (0 for a score or a
+                              logit, 1/2 for a probability, the targets' middle for
+                              regression); for k outputs, each cell's winning margin
+            classes           for k outputs: each cell's arg-max class (GRID x GRID); else None
+            maps              (maps=True, a drawn network) each input's and each neuron's value
+                              at the centres of a MAP_GRID x MAP_GRID grid over the plane,
+                              inputs first, in network order
+            boundary          the decision boundary as segments [x, y, x', y'] in the plane's
+                              coordinates (marching squares over the output)
+            points_output     data that is no plane (not two columns): each point's outputs
+                              (points x outputs); else None
+
+        sample: index, x (the row), inputs (the model's inputs for it), target, outputs, loss
+        (this sample alone; None, with the reason in error, for a loss of yours that cannot
+        take one sample: its gradients are then 0), and per neuron in network order z
+        (pre-activation), a (activation), grad_a = d loss / d a, grad_z = d loss / d z;
+        grad_params = d loss / d parameter for this sample; grad_inputs = d loss / d input. A
+        model that is not drawn as a network has no neurons: its z, a, grad_a, grad_z are
+        empty.
         """
-        k = self.steps if step is None else self._step_index("graph", step, len(self._params))
-        model = copy.deepcopy(self.model)
-        params = model.parameters()
-        for p, v in zip(params, self._params[k].tolist()):
-            p.data, p.grad = v, 0.0
-        i = self._selected
-        pred = model(self._X[i].tolist())
-        t = self._y[i]
-        if self.kind == "hinge":
-            loss = hinge_loss([pred], [t])
-        elif self.kind == "mse":
-            loss = mse_loss([pred], [t])
-        elif self.kind == "cross_entropy":
-            loss = cross_entropy(pred, int(t))
-        else:
-            assert self._custom is not None
-            loss = self._custom([pred], [t])
-        return autograd.animate(
-            loss,
-            forward=True,
-            params=params,
-            lr=self.optimizer.lr,
-            max_nodes=max_nodes,
-            title=f"sample {i} at step {k}: forward, error, backward, update",
-        )
-
-    # ---- what the view draws: small JSON messages ----
-
-    def _network(self) -> dict[str, Any] | None:
-        """The model's layers for the view's drawing and its forward pass in the browser; None
-        for a model that is not an MLP, Layer or Neuron (the view then draws its parameters as
-        bars and gets the outputs from here, see _outputs)."""
-        layers = _layers(self.model)
-        if layers is None:
-            return None
-        sizes = [self.features] + [len(layer.neurons) for layer in layers]
-        return {
-            "sizes": sizes,
-            "activations": [layer.neurons[0].activation for layer in layers],
-            "names": self._names,
-        }
-
-    def _setup_message(self) -> dict[str, Any]:
-        return {
-            "type": "setup",
-            "network": self._network(),
-            "names": self._names,
-            "features": self.features,
-            "outputs": self.outputs,
-            "kind": self.kind,
-            "loss": self.loss_name,
-            "classes": self.classes(),
-            "grid": self._grid_size(),
-            "lr": self.optimizer.lr,
-            "optimizer": type(self.optimizer).__name__,
-            "presets": _presets_allowed(self),
-            "dataset": self.dataset,
-        }
-
-    def _data_message(self) -> dict[str, Any]:
-        version = len(self._versions) - 1
-        return {
-            "type": "data",
-            "version": version,
-            "X": _rounded(self._X.tolist()),
-            "y": list(self._y),
-            "selected": self._selected,
-            "bounds": self._plane,
-            "steps": self.steps,
-            "records": self._record_rows(0),
-            "params": _pack(self._params[-1]),
-            "grads": _pack(self._grads[-1]) if self._grads else None,
-            "lr": self.optimizer.lr,
-            **self._outputs(self.steps, self._X, grid=True),
-        }
-
-    def _frame_message(self, since: int) -> dict[str, Any]:
-        """The state after the last step, and the records of the steps after `since`."""
-        return {
-            "type": "frame",
-            "step": self.steps,
-            "params": _pack(self._params[-1]),
-            "grads": _pack(self._grads[-1]) if self._grads else None,
-            "records": self._record_rows(since),
-            "version": len(self._versions) - 1,
-            **self._outputs(self.steps, self._X, grid=True),
-        }
-
-    def _past_message(self, k: int) -> dict[str, Any]:
-        k = self._step_index("show", k, len(self._params))
-        version = self._records[k - 1][3] if k else 0
-        return {
-            "type": "past",
+        k = self._step(step, "frame")
+        version = self._version_at(k)
+        X, y, test = self._versions[version]
+        out: dict[str, Any] = {
             "step": k,
-            "params": _pack(self._params[k]),
-            "grads": _pack(self._grads[k - 1]) if k else None,
             "version": version,
-            "X": _rounded(self._versions[version][0].tolist()),
-            "y": self._versions[version][1],
-            **self._outputs(k, self._versions[version][0], grid=True),
+            "params": self._params[k],
+            "grads": self._grads[k - 1] if k else None,
+            "record": self.record(k) if k else None,
+            "sample": None,
+            "output": None,
+            "classes": None,
+            "maps": None,
+            "boundary": np.zeros((0, 4)),
+            "points_output": None,
         }
+        with self._at_step(k):
+            i = min(self._selected, len(y) - 1)
+            out["sample"] = self._sample(X[i], y[i], i)
+            if self._plane is not None and self.features == 2:
+                self._plane_numbers(out, maps, y)
+            else:  # no plane to draw on: each point's output, beside its target
+                out["points_output"] = self._outputs_at(self._model_rows(X)).reshape(len(X), -1)
+        return out
 
-    def _record_rows(self, since: int) -> list[list[Any]]:
-        return [
-            [k + 1, _short(loss), None if acc is None else round(acc, 4), version]
-            for k, (loss, acc, _, version) in enumerate(self._records[since:], start=since)
-        ]
-
-    def _run_data(self) -> dict[str, Any]:
-        """The whole recorded run for a saved page: parameters × steps, not drawings × steps."""
-        return {
-            "setup": self._setup_message(),
-            "versions": [{"X": _rounded(X.tolist()), "y": y} for X, y in self._versions],
-            "records": self._record_rows(0),
-            "params": _pack(np.concatenate(self._params)),
-            "grads": _pack(np.concatenate(self._grads)) if self._grads else None,
-            "selected": self._selected,
-            "bounds": self._plane,
-            "outputs": [  # a model the page cannot run: its outputs on each step's points
-                self._outputs(k, self._versions[self._records[k - 1][3] if k else 0][0]).get(
-                    "outputs"
-                )
-                for k in range(len(self._params))
-            ]
-            if not self._drawable
-            else None,
-        }
-
-    def _grid_size(self) -> int:
-        return GRID if self.outputs == 1 or self._drawable else GRID * 2 // 3
-
-    def _outputs(self, k: int, X: np.ndarray, *, grid: bool = False) -> dict[str, Any]:
-        """For a model the script cannot run itself: its outputs after step k on the rows X and
-        (grid=True, two inputs) over the plane's grid, as base64 float32, row by row. {} for an
-        MLP, Layer or Neuron, whose outputs the script computes from the parameters."""
-        if self._drawable:
-            return {}
+    @contextlib.contextmanager
+    def _at_step(self, k: int) -> Iterator[None]:
+        """The live parameters hold step k's numbers inside (the programs read them), and the
+        shadow model too; both are back as they were after."""
         now = [p.data for p in self._parameters]
+        values = self._params[k].tolist()
         try:
-            for p, v in zip(self._parameters, self._params[k].tolist()):
+            for p, v in zip(self._parameters, values):
                 p.data = v
-            out: dict[str, Any] = {"outputs": _pack(self.predictions(X).reshape(-1))}
-            if grid and self.features == 2 and self._plane is not None:
-                G = self._grid_size()
-                x0, x1, y0, y1 = self._plane
-                cx = x0 + (np.arange(G) + 0.5) / G * (x1 - x0)
-                cy = y1 - (np.arange(G) + 0.5) / G * (y1 - y0)
-                rows = np.array([[a, b] for b in cy for a in cx])  # row by row, top first
-                out["grid"] = _pack(self.predictions(rows).reshape(-1))
-            return out
+            for p, v in zip(self._shadow_parameters, values):
+                p.data, p.grad = v, 0.0
+            yield
         finally:
             for p, v in zip(self._parameters, now):
                 p.data = v
 
-    def _notify_frame(self) -> None:
-        if self._view is not None:
-            self._view._push_frame()
+    def _grid(self, cells: int) -> np.ndarray:
+        """The centres of the plane's cells x cells grid, row by row from the top."""
+        assert self._plane is not None
+        x0, x1, y0, y1 = self._plane
+        cx = x0 + (np.arange(cells) + 0.5) / cells * (x1 - x0)
+        cy = y1 - (np.arange(cells) + 0.5) / cells * (y1 - y0)
+        return np.column_stack([np.tile(cx, cells), np.repeat(cy, cells)])
 
-    def _notify_data(self) -> None:
-        if self._view is not None:
-            self._view._push_data()
+    def activations(self, X: Any) -> np.ndarray:
+        """Every neuron's activation (network order: the first hidden layer's neurons first,
+        the outputs last) at each row of X, now: shape (neurons, rows). Through one traced
+        program, f(x, c) = Σ c_j a_j(x), whose gradient by c_j is a_j(x) for every row."""
+        if self._probe is None:
+            raise TypeError(
+                f"activations needs a model drawn as a network (MLP, Layer, Neuron); this one "
+                f"is a {type(self.model).__name__}"
+            )
+        Z = self._model_rows(_rows(X, self.features))
+        return self._activations_at(Z)
+
+    def _activations_at(self, Z: np.ndarray) -> np.ndarray:
+        assert self._probe is not None and self._drawn is not None
+        m = Z.shape[1]
+        neurons = sum(len(layer.neurons) for layer in self._drawn)
+        ones = [np.ones(len(Z))] * neurons
+        _, input_grads, _ = self._probe.grad(*Z.T, *ones)
+        return np.stack([np.broadcast_to(g, (len(Z),)) for g in input_grads[m:]])
+
+    def _plane_numbers(self, out: dict[str, Any], maps: bool, y: list[Any]) -> None:
+        outputs = self._outputs_at(self._model_rows(self._grid(GRID))).reshape(GRID * GRID, -1)
+        if maps and self._probe is not None:  # each neuron at a coarser grid's centres
+            Z = self._model_rows(self._grid(MAP_GRID))
+            values = np.concatenate([Z.T, self._activations_at(Z)])
+            out["maps"] = values.reshape(len(values), MAP_GRID, MAP_GRID)
+        if self.outputs == 1:
+            level = outputs[:, 0] - self._middle(y)
+            out["output"] = level.reshape(GRID, GRID)
+            out["boundary"] = _segments([level.reshape(GRID, GRID)], self._plane)
+        else:
+            best = np.argmax(outputs, axis=1)
+            others = np.where(np.eye(self.outputs, dtype=bool)[best], -np.inf, outputs)
+            margin = outputs[np.arange(len(outputs)), best] - others.max(axis=1)
+            out["output"] = margin.reshape(GRID, GRID)
+            out["classes"] = best.reshape(GRID, GRID)
+            levels = []
+            for k in np.unique(best):
+                rest = np.delete(outputs, k, axis=1).max(axis=1)
+                levels.append((outputs[:, k] - rest).reshape(GRID, GRID))
+            out["boundary"] = _segments(levels, self._plane)
+
+    def _middle(self, y: list[Any]) -> float:
+        """The output level the view splits the plane at: the classes' threshold, or for
+        regression the middle of the targets' range."""
+        if self.kind == "mse" or (self.kind == "custom" and not self._classifies()):
+            values = np.asarray(y, dtype=np.float64)
+            return float(values.min() / 2 + values.max() / 2)
+        return self._threshold()
+
+    def _sample(self, row: np.ndarray, target: Any, index: int) -> dict[str, Any]:
+        """One sample's forward and backward pass on the shadow model (at the step's numbers),
+        neuron by neuron: the numbers the network and graph panes show."""
+        inputs = self._model_rows(row[None, :])[0]
+        shadow = self._shadow
+        layers = self._shadow_layers
+        names = (self.network() or {}).get("inputs") or [f"x{k + 1}" for k in range(len(inputs))]
+        leaves = [Value(v, label=names[k]) for k, v in enumerate(inputs.tolist())]
+        zs: list[Value] = []
+        acts: list[Value] = []
+        if layers is not None:
+            h: list[Value] = leaves
+            for layer in layers:
+                outs = [neuron(h) for neuron in layer.neurons]
+                for neuron, a in zip(layer.neurons, outs):
+                    pre = a.parents[0] if a.op == neuron.activation and a.parents else a
+                    zs.append(pre)
+                    acts.append(a)
+                h = outs
+            pred: Any = acts[-1] if self.outputs == 1 else acts[-self.outputs :]
+        else:
+            pred = shadow(leaves)
+        error = None
+        try:  # a loss of yours may not take one sample: the forward pass is shown still
+            loss = self._sample_loss(pred, target)
+            loss.backward()
+            value: float | None = loss.data
+        except Exception as failure:  # noqa: BLE001 - said in the frame, not raised
+            error, value = f"{type(failure).__name__}: {failure}", None
+        outputs = [pred] if isinstance(pred, Value) else list(pred)
+        return {
+            "index": index,
+            "x": row.tolist(),
+            "inputs": inputs.tolist(),
+            "target": target,
+            "outputs": [v.data for v in outputs],
+            "loss": value,
+            "error": error,
+            "z": np.array([v.data for v in zs]),
+            "a": np.array([v.data for v in acts]),
+            "grad_a": np.array([v.grad for v in acts]),
+            "grad_z": np.array([v.grad for v in zs]),
+            "grad_params": np.array([p.grad for p in self._shadow_parameters]),
+            "grad_inputs": np.array([v.grad for v in leaves]),
+        }
+
+    # ---- the selected sample's scalar graph ----
+
+    def graph(self, step: int | None = None, *, max_nodes: int = 1500) -> Any:
+        """Return an `autograd.viz.Animation`: the selected sample's loss at step `step`
+        (default: now) played forward, error, backward and update (w <- w - lr·grad, the
+        update this sample's gradient alone would make).
+
+        It runs on a copy of the model, so nothing here touches the live parameters or
+        gradients.
+        """
+        k = self._step(step, "graph")
+        X, y, _ = self._versions[self._version_at(k)]
+        i = min(self._selected, len(y) - 1)
+        with self._at_step(k):
+            params = self._shadow_parameters
+            pred = self._shadow(self._model_rows(X[i : i + 1])[0].tolist())
+            loss = self._sample_loss(pred, y[i])
+            return autograd.animate(
+                loss,
+                forward=True,
+                params=params,
+                lr=self.optimizer.lr,
+                max_nodes=max_nodes,
+                title=f"sample {i} at step {k}: forward, error, backward, update",
+            )
+
+    def neuron_graph(self, layer: int, index: int, step: int | None = None) -> Any:
+        """Return an `autograd.viz.Animation` of one neuron's scalar ops for the selected sample
+        at step `step` (default: now): its inputs (the layer below's activations) as leaves,
+        its weights and bias, w·x + b and the activation, played forward; then the error (the
+        gradient arriving from the layers above, d loss / d a), backward through the neuron,
+        and the update of its weights by this sample's gradient, w <- w - lr·grad.
+
+        `layer` counts the layers of neurons from 0 (the first hidden layer; the output layer
+        is the last); `index` the neuron in it.
+        """
+        if self._drawn is None:
+            raise TypeError(
+                f"neuron_graph needs a model drawn as a network (MLP, Layer, Neuron); this one "
+                f"is a {type(self.model).__name__}: use graph() for its whole scalar graph"
+            )
+        layers = self._drawn
+        li = checks.index("neuron_graph(layer)", layer, len(layers), "layer")
+        ni = checks.index("neuron_graph(index)", index, len(layers[li].neurons), "neuron")
+        k = self._step(step, "neuron_graph")
+        X, y, _ = self._versions[self._version_at(k)]
+        i = min(self._selected, len(y) - 1)
+        with self._at_step(k):
+            sample = self._sample(X[i], y[i], i)
+        sizes = (self.network() or {})["sizes"]
+        before = sum(sizes[1 : li + 1])  # neurons in the layers below
+        names = (self.network() or {})["inputs"]
+        if li == 0:
+            values, labels = sample["inputs"], names
+        else:
+            values = sample["a"][before - sizes[li] : before].tolist()
+            labels = [f"layers.{li - 1}.neurons.{j}" for j in range(len(values))]
+        assert self._shadow_layers is not None
+        neuron = self._shadow_layers[li].neurons[ni]
+        with self._at_step(k):
+            leaves = [Value(v, label=labels[j]) for j, v in enumerate(values)]
+            out = neuron(leaves)
+            out.label = f"layers.{li}.neurons.{ni}"
+            upstream = float(sample["grad_a"][before + ni])
+            return autograd.animate(
+                out,
+                forward=True,
+                params=neuron.parameters(),
+                lr=self.optimizer.lr,
+                grad=upstream,
+                title=(
+                    f"neuron {ni} of layer {li + 1}, sample {i} at step {k}: forward, error "
+                    "(d loss / d a from the layers above), backward, update (this sample's "
+                    "gradient)"
+                ),
+            )
+
+    # ---- watching ----
+
+    def watch(self, callback: Callable[[str], None]) -> Callable[[], None]:
+        """Call `callback(event)` after every change; return a function that stops it.
+
+        event "steps": steps were trained; "data": the points changed or the run started
+        again (add_point, remove_point, set_data, test, use_preset, reset); "selected": the
+        selected sample; "settings": lr or l2; "network": a new model (rebuild). The live view
+        watches its Studio this way, so a cell that calls studio.step() moves it too.
+        """
+        if not callable(callback):
+            raise TypeError(f"watch(callback) needs a callable, got {describe(callback)}")
+        self._watchers.append(callback)
+
+        def unwatch() -> None:
+            if callback in self._watchers:
+                self._watchers.remove(callback)
+
+        return unwatch
+
+    @property
+    def watched(self) -> bool:
+        """True while something watches this Studio (a live view)."""
+        return bool(self._watchers)
+
+    def _notify(self, event: str) -> None:
+        if self._held is not None:  # inside _together(): told once, at its end
+            if event not in self._held:
+                self._held.append(event)
+            return
+        for callback in list(self._watchers):
+            callback(event)
+
+    @contextlib.contextmanager
+    def _together(self) -> Iterator[None]:
+        """Changes made inside reach the watchers as one event each, at the end."""
+        if self._held is not None:
+            yield
+            return
+        self._held = []
+        try:
+            yield
+        finally:
+            events, self._held = self._held, None
+            for event in events:
+                self._notify(event)
 
     # ---- the view and the saved page ----
 
     def view(self) -> Any:
-        """Return the live Jupyter widget of this Studio (one per Studio; needs anywidget)."""
-        if self._view is None:
+        """Return the live Jupyter widget of this Studio (one per Studio, made again once it is
+        closed; needs anywidget)."""
+        if self._view is None or self._view.closed:
             try:
                 from nn._studio_widget import StudioWidget
             except ImportError as error:
@@ -670,10 +1163,11 @@ class Studio:
         )
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the recorded run as one self-contained HTML page (.html): the network, the data
-        with the model's output, the loss curve and a timeline over every recorded step, drawn
-        in the browser from the parameters of each step; no kernel, nothing fetched. Written
-        whole or not at all; returns the path."""
+        """Write the recorded run as one self-contained HTML page (.html): the network with its
+        heat maps, the data with the model's output, the losses and a timeline over every
+        recorded step, drawn from each step's frame (computed here; up to SAVED_FRAMES of them
+        spread over a longer run); no kernel, nothing fetched. Written whole or not at all;
+        returns the path."""
         if isinstance(path, (bytes, bytearray)) or not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"save(path) needs a file path (str or Path), got {describe(path)}")
         target = Path(path)
@@ -682,7 +1176,9 @@ class Studio:
                 f"save(path) writes an HTML page: name a .html file, got {str(path)!r}"
             )
         check_target(target)
-        page = studio_page(self._run_data(), title=f"stepgrad Studio: {self.model!r}")
+        from nn.studio_protocol import saved_page
+
+        page = saved_page(self, title=f"stepgrad Studio: {self.model!r}")
         write_atomically(target, page.encode("utf-8"))
         return target
 
@@ -695,49 +1191,55 @@ class Studio:
         n: int = 100,
         seed: int = 0,
         lr: float = DEFAULT_LR,
+        noise: float | None = None,
+        test: float = 0.0,
+        l2: float = 0.0,
+        activation: str = "relu",
+        inputs: Sequence[str] | None = None,
     ) -> Studio:
-        """Return a Studio on one of nn.datasets' sets with an MLP(2, [*hidden, 1]) (ReLU,
-        linear output), the hinge loss and SGD(lr): the view's presets.
+        """Return a Studio on one of nn.datasets' sets with an MLP(k, [*hidden, 1]) (k inputs:
+        2, or as many as `inputs` names; linear output), the hinge loss and SGD(lr): the view's
+        presets. `noise` (default: the set's own), `test`, `l2`, `activation` and `inputs` as
+        for Studio and rebuild.
 
-        >>> Studio.preset("spiral", hidden=[16, 16])
+        >>> Studio.preset("spiral", hidden=[16, 16], test=0.3, inputs=["x1", "x2", "x1*x2"])
         """
         from nn.datasets import make
 
-        X, y = make(dataset, n, seed=seed)
-        sizes = [integer(f"hidden[{k}]", h) for k, h in enumerate(hidden)]
-        model = MLP(2, [*sizes, 1], seed=seed)
-        studio = cls(model, X, y, optimizer=SGD(model.parameters(), lr=number("lr", lr)))
+        level = None if noise is None else checks.fraction("noise", noise, MAX_NOISE)
+        X, y = make(dataset, n, seed=seed, noise=level)
+        sizes = checks.widths("hidden", hidden, MAX_HIDDEN_LAYERS, MAX_WIDTH)
+        act = choice("activation", activation, ACTIVATIONS)
+        names = None if inputs is None else checks.names("inputs", inputs, list(INPUTS), 7)
+        model = MLP(len(names) if names else 2, [*sizes, 1], act, seed=seed)
+        optimizer = SGD(model.parameters(), lr=checks.rate("lr", lr))
+        studio = cls(model, X, y, optimizer=optimizer, inputs=names, test=test, l2=l2)
         studio.dataset = dataset
+        studio.noise = level if level is not None else _noise_of(dataset)
         return studio
-
-
-# ---- the page ----
-
-
-def _asset(name: str) -> str:
-    return resources.files("nn.assets").joinpath(name).read_text(encoding="utf-8")
-
-
-def studio_page(run: dict[str, Any], *, title: str = "stepgrad Studio") -> str:
-    """Return a self-contained HTML page that replays a recorded run (see Studio.save)."""
-    data = json.dumps(run, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
-    parts = {
-        "title": html.escape(title),
-        "style": _asset("studio.css"),
-        "data": data,
-        "script": _asset("studio.js"),
-    }
-    return re.sub(
-        r"\{\{(title|style|data|script)\}\}", lambda m: parts[m[1]], _asset("studio.html")
-    )
 
 
 # ---- checks and helpers ----
 
 
-def _signature(names: list[str]) -> Any:
-    import inspect
+def presets_allowed(studio: Studio) -> list[str]:
+    """The preset datasets this Studio can switch to: all of nn.datasets' sets for a model of
+    one output on two numbers per point and -1/+1 targets; none otherwise."""
+    from nn.datasets import NAMES
 
+    if studio.features == 2 and studio.outputs == 1 and studio.kind in ("hinge", "custom"):
+        return list(NAMES)
+    return []
+
+
+def _noise_of(name: str) -> float:
+    """The noise a preset draws with by default (its function's own default)."""
+    from nn import datasets
+
+    return float(inspect.signature(getattr(datasets, name)).parameters["noise"].default)
+
+
+def _signature(names: list[str]) -> Any:
     return inspect.Signature(
         [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
     )
@@ -755,27 +1257,44 @@ def _layers(model: Module) -> list[Layer] | None:
     return None
 
 
+def _check_size(model: Module) -> None:
+    """The largest network the view draws: MAX_HIDDEN_LAYERS hidden layers, MAX_WIDTH neurons
+    a layer, MAX_MODEL_INPUTS inputs."""
+    layers = _layers(model)
+    if layers is None:
+        return
+    inputs = len(layers[0].neurons[0].w)
+    widths = [len(layer.neurons) for layer in layers]
+    if len(widths) - 1 > MAX_HIDDEN_LAYERS or max(widths) > MAX_WIDTH or inputs > MAX_MODEL_INPUTS:
+        raise ValueError(
+            f"the Studio draws networks of at most {MAX_HIDDEN_LAYERS} hidden layers of "
+            f"{MAX_WIDTH} neurons and {MAX_MODEL_INPUTS} inputs; {model!r} is larger"
+        )
+
+
+def _weights(model: Module) -> list[Value]:
+    """The parameters an L2 term penalises: every one but the neurons' biases."""
+    biases = set()
+    stack: list[Any] = [model]
+    seen: set[int] = set()
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, Neuron):
+            biases.add(item.b)
+        if isinstance(item, Module):
+            stack.extend(vars(item).values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    weights = [p for p in model.parameters() if p not in biases]
+    return weights or model.parameters()
+
+
 def _model_features(model: Module) -> int | None:
     layers = _layers(model)
     return None if layers is None else len(layers[0].neurons[0].w)
-
-
-def _real(who: str, x: object) -> float:
-    value = number(who, x, low=None)
-    return value
-
-
-def _row(x: object, features: int | None, who: str) -> np.ndarray:
-    if isinstance(x, (str, bytes)) or not (
-        isinstance(x, Sequence) or (isinstance(x, np.ndarray) and x.ndim == 1)
-    ):
-        raise TypeError(f"{who} must be a row of numbers (a list), got {describe(x)}")
-    values = [_real(f"{who}[{k}]", v) for k, v in enumerate(x)]
-    if features is not None and len(values) != features:
-        raise ValueError(
-            f"{who} has {len(values)} number(s), but the model takes {features} input(s)"
-        )
-    return np.array(values, dtype=np.float64)
 
 
 def _arrayish(x: object) -> object:
@@ -820,8 +1339,8 @@ def _rows(X: object, features: int | None) -> np.ndarray:
             f"X must be a list of rows (one list of numbers per sample), got a list of numbers "
             f"starting {describe(first)}; for one input per sample write [[x] for x in X]"
         )
-    features = features if features is not None else len(_row(first, None, "X[0]"))
-    return np.array([_row(r, features, f"X[{k}]") for k, r in enumerate(X)])
+    features = features if features is not None else len(checks.row("X[0]", first, None))
+    return np.array([checks.row(f"X[{k}]", r, features) for k, r in enumerate(X)])
 
 
 def _model_outputs(model: Module, row: np.ndarray) -> int:
@@ -846,6 +1365,10 @@ def _loss_kind(loss: object, outputs: int, y: object) -> str:
     y = _column(y)
     if loss is cross_entropy and outputs > 1:  # one sample's loss: the mean is the default's
         return "cross_entropy"
+    if loss is binary_cross_entropy_with_logits and outputs == 1:
+        return "bce_logits"
+    if loss is binary_cross_entropy and outputs == 1:
+        return "bce"
     if loss is not None:
         return "custom"
     if outputs > 1:
@@ -869,37 +1392,42 @@ def _targets(y: object, n: int, kind: str, outputs: int, who: str = "y") -> list
         raise TypeError(f"{who} must be a list of targets, one number per row, got {describe(y)}")
     if len(y) != n:
         raise ValueError(f"X has {n} rows but {who} has {len(y)} targets; give one per row")
-    shown = who if who != "y" else None
-    out: list[Any] = []
-    for k, t in enumerate(y):
-        name = shown or f"y[{k}]"
-        value = _real(name, t)
-        if kind == "hinge" and value not in (-1.0, 1.0):
-            raise ValueError(
-                f"{name} is {value!r}, but this Studio trains with the hinge loss: targets are "
-                "-1 or +1 (pass loss=nn.mse_loss for other numbers)"
-            )
-        if kind == "cross_entropy":
-            if not value.is_integer() or not 0 <= value < outputs:
-                raise ValueError(
-                    f"{name} is {value!r}, but a model with {outputs} outputs is trained with "
-                    f"cross-entropy on class indices 0 to {outputs - 1}"
-                )
-            out.append(int(value))
-            continue
-        out.append(value)
-    return out
+    return [checks.target(f"{who}[{k}]", t, kind, outputs) for k, t in enumerate(y)]
+
+
+def _split(n: int, share: float, seed: int) -> np.ndarray:
+    """The held-out rows: round(share·n) of them, chosen by a shuffle seeded with `seed`."""
+    held = min(n - 1, round(share * n)) if share > 0 else 0
+    test = np.zeros(n, dtype=bool)
+    test[np.random.default_rng(seed).permutation(n)[:held]] = True
+    return test
 
 
 def _optimizer_state(optimizer: Optimizer) -> dict[str, Any]:
     return copy.deepcopy({k: v for k, v in vars(optimizer).items() if k != "params"})
 
 
-def _fresh_weights(model: Module, seed: object) -> np.ndarray:
+def _same_optimizer(optimizer: Optimizer, start: dict[str, Any], params: list[Value]) -> Optimizer:
+    """An optimizer of the same kind and settings over new parameters, with a fresh state; the
+    learning rate as it is now."""
+    kind = type(optimizer)
+    wanted = list(inspect.signature(kind.__init__).parameters.values())[2:]
+    settings = {p.name: start[p.name] for p in wanted if p.name in start}
+    settings["lr"] = optimizer.lr
+    missing = [
+        p.name for p in wanted if p.name not in settings and p.default is inspect.Parameter.empty
+    ]
+    if missing:
+        raise TypeError(
+            f"rebuild cannot make a new {kind.__name__}: its setting(s) {', '.join(missing)} are "
+            "not attributes of the optimizer"
+        )
+    return kind(params, **settings)
+
+
+def _fresh_weights(model: Module, seed: int) -> np.ndarray:
     from nn.module import make_rng
 
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"reset(seed) must be an int or None, got {describe(seed)}")
     rng = make_rng(int(seed))
     init = getattr(model, "init", "uniform")  # a module pickled before modules kept their init
     if isinstance(model, MLP):
@@ -930,32 +1458,6 @@ def _fresh_weights(model: Module, seed: object) -> np.ndarray:
 _MEAN_LOSSES = (mse_loss, hinge_loss, binary_cross_entropy, binary_cross_entropy_with_logits)
 
 
-def _presets_allowed(studio: Studio) -> list[str]:
-    from nn.datasets import NAMES
-
-    if studio.features == 2 and studio.outputs == 1 and studio.kind in ("hinge", "custom"):
-        return list(NAMES)
-    return []
-
-
-def _pack(values: np.ndarray) -> str:
-    """float32 little-endian bytes in base64: 5.3 characters a number (JSON needs ~10).
-    Beyond float32's range (a diverging run) a value is sent as ±3.4e38, its largest; nan stays."""
-    wide = np.clip(np.asarray(values, dtype=np.float64), -FLOAT32_MAX, FLOAT32_MAX)
-    return base64.b64encode(wide.astype("<f4").tobytes()).decode("ascii")
-
-
-def _short(x: float) -> float | None:
-    if not math.isfinite(x):
-        return None
-    return float(f"{x:.6g}")
-
-
-def _rounded(rows: list[list[float]]) -> list[list[float]]:
-    """Five digits a number; 1.79769e308 would round up past float64's largest: kept finite."""
-    return [[min(max(float(f"{v:.5g}"), -FLOAT64_MAX), FLOAT64_MAX) for v in row] for row in rows]
-
-
 def _bounds(X: np.ndarray) -> list[float] | None:
     """[x_min, x_max, y_min, y_max] of the first two features, 15% wider: the plane drawn.
 
@@ -971,3 +1473,48 @@ def _bounds(X: np.ndarray) -> list[float] | None:
     with np.errstate(over="ignore"):  # an edge past float64's end is inf, then clipped
         edges = np.clip([middle - half * 1.15, middle + half * 1.15], -PLANE_LIMIT, PLANE_LIMIT)
     return [float(edges[0, 0]), float(edges[1, 0]), float(edges[0, 1]), float(edges[1, 1])]
+
+
+# the four edges of a grid cell, corner to corner: top, right, bottom, left; corners as
+# (row, column) offsets from the cell's top-left corner
+_EDGES = (((0, 0), (0, 1)), ((0, 1), (1, 1)), ((1, 1), (1, 0)), ((1, 0), (0, 0)))
+
+
+def _segments(levels: list[np.ndarray], plane: list[float] | None) -> np.ndarray:
+    """The zero line of each G x G array (values at the plane's cell centres, row 0 at the
+    top), by marching squares: where a cell's edge joins corners of opposite sign (< 0 and
+    >= 0), the line crosses it at the linear interpolation; a cell crossed twice holds one
+    segment, four times two (edges 0-1 and 2-3). Returns segments [x, y, x', y'] in the
+    plane's coordinates."""
+    if plane is None or not levels:
+        return np.zeros((0, 4))
+    x0, x1, y0, y1 = plane
+    found = []
+    for v in levels:
+        G = v.shape[0]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            points = []
+            crossed = []
+            for (ra, ca), (rb, cb) in _EDGES:
+                a = v[ra : G - 1 + ra, ca : G - 1 + ca]
+                b = v[rb : G - 1 + rb, cb : G - 1 + cb]
+                cross = (a < 0) != (b < 0)
+                t = np.where(cross, a / (a - b), 0.0)
+                rows = np.arange(G - 1)[:, None] + ra + t * (rb - ra)
+                cols = np.arange(G - 1)[None, :] + ca + t * (cb - ca)
+                points.append(np.stack([cols, rows], axis=-1))
+                crossed.append(cross)
+        points_all = np.stack(points, axis=2).reshape(-1, 4, 2)  # cell, edge, (col, row)
+        crossed_all = np.stack(crossed, axis=2).reshape(-1, 4)
+        count = crossed_all.sum(axis=1)
+        two = count == 2
+        picked = points_all[two][crossed_all[two]].reshape(-1, 4)
+        four = points_all[count == 4].reshape(-1, 8)
+        found += [picked, four[:, :4], four[:, 4:]]
+    grid = np.concatenate(found) if found else np.zeros((0, 4))
+    cols, rows = grid[:, 0::2], grid[:, 1::2]
+    G = levels[0].shape[0]
+    xs = x0 + (cols + 0.5) / G * (x1 - x0)
+    ys = y1 - (rows + 0.5) / G * (y1 - y0)
+    segments = np.stack([xs[:, 0], ys[:, 0], xs[:, 1], ys[:, 1]], axis=1)
+    return segments[np.all(np.isfinite(segments), axis=1)]

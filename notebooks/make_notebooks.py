@@ -793,10 +793,11 @@ STUDIO = [
 
 `nn.Studio` holds a model, a dataset and an optimizer, trains them one full-batch step at a
 time and records every step, so that any past step can be shown again. In Jupyter it shows as
-a live view: the network (weights coloured by sign, sized by magnitude, the selected sample's
-activations), the data with the model's output over the plane and its decision boundary, the
-loss curve, a timeline to scrub back, and one click down the selected sample's scalar graph,
-played forward, backward and update.
+a live view: the network (each neuron's heat map, weights coloured by sign and sized by
+magnitude), the data with the model's output over the plane and its decision boundary, the
+training and test losses, TensorFlow Playground's controls, a timeline to scrub back, and the
+selected sample neuron by neuron, a click from each neuron's scalar ops played forward, error,
+backward and update.
 
 The live view needs the `studio` extra (`pip install -e '.[studio]'`: anywidget); the rest
 runs with stepgrad alone. `python -m demos.studio` serves the same view as a local web app.
@@ -878,8 +879,9 @@ print(f"step {last['step']} on {last['points']} points, loss {last['loss']:.6f}"
 ## The run as a page
 
 `save` writes the recorded run as one HTML page: the timeline scrubs through every step, the
-network and the boundary are drawn in the browser from each step's parameters, and it opens
-from disk with no kernel.
+network with its heat maps, the boundary and the selected sample's neurons are drawn from each
+step's frame (every number computed by Python when saving), and it opens from disk with no
+kernel.
 """),
     code(
         """

@@ -689,6 +689,29 @@ _EMPTY_OUTPUTS = """() => [...document.querySelectorAll('.jp-OutputArea-output')
 }).map(o => o.outerHTML.slice(0, 160))"""
 
 
+def test_the_docs_build_runs_notebooks_with_a_cells_streams_merged(tmp_path: Path) -> None:
+    # a print whose "\n" reaches the page as an output of its own is an empty box there
+    # (it happened on a loaded machine): the build's nbconvert settings merge them
+    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("nbclient")
+    from nbconvert.exporters import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    settings = ROOT / "docs" / "hooks" / "jupyter" / "jupyter_nbconvert_config.py"
+    exec(settings.read_text(encoding="utf-8"), {"get_config": lambda: config})
+    config.ExecutePreprocessor.enabled = True  # as mkdocs-jupyter's execute: true sets it
+    config.ExecutePreprocessor.timeout = 120
+    # the "\n" of print("a") sent on its own, as a loaded machine may send it
+    code = 'import sys\nprint("a", end="")\nsys.stdout.flush()\nprint()\nprint("b")'
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    body, _ = HTMLExporter(config=config).from_notebook_node(
+        notebook, resources={"metadata": {"path": str(tmp_path)}}
+    )
+    assert body.count('data-mime-type="text/plain"') == 1  # one output: the merged stream
+    assert re.search(r"<pre>\s*a\s+b\s*</pre>", body)
+
+
 def test_no_rendered_notebook_shows_an_empty_output(site: Path) -> None:
     from tests.browser import chromium_page
 

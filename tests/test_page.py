@@ -52,6 +52,30 @@ def page_data(text: str) -> dict:  # type: ignore[type-arg]
 # ---- the frames ----
 
 
+def test_a_seed_gradient_plays_backward_as_backward_with_that_grad_does() -> None:
+    x, w, b, z = neuron()
+    play = playback(z, forward=True, params=[w, b], lr=0.1, grad=-2.5)
+    want = {}
+    z.backward(-2.5)  # the engine's own pass, seeded: the oracle
+    for leaf in (x, w, b):
+        want[leaf] = leaf.grad
+    error = next(f for f in play.frames if f.phase == "error")
+    assert "∂L/∂z = -2.5" in error.text and "from outside this graph" in error.text
+    arriving = {
+        f.node: re.search(r"gradient arriving: \S+ = (\S+)", f.text).group(1)  # type: ignore[union-attr]
+        for f in play.frames
+        if f.phase == "backward"
+    }
+    for leaf in (x, w, b):
+        assert arriving[leaf] == g4(want[leaf])
+    update = [f for f in play.frames if f.phase == "update"]
+    assert g4(w.data - 0.1 * want[w]) in update[0].text and "∂L/∂w" in update[0].text
+    with pytest.raises(ValueError, match="finite"):
+        playback(z, grad=math.inf)
+    with pytest.raises(TypeError, match="real number"):
+        playback(z, grad="1")  # type: ignore[arg-type]
+
+
 def test_backward_frames_follow_the_engines_steps_without_touching_grads() -> None:
     x, w = Value(2.0, "x"), Value(3.0, "w")
     z = x * w
@@ -186,7 +210,9 @@ def test_the_page_is_self_contained_and_scoped_to_its_own_element(tmp_path) -> N
             assert selector.strip().startswith(".stepgrad"), selector
     script = (resources.files("autograd.viz") / "assets" / "page.js").read_text()
     code = re.sub(r"/\*.*?\*/", "", script, flags=re.S).strip()
-    assert code.startswith("(function () {") and code.endswith("})();")  # one IIFE, no globals
+    # an ES module, the Studio's dialect: module scope (no globals), const/let, no var
+    assert '<script type="module">' in fragment and re.search(r"\bvar\b", code) is None
+    assert code.splitlines()[-1].startswith("for (const root of document.querySelectorAll(")
     assert "getElementById" not in script and "</script" not in script.lower()
 
 

@@ -11,6 +11,7 @@ import math
 import re
 import subprocess
 import sys
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -397,7 +398,22 @@ def test_the_last_point_cannot_be_removed() -> None:
 # ---- the saved page and the view's messages ----
 
 
-def test_save_writes_one_page_with_every_steps_parameters_and_replaces_a_file_whole(
+def saved_run(path: Any) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    return dict(json.loads(text.split('type="application/json">', 1)[1].split("</script>", 1)[0]))
+
+
+def saved_buffer(run: dict[str, Any], frame: dict[str, Any], name: str) -> np.ndarray:
+    """One buffer of a saved frame, from the page's compressed blob."""
+    blob = zlib.decompress(base64.b64decode(run["blob"]))
+    for buffer, dtype, count, offset in frame["buffers"]:
+        if buffer == name:
+            kind = "<f4" if dtype == "f4" else np.uint8
+            return np.frombuffer(blob, dtype=kind, count=count, offset=offset)
+    raise KeyError(name)
+
+
+def test_save_writes_one_page_with_every_steps_frame_and_replaces_a_file_whole(
     tmp_path: Any,
 ) -> None:
     studio = Studio.preset("moons")
@@ -406,11 +422,12 @@ def test_save_writes_one_page_with_every_steps_parameters_and_replaces_a_file_wh
     text = path.read_text(encoding="utf-8")
     assert path.stat().st_size < 2_000_000
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", text)  # nothing fetched
-    run = json.loads(text.split('type="application/json">', 1)[1].split("</script>", 1)[0])
-    params = np.frombuffer(base64.b64decode(run["params"]), dtype="<f4").reshape(201, -1)
+    run = saved_run(path)
+    assert [f["step"] for f in run["frames"]] == list(range(201))
     for k in (0, 57, 200):
         want = np.array(list(studio.snapshot(k).values()), dtype=np.float32)
-        assert np.array_equal(params[k], want)
+        assert np.array_equal(saved_buffer(run, run["frames"][k], "params"), want)
+        assert run["frames"][k]["sample"]["loss"] == studio.frame(k)["sample"]["loss"]
     losses = [r["loss"] for r in studio.history]
     assert [r[1] for r in run["records"]] == pytest.approx(losses, rel=1e-5)  # 6 digits
     (tmp_path / "folder.html").mkdir()
@@ -418,15 +435,16 @@ def test_save_writes_one_page_with_every_steps_parameters_and_replaces_a_file_wh
         studio.save(tmp_path / "folder.html")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.html", "run.html"]
     studio.step()
-    assert (
-        studio.save(path) == path
-        and len(
-            json.loads(  # the new run replaced the old file
-                path.read_text().split('type="application/json">', 1)[1].split("</script>", 1)[0]
-            )["records"]
-        )
-        == 201
-    )
+    assert studio.save(path) == path and len(saved_run(path)["records"]) == 201  # replaced
+
+
+def test_a_long_run_saves_frames_spread_over_it_and_every_record() -> None:
+    from nn.studio_protocol import SAVED_FRAMES, saved_frames
+
+    assert saved_frames(3) == [0, 1, 2, 3]
+    spread = saved_frames(10_000)
+    assert len(spread) == SAVED_FRAMES and spread[0] == 0 and spread[-1] == 10_000
+    assert spread == sorted(set(spread))
 
 
 def test_import_nn_and_a_headless_run_load_no_widget_package() -> None:
@@ -443,33 +461,37 @@ def test_the_views_messages_answer_what_the_script_asks_and_each_frame_is_small(
     pytest.importorskip("anywidget")
     studio = Studio.preset("moons")
     view = studio.view()
-    sent: list[dict[str, Any]] = []
-    view.send = lambda content, buffers=None: sent.append(content)
+    sent: list[tuple[dict[str, Any], list[bytes]]] = []
+    view.send = lambda content, buffers=None: sent.append((content, list(buffers or [])))
 
     def ask(**message: Any) -> list[dict[str, Any]]:
         sent.clear()
-        view._handle(view, message, [])
-        return list(sent)
+        view._handle_custom_msg(message, [])  # as the browser's message arrives
+        return [content for content, _ in sent]
 
-    setup, data = ask(type="hello")
+    setup, settings, data, frame = ask(type="hello")
     assert setup["type"] == "setup" and setup["network"]["sizes"] == [2, 16, 16, 1]
+    assert settings == {"type": "settings", "lr": 0.1, "l2": 0.0, "test": 0.0, "noise": 0.1,
+                        "dataset": "moons", "maps": True}  # fmt: skip
     assert data["type"] == "data" and len(data["X"]) == 100 and data["steps"] == 0
     for _ in range(5):
         (frame,) = ask(type="play", steps=2)
-        assert len(json.dumps(frame)) < 50_000
+        size = len(json.dumps(frame)) + sum(len(b) for b in sent[0][1])
+        assert size < 50_000
     assert studio.steps == 10 and frame["step"] == 10 and len(frame["records"]) == 2
-    got = np.frombuffer(base64.b64decode(frame["params"]), dtype="<f4")
+    names = [name for name, _, _ in frame["buffers"]]
+    got = np.frombuffer(sent[0][1][names.index("params")], dtype="<f4")
     assert np.array_equal(got, np.array(list(studio.snapshot(10).values()), dtype=np.float32))
     (past,) = ask(type="show", step=3)
-    assert past["step"] == 3 and past["params"] == studio._past_message(3)["params"]
-    (moved,) = ask(type="add", x=[0.1, 0.2], target=1.0)
-    assert moved["type"] == "data" and len(moved["X"]) == 101 and studio.y[-1] == 1.0
+    assert past["type"] == "frame" and past["step"] == 3 and past["points"]["version"] == 0
+    data, frame = ask(type="add", x=[0.1, 0.2], target=1.0)
+    assert data["type"] == "data" and len(data["X"]) == 101 and studio.y[-1] == 1.0
     (error,) = ask(type="add", x=[0.1, 0.2], target=0.5)
     assert error["type"] == "error" and "hinge loss" in error["text"]
     (error,) = ask(type="select")
     assert error["type"] == "error" and "index" in error["text"]
-    ask(type="lr", value=0.25)
-    assert studio.optimizer.lr == 0.25
+    (settings,) = ask(type="lr", value=0.25)
+    assert studio.lr == 0.25 and settings["lr"] == 0.25
     ask(type="reset")
     assert studio.steps == 0 and studio.optimizer.lr == 0.25
     ask(type="dataset", name="circles")
@@ -496,11 +518,12 @@ def test_the_selected_samples_graph_is_its_own_loss_at_that_step() -> None:
 
 def test_the_plane_stays_put_for_points_inside_it_and_grows_for_one_outside() -> None:
     studio = Studio.preset("moons")
-    plane = studio._data_message()["bounds"]
+    plane = studio.plane
+    assert plane is not None
     studio.add_point([0.0, 0.0], 1.0)
-    assert studio._data_message()["bounds"] == plane
+    assert studio.plane == plane
     studio.add_point([plane[1] + 1.0, 0.0], 1.0)
-    x0, x1, y0, y1 = studio._data_message()["bounds"]
+    x0, x1, y0, y1 = studio.plane  # type: ignore[misc]
     assert x0 <= plane[0] and x1 > plane[1] + 1.0 and y0 <= plane[2] and y1 >= plane[3]
 
 
@@ -559,29 +582,27 @@ class TwoNeurons(Module):
 
 
 def test_a_model_without_layers_gets_its_outputs_and_plane_from_python_in_small_messages() -> None:
+    from nn.studio import GRID
+    from nn.studio_protocol import encode_frame, setup_message
+
     X, y = make("xor", 40, seed=1)
     model = TwoNeurons(0)
     studio = Studio(model, X, y)
     studio.step(6)
-    frame = studio._frame_message(5)
-    assert len(json.dumps(frame)) < 50_000
-    unpack = lambda b64: np.frombuffer(base64.b64decode(b64), dtype="<f4")  # noqa: E731
-    assert np.array_equal(unpack(frame["outputs"]), np.float32([model(x).data for x in X]))
-    x0, x1, y0, y1 = studio._data_message()["bounds"]
-    grid = unpack(frame["grid"]).reshape(60, 60)
-    corner = model([x0 + 0.5 / 60 * (x1 - x0), y1 - 0.5 / 60 * (y1 - y0)]).data  # top left
-    assert grid[0, 0] == np.float32(corner)
-    past = studio._past_message(2)  # an earlier step: its own outputs, the live model untouched
+    header, buffers = encode_frame(studio, studio.frame())
+    assert len(json.dumps(header)) + sum(map(len, buffers)) < 50_000
+    frame = studio.frame()
+    x0, x1, y0, y1 = studio.plane  # type: ignore[misc]
+    corner = model([x0 + 0.5 / GRID * (x1 - x0), y1 - 0.5 / GRID * (y1 - y0)]).data  # top left
+    assert frame["output"][0, 0] == pytest.approx(corner, rel=1e-12, abs=1e-15)
+    assert frame["maps"] is None and studio.network() is None
+    assert frame["sample"]["outputs"] == pytest.approx([model(X[0]).data], rel=1e-12)
+    past = studio.frame(2)  # an earlier step: its own numbers, the live model untouched
     twin = TwoNeurons(0)
     twin.load_state_dict(studio.snapshot(2))
-    assert np.array_equal(unpack(past["outputs"]), np.float32([twin(x).data for x in X]))
+    assert past["sample"]["outputs"] == pytest.approx([twin(X[0]).data], rel=1e-12)
     assert studio.snapshot(-1) == model.state_dict()
-    assert studio._setup_message()["network"] is None
-
-
-def saved_run(path: Any) -> dict[str, Any]:
-    text = path.read_text(encoding="utf-8")
-    return dict(json.loads(text.split('type="application/json">', 1)[1].split("</script>", 1)[0]))
+    assert setup_message(studio)["network"] is None
 
 
 @pytest.mark.filterwarnings("error")  # the project's rule: no NumPy warning on the way
@@ -591,19 +612,21 @@ def test_inputs_near_float64s_end_give_a_finite_plane_a_page_that_saves_and_a_li
     pytest.importorskip("anywidget")
     big = np.finfo(np.float64).max
     studio = Studio(MLP(2, [3, 1], seed=0), [[0.1, 0.2], [1.7e308, -1.7e308]], [1, -1])
-    x0, x1, y0, y1 = studio._plane  # type: ignore[misc]
+    x0, x1, y0, y1 = studio.plane  # type: ignore[misc]
     assert all(math.isfinite(v) for v in (x0, x1, y0, y1, x1 - x0, y1 - y0))
     assert x0 <= 0.1 <= x1 and y0 <= 0.2 <= y1  # the ordinary point stays on the plane
     studio.step()
     run = saved_run(studio.save(tmp_path / "big.html"))
-    assert run["versions"][0]["X"][1] == [1.7e308, -1.7e308] and run["bounds"] == studio._plane
+    assert run["points"]["0"]["X"][1] == [1.7e308, -1.7e308] and run["bounds"] == studio.plane
     view = studio.view()
     sent: list[dict[str, Any]] = []
     view.send = lambda content, buffers=None: sent.append(content)
     assert studio.add_point([0.0, 0.0], 1) == 2 and len(studio.y) == 3
-    assert studio.add_point([big, -big], -1) == 3 and sent[-1]["X"][3] == [big, -big]
+    assert studio.add_point([big, -big], -1) == 3
+    data = [m for m in sent if m["type"] == "data"][-1]
+    assert data["X"][3] == [big, -big] and sent[-1]["type"] == "frame"
     studio.step()
-    assert saved_run(studio.save(tmp_path / "big.html"))["bounds"] == studio._plane
+    assert saved_run(studio.save(tmp_path / "big.html"))["bounds"] == studio.plane
 
 
 @pytest.mark.filterwarnings("error")
@@ -616,8 +639,11 @@ def test_parameters_beyond_float32s_range_travel_as_its_largest_without_a_warnin
     studio = Studio(model, X4, Y4)
     run = saved_run(studio.save(tmp_path / "run.html"))
     f32 = np.finfo(np.float32).max
-    for packed in (run["params"], studio._data_message()["params"]):
-        params = np.frombuffer(base64.b64decode(packed), dtype="<f4")
+    from nn.studio_protocol import encode_frame
+
+    header, buffers = encode_frame(studio, studio.frame())
+    live = buffers[[b[0] for b in header["buffers"]].index("params")]
+    for params in (saved_buffer(run, run["frames"][0], "params"), np.frombuffer(live, "<f4")):
         assert params[0] == f32 and params[1] == -f32
         assert np.array_equal(
             params[2:], np.array(list(studio.snapshot(0).values()))[2:].astype("f4")
@@ -632,10 +658,10 @@ def test_a_point_the_loss_cannot_take_leaves_the_data_training_and_the_view_as_t
 
     studio = Studio(MLP(2, [3, 1], seed=0), X4 + [[0.5, 0.5]], Y4 + [1.0], loss=at_most_five)
     studio.step(2)
-    X, y, plane, versions = studio.X, studio.y, studio._plane, len(studio._versions)
+    X, y, plane, version = studio.X, studio.y, studio.plane, studio.points()["version"]
     with pytest.raises(ValueError, match="at most 5"):
         studio.add_point([9.0, -9.0], 1.0)
-    assert (studio.X, studio.y, studio._plane, len(studio._versions)) == (X, y, plane, versions)
+    assert (studio.X, studio.y, studio.plane, studio.points()["version"]) == (X, y, plane, version)
     assert studio.traced_as == "eager"
     twin = copy.deepcopy(studio.model)
     opt = SGD(twin.parameters(), lr=DEFAULT_LR)
@@ -646,9 +672,90 @@ def test_a_point_the_loss_cannot_take_leaves_the_data_training_and_the_view_as_t
 def test_a_preset_studio_knows_its_dataset_and_its_view_is_told() -> None:
     studio = Studio.preset("spiral", hidden=[4], n=30)
     assert studio.dataset == "spiral"
-    assert studio._setup_message()["dataset"] == "spiral"
+    from nn.studio_protocol import settings_message
+
+    assert settings_message(studio, True)["dataset"] == "spiral"
     studio.add_point([0.1, 0.2], 1.0)
     assert studio.dataset == "spiral"  # still that set, one point more
     studio.set_data([[0.0, 1.0], [1.0, 0.0]], [1.0, -1.0])
     assert studio.dataset is None  # your own data now
     assert Studio(MLP(2, [3, 1], seed=0), X4, Y4).dataset is None
+
+
+# ---- issue 22, item 3: binary cross-entropy on 0/1 targets is a classifier ----
+
+
+@pytest.mark.parametrize(
+    ("loss", "output_activation", "threshold"),
+    [(binary_cross_entropy_with_logits, "linear", 0.0), (binary_cross_entropy, "sigmoid", 0.5)],
+)
+def test_binary_cross_entropy_on_zero_one_targets_records_accuracy_and_offers_the_two_classes(
+    loss: Any, output_activation: str, threshold: float
+) -> None:
+    X, y = zero_one(30, 6)
+    model = MLP(2, [5, 1], output_activation=output_activation, seed=2)
+    twin = copy.deepcopy(model)
+    studio = Studio(model, X, y, loss=loss)
+    opt = SGD(twin.parameters(), lr=DEFAULT_LR)
+    for _ in range(4):  # class 1 where the logit > 0 (the probability > 0.5), as the eager model
+        right = np.mean([(twin(x).data > threshold) == (t == 1) for x, t in zip(X, y)])
+        studio.step()
+        eager_step(twin, opt, loss, X, y)
+        assert studio.history[-1]["accuracy"] == pytest.approx(right, abs=1e-12)
+    assert studio.classes() == [0.0, 1.0]
+    with pytest.raises(ValueError, match="from 0 to 1"):
+        studio.add_point([0.0, 0.0], 2.0)
+    assert studio.add_point([0.0, 0.0], 1) == 30 and studio.y[-1] == 1.0
+
+
+def test_binary_cross_entropy_on_soft_targets_is_no_classifier() -> None:
+    X, _ = zero_one(12, 2)
+    soft = [0.25 + 0.5 * (k % 2) for k in range(12)]
+    studio = Studio(MLP(2, [3, 1], seed=0), X, soft, loss=binary_cross_entropy_with_logits)
+    studio.step()
+    assert studio.history[-1]["accuracy"] is None and studio.classes() is None
+
+
+def odd_runs() -> dict[str, Studio]:
+    """Runs a save must take: none, one point, a diverged one, edits and a rebuild between
+    steps, a model without layers, one input column, a split with probabilities."""
+    empty = Studio.preset("xor", hidden=[2], n=10)
+    lonely = Studio(MLP(2, [2, 1], seed=0), [[0.3, 0.3]], [1.0])
+    lonely.step(3)
+    diverged = Studio.preset("moons", hidden=[4], n=20, lr=1e308)
+    diverged.step(4)
+    edited = Studio.preset("moons", hidden=[3], n=20, test=0.25)
+    edited.step(2)
+    edited.add_point([0.1, 0.1], 1.0)
+    edited.step(2)
+    edited.remove_point(0)
+    edited.rebuild([4, 2], inputs=["x1", "x2", "sin(x1)"])
+    edited.step(3)
+    edited.add_point([1e300, -1e300], -1.0, test=True)
+    edited.step()
+    bars = Studio(TwoNeurons(1), *make("xor", 16, seed=2))
+    bars.step(3)
+    line = Studio(MLP(1, [3, 1], seed=0), [[0.0], [0.5], [1.0]], [0.0, 1.0, 0.0])
+    line.step(2)
+    probabilities = Studio(
+        MLP(2, [3, 1], output_activation="sigmoid", seed=0), *zero_one(20, 3),
+        loss=binary_cross_entropy, test=0.3,
+    )  # fmt: skip
+    probabilities.step(5)
+    return {"empty": empty, "lonely": lonely, "diverged": diverged, "edited": edited,
+            "bars": bars, "line": line, "probabilities": probabilities}  # fmt: skip
+
+
+@pytest.mark.filterwarnings("error")
+def test_odd_runs_save_whole_pages_whose_frames_hold_each_steps_numbers(tmp_path: Any) -> None:
+    for name, studio in odd_runs().items():
+        run = saved_run(studio.save(tmp_path / f"{name}.html"))
+        assert [f["step"] for f in run["frames"]] == list(range(studio.steps + 1)), name
+        assert len(run["records"]) == studio.steps
+        for frame in run["frames"]:
+            assert str(frame["version"]) in run["points"], name  # every frame's points saved
+        last = run["frames"][-1]
+        want = np.array(list(studio.snapshot(-1).values()), dtype=np.float64)
+        got = saved_buffer(run, last, "params").astype(np.float64)
+        finite = np.isfinite(want) & (np.abs(want) < 3e38)
+        assert np.array_equal(got[finite], want[finite].astype(np.float32)), name

@@ -39,6 +39,7 @@ from autograd import _checks
 from autograd._files import check_target, write_atomically
 from autograd.backward import topological_order
 from autograd.value import Value, is_constant, to_float
+from autograd.viz import palette
 from autograd.viz.text import check_number_format, dot_text, namer, number, shown
 
 MAX_NODES = 1000
@@ -49,13 +50,9 @@ INSTALL_HINT = (
     "a .dot file needs no Graphviz"
 )
 ROLES = ("input", "parameter", "constant", "intermediate", "output")
-COLORS = {
-    "input": "#dbeafe",
-    "parameter": "#dcfce7",
-    "constant": "#e5e7eb",
-    "intermediate": "#ffffff",
-    "output": "#ede9fe",
-    "highlight": "#fde68a",
+COLORS = {  # the roles' fills from the one palette (palette.py); the rest is grey ink
+    **palette.ROLES,
+    "highlight": palette.HIGHLIGHT,
     "op": "#f3f4f6",
     "edge": "#6b7280",
     "name": "#6b7280",

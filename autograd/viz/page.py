@@ -25,6 +25,7 @@ from typing import Any, overload
 from autograd import _checks
 from autograd._files import check_target, write_atomically
 from autograd.value import Value
+from autograd.viz import palette
 from autograd.viz.dot import (
     COLORS,
     ROLES,
@@ -94,6 +95,7 @@ def animate(
     title: str = ...,
     timeout: float = ...,
     height: int | None = ...,
+    grad: float = ...,
 ) -> Animation: ...
 
 
@@ -112,6 +114,7 @@ def animate(
     title: str = ...,
     timeout: float = ...,
     height: int | None = ...,
+    grad: float = ...,
 ) -> Path: ...
 
 
@@ -129,6 +132,7 @@ def animate(
     title: str = "",
     timeout: float = 60.0,
     height: int | None = None,
+    grad: float = 1.0,
 ) -> Path | Animation:
     """Return a page that plays a training step on the graph of `root`, frame by frame.
 
@@ -146,7 +150,8 @@ def animate(
     out the arithmetic. It touches no `.data` and no `.grad`. Options: `max_nodes` (the size
     guard), `number_format`, `rankdir`, `group` (as to_dot), `title`, `timeout` (seconds for
     dot's layout), `height` (pixels of the inline frame in a notebook; by default 560 to 800,
-    from the graph's height). Needs Graphviz's `dot`.
+    from the graph's height), `grad` (the seed of the backward pass, as root.backward(grad): the
+    gradient arriving at root from further on; 1 when root is the loss). Needs Graphviz's `dot`.
 
     >>> animate(loss, "step.html", forward=True, params=model.parameters(), lr=0.1)
     """
@@ -174,7 +179,9 @@ def animate(
             "smaller part of it (a node nearer the inputs, one sample instead of a batch) or "
             "raise max_nodes"
         )
-    play = playback(root, forward=forward, params=params, lr=lr, number_format=number_format)
+    play = playback(
+        root, forward=forward, params=params, lr=lr, number_format=number_format, grad=grad
+    )
     where = f"cannot write {target}: animate() needs" if target else "animate() needs"
     drawing = graph(
         play.order,
@@ -238,7 +245,11 @@ def _data(play: Playback) -> dict[str, Any]:
     return {
         "phases": [p for p in PHASES if any(f.phase == p for f in play.frames)],
         "roles": [r for r in ROLES if r in present],
-        "colors": {**{r: COLORS[r] for r in ROLES}, "current": COLORS["highlight"]},
+        "colors": {
+            **{r: COLORS[r] for r in ROLES},
+            "current": COLORS["highlight"],
+            "phases": dict(palette.PHASES),
+        },
         "nodes": [[play.name(n), len(n.parents), play.role[n]] for n in play.order],
         "start": [list(play.start[n]) for n in play.order],
         "frames": [

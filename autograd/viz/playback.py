@@ -2,7 +2,8 @@
 
     forward    the leaves hold their numbers; then each op computes its value, in topological
                order, one frame per op                                    (with forward=True)
-    error      the output (the loss) and its seed gradient d out/d out = 1 (with forward=True)
+    error      the output (the loss) and its seed gradient d out/d out = 1, or the gradient
+               `grad` arriving at it from outside the graph               (with forward=True)
     backward   one frame per node, in the order of the backward pass: the gradient arriving,
                the chain rule for each input, what it sends
     update     one frame per parameter: w <- w - lr * grad, old and new    (with params and lr)
@@ -72,14 +73,18 @@ def playback(
     params: Iterable[Value] | None = None,
     lr: float | None = None,
     number_format: str = ".4g",
+    grad: float = 1.0,
 ) -> Playback:
     """Return the frames of forward (optional), error, backward and update (optional) for `root`.
 
     Touches no `.data` and no `.grad`. `params` and `lr` come together: the update frames
-    show w <- w - lr * (d root / d w) for each parameter, in the order given.
+    show w <- w - lr * (d root / d w) for each parameter, in the order given. `grad` seeds the
+    backward pass as `root.backward(grad)` does: the gradient of a loss further on with respect
+    to `root` (one neuron's output inside a network, say); 1 when root is the loss itself.
     """
     _checks.value("animate", root)
     _checks.flag("forward", forward)
+    seed = _checks.number("grad", grad, low=None)
     check_number_format(number_format)
     order = topological_order(root)
     name = namer(order)
@@ -107,15 +112,17 @@ def playback(
         for k, node in enumerate(ops, 1):
             text = _forward_text(node, name, num, k, len(ops))
             add("forward", node, text, (node, "data", num(node.data)))
-        add("error", root, _error_text(root, name, num), (root, "grad", num(1.0)))
+        add("error", root, _error_text(root, name, num, seed), (root, "grad", num(seed)))
     gradient: dict[Value, float] = {}
-    for k, (node, g, sent) in enumerate(_pass(root, 1.0, False), 1):
+    of = "L" if seed != 1.0 else None  # seeded: the gradients are of a loss L further on
+    for k, (node, g, sent) in enumerate(_pass(root, seed, False), 1):
         gradient[node] = g
-        text = _backward_text(node, g, sent, root, name, num, k, len(order))
+        text = _backward_text(node, g, sent, root, name, num, k, len(order), of)
         add("backward", node, text, (node, "grad", num(g)))
     for k, param in enumerate(chosen, 1):
         new = param.data - rate * gradient[param]
-        text = _update_text(param, gradient[param], new, rate, root, name, num, k, len(chosen))
+        loss = of or name(root)
+        text = _update_text(param, gradient[param], new, rate, loss, name, num, k, len(chosen))
         add("update", param, text, (param, "data", f"{num(param.data)} → {num(new)}"))
     return Playback(order, name, role, start, frames)
 
@@ -207,8 +214,17 @@ def _forward_text(
     )
 
 
-def _error_text(root: Value, name: Callable[[Value], str], num: Callable[[float], str]) -> str:
+def _error_text(
+    root: Value, name: Callable[[Value], str], num: Callable[[float], str], seed: float = 1.0
+) -> str:
     out = name(root)
+    if seed != 1.0:
+        return (
+            f"Error: the output {out} = {num(root.data)} feeds the rest of the computation, "
+            "whose gradient arrives here from outside this graph:\n"
+            f"{derivative('L', out)} = {num(seed)}. From here it flows back to every input "
+            "and parameter (the chain rule multiplies by it)."
+        )
     return (
         f"Error: the output {out} = {num(root.data)} is the number the backward pass "
         "differentiates (for training, the loss).\n"
@@ -226,10 +242,12 @@ def _backward_text(
     num: Callable[[float], str],
     k: int,
     total: int,
+    of: str | None = None,
 ) -> str:
+    loss = of or name(root)
     lines = [
         f"Backward, step {k} of {total}: {name(node)}{formula(node, name)} = {num(node.data)}",
-        f"gradient arriving: {derivative(name(root), name(node))} = {num(g)}"
+        f"gradient arriving: {derivative(loss, name(node))} = {num(g)}"
         + ("   (the seed)" if node is root else "   (every consumer has sent)"),
     ]
     if node.op:
@@ -252,7 +270,7 @@ def _update_text(
     g: float,
     new: float,
     lr: float,
-    root: Value,
+    loss: str,
     name: Callable[[Value], str],
     num: Callable[[float], str],
     k: int,
@@ -262,8 +280,8 @@ def _update_text(
     step = f"({num(g)})" if num(g).startswith("-") else num(g)
     return (
         f"Update, parameter {k} of {total}: gradient descent, "
-        f"w <- w - lr × {derivative(name(root), 'w')}\n"
-        f"  {w} <- {w} - {num(lr)} × {derivative(name(root), w)}\n"
+        f"w <- w - lr × {derivative(loss, 'w')}\n"
+        f"  {w} <- {w} - {num(lr)} × {derivative(loss, w)}\n"
         f"  {pad} = {num(param.data)} - {num(lr)} × {step}\n"
         f"  {pad} = {num(new)}   (was {num(param.data)})"
     )

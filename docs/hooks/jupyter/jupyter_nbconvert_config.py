@@ -10,6 +10,7 @@ the machine could read the traffic.
 import os
 
 import zmq
+from nbconvert.exporters import Exporter
 
 c = get_config()  # noqa: F821 (traitlets defines it when it loads this file)
 
@@ -17,3 +18,16 @@ if zmq.has("curve"):
     c.KernelManager.transport_encryption = "auto"
 elif os.name == "posix":
     c.KernelManager.transport = "ipc"
+
+# A print is two writes (the text, then "\n"), and the kernel sends what it has every 0.2 s:
+# on a busy machine a cell's last "\n" can arrive as a stream output of its own, which the
+# page shows as an empty box. nbconvert's preprocessor that merges a cell's consecutive stream
+# outputs runs before the one that executes the notebook: here it runs after it, and is on.
+_order = list(Exporter.class_traits()["default_preprocessors"].default())
+_order.remove("nbconvert.preprocessors.CoalesceStreamsPreprocessor")
+_order.insert(
+    _order.index("nbconvert.preprocessors.ExecutePreprocessor") + 1,
+    "nbconvert.preprocessors.CoalesceStreamsPreprocessor",
+)
+c.Exporter.default_preprocessors = _order
+c.CoalesceStreamsPreprocessor.enabled = True
