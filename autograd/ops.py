@@ -705,7 +705,9 @@ def _shift(xs: Any) -> Any:
 def _take(xs: Any, i: Any) -> Any:
     if type(i) is ndarray or builtins.any(type(x) is ndarray for x in xs):
         table = np.stack(np.broadcast_arrays(*[np.asarray(x, dtype=np.float64) for x in xs]), -1)
-        return _take_last(table, np.broadcast_to(i, table.shape[:-1]))
+        lead = np.broadcast_shapes(table.shape[:-1], np.shape(i))  # numbers, one index a sample
+        table = np.broadcast_to(table, lead + table.shape[-1:])
+        return _take_last(table, np.broadcast_to(i, lead))
     k = int(i) if type(i) is float and i.is_integer() else None
     if k is None or not 0 <= k < len(xs):
         _index(np.array(i, dtype=np.float64), len(xs))  # raises, naming the index
@@ -1351,7 +1353,7 @@ def _take_last(options: Any, index: Any) -> Any:
         ix = np.broadcast_to(ix, lead)
         flat = ix.reshape(-1) + np.arange(0, ix.size * size, size)
         return options.reshape(-1)[flat].reshape(lead)
-    rows = options.shape[-2]  # rows shared by every sample
+    rows = options.shape[-2] if options.ndim > 1 else 1  # rows shared by every sample
     return options.reshape(-1)[ix + np.arange(0, rows * size, size)]
 
 
@@ -1365,7 +1367,8 @@ def _put_along(g: Any, index: Any, like: Any) -> Any:
         out = np.zeros(ix.size * size)
         out[ix.reshape(-1) + np.arange(0, ix.size * size, size)] = np.broadcast_to(g, lead).ravel()
         return out.reshape(shape)
-    rows = shape[-2]  # rows shared by every sample: their gradient adds over the samples
+    rows = shape[-2] if len(shape) > 1 else 1  # rows shared by every sample: their gradient
+    # adds over the samples
     flat = np.broadcast_to(ix + np.arange(0, rows * size, size), np.shape(g)).reshape(-1)
     weights = np.asarray(g, dtype=np.float64).reshape(-1)
     return np.bincount(flat, weights=weights, minlength=rows * size).reshape(shape)

@@ -166,6 +166,28 @@ def test_micrograds_loss_with_the_l2_term_inside_lifts_whole_and_hoists_the_pena
         assert close(hinge_only, [p.grad for p in params], 1e-10, 1.0)
 
 
+@pytest.mark.parametrize("lift", [True, False])
+@pytest.mark.parametrize("batch", [[0.0, 2.0, 2.0], [2.0]])
+def test_a_take_whose_index_is_an_input_picks_per_sample_from_parameters_or_a_group(
+    lift: bool, batch: list[float]
+) -> None:
+    table = [Value(v, f"e{k}") for k, v in enumerate([0.5, -1.5, 2.0])]
+    w = Value(0.7, "w")
+
+    def fn(i: Value, x: Value) -> Value:
+        row = [(x * e).tanh() for e in table]  # a group of three, read by a second take
+        return ops.take(table, i) * w + ops.take(row, i) * x
+
+    params = [*table, w]
+    prog = trace(fn, 1.0, 0.3, params=params, lift=lift)
+    index, xs = np.array(batch), np.linspace(-1.0, 1.0, len(batch))
+    assert agree(prog.grad(index, xs), eager_grads(fn, params, [index, xs]), rel=1e-12)
+    one = prog.grad(2.0, 0.3)  # on floats: eager's numbers
+    leaves = [Value(2.0), Value(0.3)]
+    out = fn(*leaves)
+    assert one[0] == out.data and list(one[1]) + list(one[2]) == grad(out, leaves + params)
+
+
 # ---- random models, activations and losses, on floats and batches ----
 
 
