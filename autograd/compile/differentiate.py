@@ -157,66 +157,53 @@ def _kind(eq: Equation, g: Sym) -> tuple[Any, ...] | None:
 
 
 def _record_template(eq: Equation, g: Sym, none_to: frozenset[int]) -> Any:
-    """The rule of `eq` run on placeholders: (its steps, its contributions), each operand a slot
-    (("g", 0), ("z", 0), ("x", k) for input k, ("t", n) for the n-th result made) or a number."""
+    """The rule of `eq` run on placeholders: (its steps, its contributions). An operand is a
+    slot number into [g, z, the inputs..., the results made so far...], or (a number,)."""
     scratch = Emitter()
-    slots: dict[int, tuple[str, int]] = {}
     g_place, z_place = Var("g", g.var.shape), Var("z", eq.outs[0].shape)
-    slots[id(g_place)], slots[id(z_place)] = ("g", 0), ("z", 0)
+    slots: dict[int, int] = {id(g_place): 0, id(z_place): 1}
     ins: list[Any] = []
     for k, a in enumerate(eq.ins):
         if isinstance(a, Var):
             place = Var(a.hint, a.shape, a.role)
-            slots[id(place)] = ("x", k)
+            slots[id(place)] = 2 + k
             ins.append(place)
         else:
             ins.append(a)
     sent = _run_rule(eq.copy(ins=ins, outs=(z_place,)), scratch.sym(g_place), scratch, none_to)
-    steps, made = [], 0
+    steps, made = [], 2 + len(eq.ins)
     for back in scratch.eqs:
-        refs = [slots[id(a)] if isinstance(a, Var) else a for a in back.ins]
+        refs = [slots[id(a)] if isinstance(a, Var) else (a,) for a in back.ins]
         for out in back.outs:
-            slots[id(out)] = ("t", made)
+            slots[id(out)] = made
             made += 1
         shapes = [(out.hint, out.shape) for out in back.outs]
         steps.append((back.op, refs, shapes, back.keywords, back.note))
     result = [
-        slots[id(c.var)] if isinstance(c, Sym) else (None if c is None else ("n", c)) for c in sent
+        slots[id(c.var)] if isinstance(c, Sym) else (None if c is None else (c,)) for c in sent
     ]
     return steps, result
 
 
 def _instantiate(template: Any, eq: Equation, g: Sym, emitter: Emitter) -> tuple[Any, ...]:
     steps, result = template
-    temps: list[Var] = []
-    z = eq.outs[0]
-    ins_of = eq.ins
-
-    def resolve(ref: Any) -> Any:
-        if type(ref) is tuple:
-            kind, n = ref
-            if kind == "t":
-                return temps[n]
-            if kind == "x":
-                return ins_of[n]
-            return g.var if kind == "g" else z
-        return ref
-
+    pool: list[Any] = [g.var, eq.outs[0], *eq.ins]  # what the slot numbers point at
     eqs, made_at = emitter.eqs, emitter.made_at
     for op, refs, outs, keywords, note in steps:
         made = tuple([Var(hint, shape) for hint, shape in outs])
-        temps.extend(made)
         for out in made:
             made_at[out] = len(eqs)
-        eqs.append(Equation(op, [resolve(r) for r in refs], made, keywords, note=note))
+        pool.extend(made)
+        ins = [pool[r] if type(r) is int else r[0] for r in refs]
+        eqs.append(Equation(op, ins, made, keywords, note=note))
     sent: list[Any] = []
     for slot in result:
         if slot is None:
             sent.append(None)
-        elif slot[0] == "n":
-            sent.append(slot[1])
+        elif type(slot) is tuple:
+            sent.append(slot[0])
         else:
-            sent.append(emitter.sym(resolve(slot)))
+            sent.append(emitter.sym(pool[slot]))
     return tuple(sent)
 
 

@@ -73,6 +73,10 @@ class _Lifter:
             lv = 1 + max([level.get(a, 0) for a in eq.ins if isinstance(a, Var)], default=0)
             level[eq.outs[0]] = lv
             buckets.setdefault((lv, *_signature(eq)), []).append(i)
+        if all(
+            len(members) == 1 and eqs[members[0]].op.takes == EACH for members in buckets.values()
+        ):  # nothing side by side and no reduction to run over an axis (a chain): as it was
+            return self.ir.copy()
         # what runs once per call first, then what reads the samples; each by level
         order = sorted(
             buckets.items(),

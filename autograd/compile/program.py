@@ -107,7 +107,9 @@ def trace(
             f"trace needs fn to return one scalar Value, got {type(out).__name__}: "
             f"{brief(out)}; reduce several outputs first (e.g. with autograd.sum or a loss)"
         )
-    return Program(fn, out, leaves, parameters, lift=lift)
+    root = [out]  # the Program takes the graph from here: nothing else holds it while it
+    del out  # compiles, so a large graph is freed as soon as its IR is built
+    return Program(fn, root, leaves, parameters, lift=lift)
 
 
 def _example(x: object, k: int) -> float:
@@ -205,11 +207,15 @@ class Program:
     def __init__(
         self,
         fn: Callable[..., Value],
-        out: Value,
+        out: Value | list[Value],
         leaves: list[Value],
         params: tuple[Value, ...],
         lift: bool = True,
     ) -> None:
+        # (`trace` passes the output in a list and lets go of it, so the graph can be freed
+        # once it is built into the IR, before the passes run)
+        if isinstance(out, list):
+            out = out.pop()
         self.fn = fn
         self.inputs: tuple[str, ...] = tuple(leaf._label for leaf in leaves)
         self.params = params
@@ -222,7 +228,7 @@ class Program:
             self._signature = _structure(order, leaves, params)
             self.ops = builtins.sum(1 for node in order if node.op)
             built = build(_fn_name(fn), out, order, leaves, params)
-            del order
+            del order, out  # the graph: the IR holds what the program needs of it
             self.stages: dict[str, IR] = compile_ir(built, lift)
             self.ir: IR = self.stages["drop_unread"]
             self.flat = self.ir.flat  # parameters as one array p (a lifted program)

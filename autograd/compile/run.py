@@ -24,13 +24,16 @@ def interpreted(ir: IR) -> Callable[..., Any]:
     """A function with the printed program's signature that runs `ir`'s equations in a loop."""
     given = [*ir.inputs, *ir.params]
 
-    def plan(eqs: list[Any]) -> list[tuple[Any, ...]]:
-        steps = []
-        for eq in eqs:
-            ins = tuple((True, a) if isinstance(a, Var) else (False, a) for a in eq.ins)
-            if eq.outs:  # (an equation without results is a comment: `held`)
-                steps.append((eq.op.run, ins, eq.outs, eq.keywords, eq.op.multiple))
-        return steps
+    def plan(eqs: list[Any]) -> list[list[Any]]:
+        """The equations' parts as parallel lists (a million steps: lists of references, not
+        a tuple each). An equation without results is a comment (`held`): skipped."""
+        kept = [eq for eq in eqs if eq.outs]
+        return [
+            [eq.op for eq in kept],
+            [eq.ins for eq in kept],
+            [eq.outs for eq in kept],
+            [eq.keywords for eq in kept],
+        ]
 
     forward, backward = plan(ir.forward), plan(ir.backward)
     constants = {c: c.value for c in ir.constants}
@@ -38,11 +41,12 @@ def interpreted(ir: IR) -> Callable[..., Any]:
     def value(env: dict[Var, Any], a: Any) -> Any:
         return env[a] if isinstance(a, Var) else a
 
-    def execute(steps: list[tuple[Any, ...]], env: dict[Var, Any]) -> None:
-        for run, ins, outs, keywords, multiple in steps:
-            args = [env[a] if is_var else a for is_var, a in ins]
-            result = run(args, keywords)
-            if not multiple:
+    def execute(steps: list[list[Any]], env: dict[Var, Any]) -> None:
+        get = env.get
+        for op, ins, outs, keywords in zip(*steps):
+            args = [get(a, a) for a in ins]  # a Var's value; a literal number is itself
+            result = op.run(args, keywords)
+            if not op.multiple:
                 env[outs[0]] = result
             else:
                 for out, part in zip(outs, result):

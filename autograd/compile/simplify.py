@@ -43,6 +43,7 @@ def simplify(ir: IR) -> IR:
             if isinstance(a, Var):
                 readers[a] = readers.get(a, 0) + 1
     made_by: dict[Var, Equation] = {}
+    spreads: set[Var] = set()  # the results of spread, which a product may read instead
     widened: dict[Var, Var] = {}  # a[..., None], made once for every product that reads it
     replaced: dict[Var, Any] = {}
     dropped: set[int] = set()
@@ -52,30 +53,35 @@ def simplify(ir: IR) -> IR:
             a = replaced[a]
         return a
 
-    forward_ids = {id(eq) for eq in new.forward}
     kept_forward: list[Equation] = []
     kept_backward: list[Equation] = []
-    for eq in equations:
-        forward = id(eq) in forward_ids
+    n_forward = len(new.forward)
+    for position, eq in enumerate(equations):
+        kept = kept_forward if position < n_forward else kept_backward
         if replaced and any([a in replaced for a in eq.ins if type(a) is Var]):
             eq = eq.copy(ins=[now(a) for a in eq.ins])
         op = eq.op
         if op in REWRITTEN and (
             (op is not MUL and op is not ADD and op is not DIV)
+            or (op is not ADD and (_one_literal(eq.ins[0]) or _one_literal(eq.ins[1])))
+            or (op is MUL and spreads and (eq.ins[0] in spreads or eq.ins[1] in spreads))
             or (op is ADD and made_by and (eq.ins[0] in made_by or eq.ins[1] in made_by))
-            or (op is MUL and made_by and (eq.ins[0] in made_by or eq.ins[1] in made_by))
-            or (op is not ADD and 1.0 in [a for a in eq.ins if type(a) is float])
         ):
-            kept = kept_forward if forward else kept_backward
             result = _rewrite(eq, made_by, readers, dropped, kept, new.flat, widened)
             if isinstance(result, Equation):
                 eq = result
             elif result is not None:
                 replaced[eq.outs[0]] = result[0]
                 continue
-        if eq.op in MADE and len(eq.outs) == 1:
-            made_by[eq.outs[0]] = eq
-        (kept_forward if forward else kept_backward).append(eq)
+        if (
+            eq.op in MADE
+            and len(eq.outs) == 1
+            and (eq.op is PUT or eq.op is SPREAD or readers.get(eq.out) == 1)
+        ):
+            made_by[eq.outs[0]] = eq  # (a product or a sum matters only where read once)
+            if eq.op is SPREAD:
+                spreads.add(eq.outs[0])
+        kept.append(eq)
     new.forward = [eq for eq in kept_forward if id(eq) not in dropped]
     new.backward = [eq for eq in kept_backward if id(eq) not in dropped]
     new.output = now(new.output)
@@ -87,6 +93,10 @@ def simplify(ir: IR) -> IR:
 REWRITTEN = frozenset({DIV, MUL, ROWS, RESHAPE, SUM, PUT, ADD})  # the ops a rewrite looks at
 TWICE = "twice"  # the note of a doubled contribution: the printer's comment says so
 MADE = frozenset({PUT, SPREAD, MUL, ADD})  # the ops whose equations a rewrite looks back at
+
+
+def _one_literal(x: Any) -> bool:
+    return type(x) is float and x == 1.0
 
 
 def _one(x: Any) -> bool:
