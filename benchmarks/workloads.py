@@ -574,7 +574,7 @@ def lifted_parts(repeats: int = 200) -> dict[str, float]:
     run = prog._runner("backward")
     seed = np.full(len(X), 1.0 / len(X))
     p = prog._param_data(len(X))
-    grads = run(*columns, *p, grad_out=seed)[2]
+    grads = prog._flat_grads(run(*columns, *p, grad_out=seed)[2])  # g_p, one array
 
     def gather() -> None:
         prog._param_data(len(X))
