@@ -79,6 +79,13 @@ def test_the_loss_and_every_gradient_equal_pytorch_float64_on_the_same_weights(
         assert close(p.grad, g), (name, p.grad, g)
         checked += g != 0.0
     assert checked > len(model.parameters()) // 2  # most gradients are not trivially zero
+    from nn import SGD  # and compiled: the traced program's loss and gradient, lr 0
+
+    training = model.training(SGD(model.parameters(), lr=0.0))
+    assert close(training(tokens), theirs.item())
+    for (name, _), g_ours in zip(model.named_parameters(), training.grad.tolist()):
+        prefix, row, col = name.rsplit(".", 2)
+        assert close(g_ours, weights[prefix].grad[int(row), int(col)].item()), name
 
 
 def test_the_logits_equal_pytorchs_at_every_position() -> None:
