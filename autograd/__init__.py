@@ -27,10 +27,10 @@ from autograd.backward import (
     zero_grad,
 )
 from autograd.check import GradcheckError, gradcheck
+from autograd.compile import Program, TraceMismatchError, trace
 from autograd.custom import custom_op
 from autograd.ops import dot
 from autograd.ops import sum as sum  # `autograd.sum`; left out of __all__ to spare builtins.sum
-from autograd.trace import Program, TraceMismatchError, trace
 from autograd.value import HookHandle, Value
 from autograd.viz import animate, draw, to_dot
 

@@ -53,6 +53,8 @@ def topological_order(root: Value) -> list[Value]:
 
 def _order(roots: Sequence[Value]) -> list[Value]:
     """The union of the roots' graphs in topological order (the roots need not be distinct)."""
+    if _value._holder is not None:  # parameters a compiled training step holds: up to date
+        _value.settle()
     found = list(dict.fromkeys(roots))
     seen = set(found)
     see, keep = seen.add, found.append
@@ -266,6 +268,9 @@ def backward(roots: Value | Sequence[Value], grads: Any = None) -> None:
     with _collector_paused():
         for node, g, _ in _pass(found, seeds, False):
             node.grad += g
+
+
+_value._passes.backward = backward  # what Value.backward calls (value.py cannot import this)
 
 
 def node_namer(order: Sequence[Value]) -> Callable[[Value], str]:

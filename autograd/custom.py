@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.ops import define, inputs_of
+from autograd.ops import Traced, define, inputs_of
 from autograd.value import Value, brief, identifier, to_float
 
 
@@ -120,8 +120,8 @@ def _contribution(name: str, k: int, c: Any, g: Any) -> Any:
     """One contribution of a custom rule, checked: a real number (a float from here on), a
     Value under create_graph, an array in a traced Program, or None (no gradient flows to that
     input); anything else names the op."""
-    if type(c) is float or type(c) is np.ndarray or c is None:
-        return c
+    if type(c) is float or type(c) is np.ndarray or c is None or isinstance(c, Traced):
+        return c  # (Traced: a compiler running the rule on symbolic arrays to print it)
     if isinstance(c, Value):
         if isinstance(g, Value):
             return c

@@ -187,11 +187,16 @@ class Value:
     def data(self) -> float:
         """The number this node holds (a float). Assigning converts a real number to a float
         and refuses anything else with TypeError, at the assignment."""
+        if _holder is not None:  # a compiled training step holds newer numbers: write them
+            settle()
         return self._data
 
     @data.setter
     def data(self, x: object) -> None:
+        if _holder is not None:
+            settle()
         self._data = x if type(x) is float else to_float(x, "Value.data = ...")
+        written()
 
     @property
     def label(self) -> str:
@@ -314,9 +319,13 @@ class Value:
     __array_ufunc__ = None  # `ndarray * Value` defers to Value's reflected operator, which says no
 
     def __float__(self) -> float:
+        if _holder is not None:
+            settle()
         return self._data
 
     def __repr__(self) -> str:
+        if _holder is not None:
+            settle()
         name = f"label={self._label!r}, " if self._label else shown_name(self)
         return f"Value({name}data={self._data!r}, grad={self.grad!r}, op={self.op!r})"
 
@@ -328,9 +337,7 @@ class Value:
         Reverse mode over a topological order (no recursion: a million-node chain works).
         Two calls without zeroing add exactly twice. The graph stays usable afterwards.
         """
-        from autograd.backward import backward  # here, not at the top: backward imports Value
-
-        backward(self, to_float(grad, "backward(grad)"))
+        _passes.backward(self, to_float(grad, "backward(grad)"))
 
     def detach(self) -> Value:
         """Return a new leaf with the same data and label, cut off from this graph."""
@@ -455,6 +462,59 @@ def _record(
     if mode & ANOMALY:
         anomaly.watch_forward(out, op, parents)
     return out
+
+
+# ---- the backward pass, which sits above this module ----
+
+# `autograd.backward` imports Value, so Value cannot import it; it registers its pass here when it
+# is imported (importing autograd.value imports the package, and so the pass, first). This keeps
+# every import of the engine's modules pointing down, but for the one back edge below (ops).
+
+
+class _Passes:
+    """Where `autograd.backward` leaves its pass for `Value.backward` to call."""
+
+    backward: Callable[..., None]
+
+
+_passes = _Passes()
+
+
+# ---- parameters a compiled training step holds (nn.Training): up to date when they are read ----
+
+# A compiled training step keeps the parameters' numbers in arrays and touches no Value while it
+# trains. It registers itself here as the holder of numbers newer than its Values; whatever
+# reads a Value through the API (`.data`, `float()`, `repr()`, a model's call or parameters,
+# an optimizer, a backward pass, a drawing) settles first: the holder writes its numbers into
+# the Values. Writing `.data` counts as a change the holder reads back before its next step.
+_holder: Any = None
+_writes = 0  # how many times Values were written through the API (the holder compares)
+
+
+def hold(owner: Any) -> None:
+    """Register `owner` (with a `sync()` method) as holding numbers newer than its Values."""
+    global _holder
+    if _holder is not None and _holder is not owner:
+        settle()
+    _holder = owner
+
+
+def settle() -> None:
+    """Bring the Values a compiled training step holds up to date (nothing when none does)."""
+    global _holder
+    owner, _holder = _holder, None
+    if owner is not None:
+        owner.sync()
+
+
+def written() -> None:
+    """Note that Values were written (a holder reads its parameters again before training)."""
+    global _writes
+    _writes += 1
+
+
+def writes() -> int:
+    return _writes
 
 
 # ---- one name per node: the `#k` that drawings, steps and pages show for an unlabelled node ----

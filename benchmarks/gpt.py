@@ -6,8 +6,8 @@ positions) with nn.GPT's default configuration (microgpt's: 4,192 parameters):
 - microgpt-style: a pure-Python scalar engine and model written in microgpt's style
   (benchmarks/microgpt_engine.py; every weighted sum a chain of + and *), the baseline peer;
 - stepgrad eager: `model.loss(tokens)`, `backward()`, `nn.Adam.step()`;
-- stepgrad compiled: `demos.gpt.compiled_step` (autograd.trace, one program per name length;
-  until the new compiler lands that hook runs the eager step, and the row says so);
+- stepgrad compiled: `nn.GPT.training` (the loss traced once per name length and lifted into
+  array code, Adam on the parameters as one array: a step touches no Value);
 - PyTorch float64, batched over positions (a causal mask), where torch is installed.
 
 Before anything is timed, the peer's and PyTorch's loss and every gradient are checked against
@@ -148,19 +148,9 @@ def eager_step(model: GPT, tokens: list[int]) -> Callable[[], Any]:
 
 
 def compiled_step(model: GPT, tokens: list[int]) -> Callable[[], Any]:
-    """The demo's compiled step (the hook the lead fills; see demos/gpt.py)."""
-    from demos import gpt as demo
-
-    opt = Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
-    programs: dict[int, Any] = {}
-
-    def step() -> float:
-        loss = demo.compiled_step(model, tokens, programs)
-        opt.step()
-        opt.zero_grad()
-        return loss
-
-    return step
+    """The demo's compiled step: `nn.GPT.training` (one traced program per name length)."""
+    training = model.training(Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS))
+    return lambda: training(tokens)
 
 
 def torch_step(model: GPT, tokens: list[int]) -> Callable[[], Any]:
@@ -193,8 +183,6 @@ def have_torch() -> bool:
 
 def measure(rounds: int) -> tuple[dict[str, float], dict[str, Any]]:
     """Median seconds per step of each engine, and the facts printed beside them."""
-    from demos import gpt as demo
-
     tokenizer = CharTokenizer(names())
     tokens = tokenizer.encode(NAME)
     model = GPT(tokenizer.vocab_size, seed=SEED)
@@ -204,7 +192,6 @@ def measure(rounds: int) -> tuple[dict[str, float], dict[str, Any]]:
         "stepgrad nodes": len(topological_order(model.loss(tokens))),
         "microgpt nodes": peer.MicroGPT(peer.weights_of(model), model.n_head).node_count(tokens),
         "peer loss": peer.check_against(model, tokens),
-        "compiled ready": demo.COMPILED_READY,
     }
     makers: dict[str, Callable[[GPT, list[int]], Callable[[], Any]]] = {
         "microgpt-style": microgpt_step,
@@ -251,12 +238,8 @@ def report(medians: dict[str, float], facts: dict[str, Any], rounds: int) -> str
         f"{'engine':<26}{'per step':>12}{'per 1,000 steps':>18}{'vs microgpt-style':>20}",
     ]
     for name, seconds in medians.items():
-        note = ""
-        if name == "stepgrad compiled" and not facts["compiled ready"]:
-            note = "  (hook: demos.gpt.compiled_step runs the eager step until trace lands)"
         lines.append(
-            f"{name:<26}{seconds * 1e3:>9.2f} ms{seconds * 1e3:>16.2f} s"
-            f"{base / seconds:>19.1f}x{note}"
+            f"{name:<26}{seconds * 1e3:>9.2f} ms{seconds * 1e3:>16.2f} s{base / seconds:>19.1f}x"
         )
     eager = medians["stepgrad eager"]
     lines.append("")
@@ -264,9 +247,8 @@ def report(medians: dict[str, float], facts: dict[str, Any], rounds: int) -> str
     torch_time = medians.get("PyTorch float64 batched")
     if torch_time:
         lines.append(f"stepgrad eager takes {eager / torch_time:.0f}x the time of PyTorch batched")
-        if facts["compiled ready"]:
-            compiled = medians["stepgrad compiled"]
-            lines.append(f"stepgrad compiled takes {compiled / torch_time:.2f}x PyTorch's time")
+        compiled = medians["stepgrad compiled"]
+        lines.append(f"stepgrad compiled takes {compiled / torch_time:.2f}x PyTorch's time")
     return "\n".join(lines)
 
 

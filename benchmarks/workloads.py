@@ -477,7 +477,7 @@ def digits_step(engine: str, check: dict[str, Any] | None = None) -> Callable[[]
     one_hot = np.eye(CLASSES)[labels]
     model = MLP(64, [32, CLASSES], seed=0, init="kaiming")
     params = model.parameters()
-    if engine in ("lifted", "compiled", "eager"):
+    if engine in ("lifted", "compiled", "eager", "training"):
         from autograd import Value
         from autograd import sum as total
         from nn import Adam, cross_entropy, trace_loss
@@ -502,8 +502,19 @@ def digits_step(engine: str, check: dict[str, Any] | None = None) -> Callable[[]
             lambda logits, t: cross_entropy(logits, t),
             X[0],
             one_hot[0],
-            lift=engine == "lifted",
+            lift=engine != "compiled",
         )
+        if engine == "training":  # the whole step compiled: no Value touched
+            training = traced.training(opt)
+
+            def whole() -> float:
+                loss = training(X, one_hot)
+                if check is not None:
+                    training.sync()
+                    _record(check, loss, (p.grad for p in params))
+                return loss
+
+            return whole
 
         def replayed() -> float:
             opt.zero_grad()
@@ -563,7 +574,7 @@ def lifted_parts(repeats: int = 200) -> dict[str, float]:
     run = prog._runner("backward")
     seed = np.full(len(X), 1.0 / len(X))
     p = prog._param_data(len(X))
-    grads = run(*columns, *p, grad_out=seed)[2]
+    grads = prog._flat_grads(run(*columns, *p, grad_out=seed)[2])  # g_p, one array
 
     def gather() -> None:
         prog._param_data(len(X))

@@ -15,12 +15,13 @@ pictures (--out): gpt.png, the loss curve and every head's attention weights on 
 heat maps, and gpt_head.svg, the scalar graph of one attention weight, boxed by layer, head
 and position.
 
-By default a step runs through `compiled_step`: autograd.trace, one program per name length,
-made on first use and cached. That needs the new compiler (integer inputs that pick parameter
-rows); until it lands `compiled_step` runs the eager step and the demo says so. --eager always
-trains on the graph directly: build the loss's graph, backward(), Adam.
+By default a step is compiled (`nn.GPT.training`): the name's loss traced once per name length
+(the token ids are the program's inputs, so one program serves every name of that length),
+its forward and backward run as array code, and Adam updates the parameters as one array, so
+a step touches no Value. --eager trains on the graph directly: build the loss's graph,
+backward(), Adam; both give the same losses to rounding (tests/test_gpt.py holds them to 1e-9).
 
-    $ python -m demos.gpt                 (1,000 steps, about 15 s eager)
+    $ python -m demos.gpt                 (1,000 steps, a few seconds compiled)
     $ python -m demos.gpt --eager --steps 200 --out /tmp/gpt
 """
 
@@ -31,7 +32,7 @@ import random
 import sys
 import time
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from demos.common import parser, pyplot, save
 from nn import GPT, Adam, CharTokenizer, LambdaLR
@@ -53,21 +54,6 @@ def eager_step(model: GPT, tokens: list[int]) -> float:
     loss = model.loss(tokens)
     loss.backward()
     return loss.data
-
-
-# TODO(lead): the compiled path. The new autograd.trace (a package: integer inputs that pick
-# parameter rows through autograd.ops.take, so that one program serves every name of a length)
-# is not in this tree yet, so this hook runs the eager step and COMPILED_READY says so. Once it
-# lands: trace `lambda *ids: model.loss(list(ids))` at the name's token ids with
-# params=model.parameters(), keep the Program in programs[len(tokens)], and return
-# program.backward(*tokens). benchmarks/gpt.py times this same function.
-COMPILED_READY = False
-
-
-def compiled_step(model: GPT, tokens: list[int], programs: dict[int, Any]) -> float:
-    """One step through a traced program per name length (made on first use, kept in
-    `programs`); for now the eager step (see COMPILED_READY). Returns the loss, fills .grad."""
-    return eager_step(model, tokens)  # the eager step until the compiler lands (see above)
 
 
 # ---- training ----
@@ -126,17 +112,22 @@ def train(steps: int = STEPS, seed: int = SEED, eager: bool = False) -> Run:
     model = GPT(tokenizer.vocab_size, seed=rng)
     opt = Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
     schedule = LambdaLR(opt, lambda k: 1 - k / steps)  # microgpt: lr_t = lr * (1 - step/steps)
-    programs: dict[int, Any] = {}
+    training = None if eager else model.training(opt)  # one program per name length
     bar, losses = ProgressBar(steps), []
     start = time.perf_counter()
     for k in range(steps):
         tokens = tokenizer.encode(docs[k % len(docs)])[: model.block_size + 1]
-        loss = eager_step(model, tokens) if eager else compiled_step(model, tokens, programs)
-        opt.step()
-        opt.zero_grad()
+        if training is None:
+            loss = eager_step(model, tokens)
+            opt.step()
+            opt.zero_grad()
+        else:
+            loss = training(tokens)  # forward, backward and Adam on arrays
         schedule.step()
         losses.append(loss)
         bar(k + 1, loss)
+    if training is not None:
+        training.sync()
     per_step = (time.perf_counter() - start) / max(steps, 1)
     return Run(model, tokenizer, rng, losses, per_step)
 
@@ -228,11 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     if args.steps < 1:
         p.error(f"--steps must be at least 1, got {args.steps}")
-    how = "eager"
-    if not args.eager:
-        how = "compiled" if COMPILED_READY else "eager: compiled_step waits for the new compiler"
-        if not COMPILED_READY:
-            print("note: the compiled path (autograd.trace) is not ready; training eagerly")
+    how = "eager" if args.eager else "compiled: one traced program per name length"
     run = train(args.steps, args.seed, eager=args.eager)
     print(f"\n--- {SAMPLES} sampled names (temperature {TEMPERATURE}) ---")
     for k in range(SAMPLES):

@@ -12,7 +12,7 @@ learns from are `nn.datasets.names()`).
 Nothing here writes a derivative: every number goes through autograd ops.
 """
 
-from nn.compiled import TracedLoss, trace_loss
+from nn.compiled import TracedLoss, Training, trace_loss
 from nn.gpt import GPT, CharTokenizer, attention, attention_scores, linear, rmsnorm
 from nn.losses import (
     binary_cross_entropy,
@@ -55,6 +55,7 @@ __all__ = [
     "StepLR",
     "Studio",
     "TracedLoss",
+    "Training",
     "attention",
     "attention_scores",
     "binary_cross_entropy",

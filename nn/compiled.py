@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Program, Value, trace
+from autograd import value as _value
 from nn.module import Module
 
 
@@ -99,6 +100,19 @@ class TracedLoss:
         """Return True when eager graphs agree with the trace on these rows (see Program.check)."""
         return self.program.check(*self._columns(X, Y))
 
+    def training(self, optimizer: Any, *, reduce: str = "mean") -> Training:
+        """Return a `Training`: whole steps (forward, backward, `optimizer`'s update) compiled
+        onto arrays, so that a step touches no Value (see `Training`); `training(X, Y)` is one
+        step on those rows, of the mean (or sum) loss."""
+        if reduce not in ("mean", "sum"):
+            raise ValueError(f'training(reduce=...) must be "mean" or "sum", got {reduce!r}')
+        program = self.program
+
+        def gradient(X: Any, Y: Any, *, params: np.ndarray) -> tuple[float, np.ndarray]:
+            return program.gradient(*self._columns(X, Y), params=params, reduce=reduce)
+
+        return Training(program.params, optimizer, gradient)
+
     def _columns(self, X: Any, Y: Any) -> list[Any]:
         X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
         if X.ndim == 1:
@@ -156,3 +170,98 @@ def _signature(names: list[str]) -> Any:
     return inspect.Signature(
         [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
     )
+
+
+class Training:
+    """A whole training step compiled: forward, backward and the optimizer's update on arrays.
+
+        training = trace_loss(model, loss, X[0], y[0]).training(Adam(model.parameters()))
+        for k in range(100):
+            loss = training(X, Y)        # one step on the batch; it reads and writes no Value
+        training.sync()                  # the model's Values now hold the trained numbers
+
+    A step keeps the parameters as one float64 array p and runs, with no Value touched:
+        loss, g = program.gradient(X, Y, params=p)     the traced loss, forward and backward:
+                                                       the gradient of the mean (or sum) loss
+        p = optimizer.update(p, g)                     the optimizer's own rule on arrays
+    which is `optimizer.zero_grad(); loss.backward(); optimizer.step()` on the same reduction
+    built eagerly, to about 1e-12 relative (a batch sums in another order; the update is the
+    very same code). The optimizer's state (its step count, moments, buffers) advances as its
+    `step()` would, and its `lr` is read at every step, so a schedule works. (`nn.GPT.training`
+    makes one whose program is chosen by the name's length.)
+
+    The Values are brought up to date by `sync()`, at the end of `run`, and whenever they are
+    read: a Value's `.data`, `float()` or `repr()`, the model's call, `parameters()` or
+    `state_dict()`, an optimizer's `step()`, a backward pass or a drawing. A Value written in
+    between (`p.data = ...`, `load_state_dict`, an eager `optimizer.step()`) is read back before
+    the next step. An op on a parameter Value held from before, reached none of those ways,
+    reads the number of the last sync: call `sync()` first. After a sync each parameter's
+    `.grad` is the last step's gradient, as after the eager loop.
+    """
+
+    def __init__(
+        self,
+        params: Sequence[Value],
+        optimizer: Any,
+        gradient: Callable[..., tuple[float, np.ndarray]],
+    ) -> None:
+        from nn.optim import Optimizer
+
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(
+                f"training needs an nn optimizer (SGD, Adam, AdamW, RMSprop), got "
+                f"{type(optimizer).__name__}"
+            )
+        self.values = list(params)
+        place = {p: k for k, p in enumerate(self.values)}
+        missing = [k for k, p in enumerate(optimizer.params) if p not in place]
+        if missing:
+            raise ValueError(
+                f"the optimizer's parameter {missing[0]} is not one of the traced loss's "
+                f"({len(self.values)} parameters of the model it was traced with); make the "
+                "optimizer over model.parameters()"
+            )
+        self.optimizer, self._gradient = optimizer, gradient
+        self._at = np.array([place[p] for p in optimizer.params], dtype=np.intp)
+        self._all = len(self._at) == len(self.values) and bool(
+            (self._at == np.arange(len(self._at))).all()
+        )
+        self.params = np.zeros(len(self.values))
+        self.grad = np.zeros(len(self.values))
+        self._seen = -1  # the Values' write count when the arrays were last read from them
+
+    def __call__(self, *batch: Any) -> float:
+        """Return the loss of one step on the batch (X, Y; a GPT's tokens); update the
+        parameters."""
+        if _value.writes() != self._seen:
+            self._read()
+        loss, g = self._gradient(*batch, params=self.params)
+        if self._all:
+            self.params = self.optimizer.update(self.params, g)
+        else:
+            self.params[self._at] = self.optimizer.update(self.params[self._at], g[self._at])
+        self.grad = g
+        _value.hold(self)
+        return loss
+
+    def run(self, *batch: Any, steps: int) -> list[float]:
+        """Return the losses of `steps` steps on the same batch; the Values are synced after."""
+        from autograd._checks import integer
+
+        steps = integer("run(steps)", steps, low=0)
+        losses = [self(*batch) for _ in range(steps)]
+        self.sync()
+        return losses
+
+    def sync(self) -> None:
+        """Write the parameters' numbers (and the last step's gradient) into their Values."""
+        if _value._holder is self:
+            _value._holder = None
+        for p, x, g in zip(self.values, self.params.tolist(), self.grad.tolist()):
+            p._data = x
+            p.grad = g
+        self._seen = _value.writes()
+
+    def _read(self) -> None:
+        self.params = np.fromiter((p._data for p in self.values), np.float64, len(self.values))
+        self._seen = _value.writes()

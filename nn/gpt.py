@@ -51,6 +51,7 @@ import autograd
 from autograd import Value, no_grad
 from autograd._checks import _is_bool, describe, integer, number, sequence
 from autograd.backward import _collector_paused
+from nn.compiled import Training
 from nn.losses import _class_loss, _pick, softmax
 from nn.module import Module, _check_size, make_rng
 
@@ -448,6 +449,40 @@ class GPT(Module):
                 for pos, (t, target) in enumerate(zip(ids, ids[1:]))
             ]
             return autograd.sum(terms) / len(terms)
+
+    def training(self, optimizer: Any) -> Training:
+        """Return a `Training` of this model: `training(tokens)` is one step of `loss(tokens)`
+        (forward, backward and `optimizer`'s update) through a traced program, with the
+        parameters as one array and no Value touched (see `nn.Training`).
+
+        The token ids are the program's inputs (they pick rows of `wte` and the targets'
+        logits through `autograd.ops.take`), so one program serves every document of one
+        length: made at the first document of that length, kept for the next. The losses and
+        parameters are eager training's (`loss(tokens).backward(); optimizer.step()`) to about
+        1e-12 relative. >>> training = model.training(Adam(model.parameters(), lr=0.01))
+        """
+        from autograd import trace
+
+        params = self.parameters()
+        programs: dict[int, Any] = {}
+
+        def per_document(*ids: Value) -> Value:
+            return self.loss(list(ids))
+
+        def gradient(tokens: Sequence[Token], *, params: Any) -> tuple[float, Any]:
+            ids = [
+                float(t)
+                for t in self._checked("GPT.training", tokens, self.block_size + 1, least=2)
+            ]
+            program = programs.get(len(ids))
+            if program is None:
+                program = programs[len(ids)] = trace(per_document, *ids, params=model)
+            return program.gradient(*ids, params=params)
+
+        model = params  # (the closure's params is the array of their numbers)
+        training = Training(params, optimizer, gradient)
+        training.programs = programs  # type: ignore[attr-defined]
+        return training
 
     def sample(
         self,

@@ -132,9 +132,11 @@ def cross_entropy(logits: Sequence[Value], target: int | Sequence[Target]) -> Va
     target an int class k:       -ln softmax(x)[k] = logsumexp(x) - x[k]
     target class probabilities:  -Σₖ tₖ·ln softmax(x)ₖ = Σₖ tₖ·(logsumexp(x) - xₖ)
                                  (one per logit, numbers or Values; one-hot gives the same as k)
+    target a Value holding a class index (a traced program's input): the class it holds, picked
+                                 with `autograd.ops.take`, so one program serves every class
     Stable for logits of any size (log-sum-exp). Inside a traced per-sample loss the class
-    must come as probabilities (e.g. one-hot Values): an index read from the data is a Python
-    choice the trace cannot follow.
+    comes as such a Value or as probabilities: an int read from the data is a Python choice
+    the trace cannot follow.
     """
     xs = _logits("cross_entropy", logits)
     if not isinstance(target, (numbers.Integral, str, bytes)) and (
@@ -157,10 +159,17 @@ def cross_entropy(logits: Sequence[Value], target: int | Sequence[Target]) -> Va
                 )
         lse = _logsumexp(xs)
         return autograd.sum([t * (lse - x) for t, x in zip(ts, xs)])
+    if isinstance(target, Value):  # a class index the trace keeps as an input
+        k = target.data
+        if not (k == k and float(k).is_integer() and 0 <= k < len(xs)):
+            raise ValueError(
+                f"cross_entropy target holds {k!r}, not a class index 0 to {len(xs) - 1}"
+            )
+        return _class_loss(xs, target)
     if isinstance(target, bool) or not isinstance(target, numbers.Integral):
         raise TypeError(
-            "cross_entropy target must be an int class or a list of class probabilities, "
-            f"got {describe(target)}"
+            "cross_entropy target must be an int class, a Value holding one, or a list of "
+            f"class probabilities, got {describe(target)}"
         )
     target = int(target)
     if not 0 <= target < len(xs):
@@ -181,13 +190,11 @@ def _pick(items: Sequence[T], index: int | Value) -> T:
     """items[index]: the one place where a class or token id picks something (a target's
     logit, a row of nn.GPT's token embedding), for an id already checked to be in range.
 
-    A plain int indexes the list. An id held in a Value (a traced program's input) is read by
-    its number for now, so a trace would freeze the choice it saw; once the lead's
-    `autograd.ops.take(xs, i)` lands (z = xs[int(i)], the chosen input gets g, the index none),
-    the line marked below becomes `return autograd.ops.take(items, index)` and one traced
-    program serves every id."""
+    A plain int indexes the list. An id held in a Value (a traced program's input) picks with
+    `autograd.ops.take(items, index)`: a node that passes the chosen input on (it gets g, the
+    index none), so one traced program serves every id."""
     if isinstance(index, Value):
-        return items[int(index.data)]  # -> autograd.ops.take(items, index) once it lands
+        return autograd.ops.take(items, index)
     return items[index]
 
 

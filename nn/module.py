@@ -36,6 +36,7 @@ import autograd
 from autograd import Value
 from autograd._checks import MAX_PARAMETERS, choice, describe, integer, sequence
 from autograd._files import read_regular_file, write_atomically
+from autograd.value import settle
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 INITS = ("uniform", "xavier", "kaiming", "lecun")
@@ -74,6 +75,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any) -> Any:
+        settle()  # parameters a compiled training step holds are brought up to date first
         return self.forward(*args)
 
     def named_parameters(self, prefix: str = "") -> list[tuple[str, Value]]:
@@ -84,6 +86,7 @@ class Module:
         """
         if not isinstance(prefix, str):
             raise TypeError(f"named_parameters(prefix) must be a str, got {describe(prefix)}")
+        settle()  # parameters a compiled training step holds are brought up to date first
         seen: set[Value] = set()
         pairs = []
         for name, p in _walk(vars(self), prefix):
@@ -150,7 +153,7 @@ class Module:
                 )
             values.append(x)
         for (_, p), x in zip(named, values):
-            p.data = x
+            p.data = x  # (counted as written: a compiled training step reads them again)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the state dict to `path` as JSON (format version 2, with a checksum), atomically.

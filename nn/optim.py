@@ -25,6 +25,7 @@ import numpy as np
 
 from autograd import Value
 from autograd._checks import describe, flag, integer, number, values
+from autograd.value import settle, written
 
 # Every hyperparameter is a finite real number (NumPy's count; bool does not), >= 0 unless said.
 
@@ -75,10 +76,20 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         """Set `.grad = 0.0` on every parameter."""
+        settle()
         for p in self.params:
             p.grad = 0.0
 
     def step(self) -> None:
+        """Update every parameter once from its current `.grad` (the rule of `update`)."""
+        settle()  # parameters a compiled training step holds are brought up to date first
+        self._write(self.update(self._data(), self._grads()))
+
+    def update(self, data: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """Return the parameters after one step from `data` with gradient `grad` (float64
+        arrays in parameter order), advancing the optimizer's state (its step count, its
+        buffers): the one rule `step()` applies to the Values and a compiled training step
+        (`nn.Training`) to arrays, so both give the same numbers bit for bit."""
         raise NotImplementedError
 
     def _grads(self) -> np.ndarray:
@@ -93,6 +104,7 @@ class Optimizer:
         """Set every parameter's `.data` from `data` (float64, parameter order)."""
         for p, x in zip(self.params, data.tolist()):
             p._data = x
+        written()  # a compiled training step holding these parameters reads them again
 
 
 class SGD(Optimizer):
@@ -126,10 +138,10 @@ class SGD(Optimizer):
             )
         self.buffers: np.ndarray | None = None  # the momentum buffers b, from the first step
 
-    def step(self) -> None:
-        """Update every parameter once from its current `.grad`."""
+    def update(self, data: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """The parameters after one SGD step (see the class docstring)."""
         self.steps += 1
-        g, data = self._grads(), self._data()
+        g = grad
         with np.errstate(all="ignore"):  # inf - inf is nan, quietly, as on floats
             if self.weight_decay != 0:
                 g = g + self.weight_decay * data
@@ -138,7 +150,7 @@ class SGD(Optimizer):
                 b = g if b is None else b * self.momentum + (1 - self.dampening) * g
                 self.buffers = b
                 g = g + self.momentum * b if self.nesterov else b
-            self._write(data - self.lr * g)
+            return data - self.lr * g
 
 
 class Adam(Optimizer):
@@ -175,14 +187,14 @@ class Adam(Optimizer):
         self.m = np.zeros(len(self.params))  # the first moments, in parameter order
         self.v = np.zeros(len(self.params))  # the second moments
 
-    def step(self) -> None:
-        """Update every parameter once from its current `.grad`."""
+    def update(self, data: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """The parameters after one Adam step (see the class docstring)."""
         self.steps += 1
         beta1, beta2 = self.betas
         t = self.steps
         step_size = self.lr / (1 - beta1**t)
         correction2_sqrt = (1 - beta2**t) ** 0.5
-        g, data = self._grads(), self._data()
+        g = grad
         with np.errstate(all="ignore"):  # inf and nan go through quietly, as on floats
             if self.weight_decay != 0:
                 if self.decoupled:
@@ -191,7 +203,7 @@ class Adam(Optimizer):
                     g = g + self.weight_decay * data
             m = self.m = self.m + (1 - beta1) * (g - self.m)
             v = self.v = self.v * beta2 + (1 - beta2) * g * g
-            self._write(data - step_size * (m / (np.sqrt(v) / correction2_sqrt + self.eps)))
+            return data - step_size * (m / (np.sqrt(v) / correction2_sqrt + self.eps))
 
 
 class AdamW(Adam):
@@ -240,11 +252,11 @@ class RMSprop(Optimizer):
         n = len(self.params)  # s, a and b in parameter order
         self.square_avg, self.grad_avg, self.buffers = np.zeros(n), np.zeros(n), np.zeros(n)
 
-    def step(self) -> None:
-        """Update every parameter once from its current `.grad`."""
+    def update(self, data: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """The parameters after one RMSprop step (see the class docstring)."""
         self.steps += 1
         a = self.alpha
-        g, data = self._grads(), self._data()
+        g = grad
         with np.errstate(all="ignore"):  # inf and nan go through quietly, as on floats
             if self.weight_decay != 0:
                 g = g + self.weight_decay * data
@@ -256,9 +268,8 @@ class RMSprop(Optimizer):
                 denom = np.sqrt(s) + self.eps
             if self.momentum > 0:
                 b = self.buffers = self.buffers * self.momentum + g / denom
-                self._write(data - self.lr * b)
-            else:
-                self._write(data - self.lr * (g / denom))
+                return data - self.lr * b
+            return data - self.lr * (g / denom)
 
 
 # ---- learning-rate schedules: call .step() once per optimizer step (after it) ----

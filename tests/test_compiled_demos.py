@@ -347,7 +347,13 @@ def test_compiled_demo_prints_gradients_that_match_the_hand_derived_ones(capsys:
         assert all(v == pytest.approx(value, rel=1e-14, abs=1e-15) for v in printed[name])
     assert text.count("they agree") == 2 and "THEY DIFFER" not in text
     # the program is printed: the forward lines and the rules of the backward pass
-    for line in ("t4 = x * w", "tanh_backward(", "mul_backward(", "dot_backward("):
+    for line in (
+        "t4 = x * w",
+        "g_t5 = g_t6 * (1.0 - t6 * t6)",  # tanh's rule, as its formula
+        "g_x = g_t4 * w",  # mul's
+        "g_w_0 = g_t8 * x0",  # dot's
+        "# dot: ∂t8/∂w_0 = x0",
+    ):
         assert line in text
     assert "TraceMismatchError: at sample 1" in text
     assert lines[-1].startswith("compiled: the traced programs' gradients agree")
@@ -387,3 +393,6 @@ def test_the_compiled_replay_page_runs_as_written_and_shows_the_source_it_prints
     # the training loop trains: the loss falls from ln 3 (three classes) to near 0
     exec(compile(training, "compiled.md", "exec"), namespace)
     assert namespace["loss"] < 0.05 < math.log(3)
+    losses = namespace["losses"]  # the figures its comment quotes
+    assert f"{losses[0]:.2f} at the first step" in training
+    assert f"{losses[-1]:.4f} at the last" in training

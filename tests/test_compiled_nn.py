@@ -93,7 +93,9 @@ def torch_cases() -> Iterator[Case]:
     [
         ([0.5, 0.5], ValueError, "2 class probabilities for 3 logits"),
         ([0.5, 1.5, 0.0], ValueError, r"\[0, 1\], got 1.5 at index 1"),
-        ("a", TypeError, "an int class or a list of class probabilities, got str"),
+        ("a", TypeError, "an int class, a Value holding one, or a list of class probabilities"),
+        (Value(1.5), ValueError, "target holds 1.5, not a class index 0 to 2"),
+        (Value(float("nan")), ValueError, "target holds nan, not a class index 0 to 2"),
         (1.0, TypeError, "got float"),
         (3, ValueError, "out of range for 3 classes"),
     ],

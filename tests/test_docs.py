@@ -156,7 +156,7 @@ def test_the_op_reference_has_one_entry_per_op_with_its_rule() -> None:
 
     reference = _op_reference()
     page = reference.page()
-    for name in ops.OPS:
+    for name in (*ops.OPS, *ops.ARRAY_OPS):
         assert f"\n## `{name}`\n" in page, name
         assert f"def {getattr(ops, name).rule.__name__}(" in page  # the rule's own source
     assert "def mul_backward(g: Any, z: Any, x: Any, y: Any)" in page
@@ -173,6 +173,7 @@ def test_the_op_reference_tables_are_what_eager_backward_gives() -> None:
         "sum": lambda a, b: ag.sum([a, b]),
         "dot": lambda w, x: ag.dot([w], [x]),
         "shift": lambda a, b: ag.ops.shift([a, b]),
+        "take": lambda a, b, i: ag.ops.take([a, b], i),
     }
     checked = 0
     for record in reference._records():
@@ -721,3 +722,21 @@ def test_no_rendered_notebook_shows_an_empty_output(site: Path) -> None:
             assert page.locator(".jp-OutputArea-output").count() > 0, html.name
             empty = page.evaluate(_EMPTY_OUTPUTS)
             assert not empty, f"{html.name}: {empty}"
+
+
+def test_the_readmes_speed_figures_are_in_the_benchmark_files_they_name() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## How fast", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+    source = None
+    checked = 0
+    for row in rows[1:]:  # after the header
+        step, figure, against = [cell.strip() for cell in row.strip("|").split("|")]
+        named = re.search(r"docs/[\w-]+\.txt", against)
+        source = named[0] if named else source  # "the same": the file of the row above
+        assert source is not None, row
+        number = figure.split()[0]
+        text = (ROOT / source).read_text(encoding="utf-8")
+        assert re.search(rf"(?<![\w.]){re.escape(number)}(?![\w.])", text), (number, source)
+        checked += 1
+    assert checked >= 5

@@ -79,6 +79,13 @@ def test_the_loss_and_every_gradient_equal_pytorch_float64_on_the_same_weights(
         assert close(p.grad, g), (name, p.grad, g)
         checked += g != 0.0
     assert checked > len(model.parameters()) // 2  # most gradients are not trivially zero
+    from nn import SGD  # and compiled: the traced program's loss and gradient, lr 0
+
+    training = model.training(SGD(model.parameters(), lr=0.0))
+    assert close(training(tokens), theirs.item())
+    for (name, _), g_ours in zip(model.named_parameters(), training.grad.tolist()):
+        prefix, row, col = name.rsplit(".", 2)
+        assert close(g_ours, weights[prefix].grad[int(row), int(col)].item()), name
 
 
 def test_the_logits_equal_pytorchs_at_every_position() -> None:
@@ -673,3 +680,71 @@ def test_the_benchmarks_peer_checks_itself_against_the_model(
     monkeypatch.setattr(peer_engine.MicroGPT, "loss", lambda self, t: loss(self, t) * 1.0001)
     with pytest.raises(AssertionError, match="the loss: the other engine gives"):
         peer_engine.check_against(model, tokens)  # a wrong engine is caught before timing
+
+
+# ---- the compiled step (GPT.training): eager's gradients and parameters, no Value built ----
+
+
+def test_the_compiled_step_gives_eagers_gradient_at_every_document_length() -> None:
+    from nn import SGD
+
+    model = GPT(LETTERS.vocab_size, n_embd=8, n_head=2, n_layer=2, block_size=6, seed=0)
+    random_weights(model, 11)
+    training = model.training(SGD(model.parameters(), lr=0.0))  # lr 0: the weights stay
+    for text in ("a", "kai", "abcdefgh"):  # 3, 5 and (cut to the block, as microgpt) 7 tokens
+        tokens = LETTERS.encode(text)[: model.block_size + 1]
+        loss = training(tokens)
+        model.zero_grad()
+        eager = model.loss(tokens)
+        eager.backward()
+        assert close(loss, eager.data, rel=1e-12)
+        scale = max(abs(p.grad) for p in model.parameters())
+        for p, g in zip(model.parameters(), training.grad.tolist()):
+            assert abs(g - p.grad) <= 1e-11 * scale, p.label
+    assert sorted(training.programs) == [3, 5, 7]  # one program per length, kept
+
+
+def test_twenty_compiled_adam_steps_over_names_of_three_lengths_give_eagers_weights() -> None:
+    from nn import Adam
+
+    texts = ["ava", "noah", "li", "ava", "mia", "noah"] * 3 + ["li", "li"]
+    compiled = GPT(LETTERS.vocab_size, n_embd=8, n_head=2, seed=5)
+    eager = GPT(LETTERS.vocab_size, n_embd=8, n_head=2, seed=5)
+    training = compiled.training(Adam(compiled.parameters(), lr=0.01))
+    opt = Adam(eager.parameters(), lr=0.01)
+    for text in texts:
+        tokens = LETTERS.encode(text)
+        got = training(tokens)
+        opt.zero_grad()
+        loss = eager.loss(tokens)
+        loss.backward()
+        opt.step()
+        assert close(got, loss.data, rel=1e-12), text
+    training.sync()
+    for a, b in zip(compiled.parameters(), eager.parameters()):
+        assert close(a.data, b.data, rel=1e-12, abs_=1e-13), a.label
+
+
+def test_a_compiled_gpt_step_builds_and_writes_no_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nn import SGD
+
+    model = GPT(LETTERS.vocab_size, n_embd=8, n_head=2, seed=1)
+    training = model.training(SGD(model.parameters(), lr=0.1))
+    tokens = LETTERS.encode("emma")
+    training(tokens)  # the first step of this length traces: that builds the graph once
+    params = model.parameters()  # (reading them brings the Values up to date)
+    before = [p._data for p in params]
+    made = []
+    init = Value.__init__
+
+    def counted(self: Value, *args: Any, **kwargs: Any) -> None:
+        made.append(1)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Value, "__init__", counted)
+    for _ in range(3):
+        training(tokens)
+    monkeypatch.undo()
+    assert not made  # three steps and no Value built
+    assert [p._data for p in params] == before  # nor written, until read
+    assert params[0].data == training.params[0] != before[0]

@@ -28,10 +28,19 @@ PACKAGES = {_module_name(p) for p in PACKAGE.rglob("__init__.py")}
 
 
 def _imports_at_import_time(path: Path) -> set[str]:
-    """The autograd modules a module imports while it is being imported: its module-level
-    imports, not those inside functions or under `if TYPE_CHECKING:`."""
+    """The autograd modules a module imports: at module level and inside its functions alike
+    (an import in a function is an edge too, taken later), not under `if TYPE_CHECKING:`."""
     found: set[str] = set()
-    for statement in ast.parse(path.read_text(encoding="utf-8")).body:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    checking = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+        for node in ast.walk(block)
+    }
+    for statement in ast.walk(tree):
+        if id(statement) in checking:
+            continue
         if isinstance(statement, ast.Import):
             found |= {alias.name for alias in statement.names}
         elif isinstance(statement, ast.ImportFrom) and statement.module and not statement.level:

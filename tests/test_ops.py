@@ -96,6 +96,8 @@ NARY = {
     ),
     # the max that logsumexp subtracts, sending no gradient (0 where it is not finite)
     "shift": (lambda vs: ops.shift(vs), lambda xs: _finite_max(xs), lambda xs: [0.0] * len(xs)),
+    # an index picks one of the inputs: it passes through; the index is a constant here
+    "take": (lambda vs: ops.take(vs[:3], 2.0), lambda xs: xs[2], lambda xs: [0.0, 0.0, 1.0, 0.0]),
 }
 NARY_POINTS = [[0.5, -1.5, 2.0, 3.0], [1.0, 0.0, -0.0, 4.0], [inf, 1.0, 2.0, nan]]
 
@@ -108,6 +110,69 @@ ARRAY = {
 }
 
 TABLE_NAMES = {*UNARY, *BINARY, *NARY, *ARRAY}
+
+# The array ops (a compiled program's): name -> (operands, constants, an oracle in plain NumPy
+# that computes the result another way, the operands the rule is checked on by differences).
+_X = np.array([[0.5, -1.5, 2.0], [1.0, 0.0, -0.0], [3.0, -2.0, 0.25], [-1.0, 4.0, 0.5]])
+_Y = np.array([[1.0, 2.0], [-0.5, 3.0], [0.25, -1.0], [2.0, 0.5]])
+_W = np.array([[1.0, 2.0, -1.0], [0.5, -0.5, 3.0]])
+_V = np.array([0.5, -2.0, 1.5, 3.0])
+_AT = [2, 0, 2, 1]  # an entry named twice: its contributions add
+_IDX = np.array([[2.0, 0.0, 3.0], [1.0, 3.0, 0.0]])  # per sample, an option of each of 3 rows
+
+
+def _added_at(g: np.ndarray, at: Any, size: int) -> np.ndarray:
+    out = np.zeros(g.shape[: g.ndim - np.ndim(at)] + (size,))
+    for index in np.ndindex(np.shape(at)):
+        out[..., np.asarray(at)[index]] += g[(..., *index)]
+    return out
+
+
+ARRAY_CASES: dict[str, tuple[list[Any], dict[str, Any], Any, list[int]]] = {
+    "gather": ([_X], {"at": ops.places(_AT, 3)}, lambda x: x[:, _AT], [0]),
+    "put": ([_X], {"at": ops.places([3, 0, 3], 5)}, lambda g: _added_at(g, [3, 0, 3], 5), [0]),
+    "add_at": (
+        [_Y, _X],
+        {"at": ops.places([1, 1, 0], 2)},
+        lambda base, g: base + _added_at(g, [1, 1, 0], 2),
+        [0, 1],
+    ),
+    "concat": ([_X, _Y], {}, lambda a, b: np.hstack([a, b]), [0, 1]),
+    "stack": ([_V, _V * 2], {}, lambda a, b: np.array([a, b]).T, [0, 1]),
+    "sum_last": ([_X], {}, lambda x: np.array([sum(row) for row in x]), [0]),
+    "spread": ([_V], {"size": 3}, lambda v: np.array([v, v, v]).T, [0]),
+    "sum_axes": ([_X], {"axes": (0,), "keep": False}, lambda x: x[0] + x[1] + x[2] + x[3], [0]),
+    "broadcast_like": ([_W[0], _X], {}, lambda a, b: np.array([a] * 4), [0]),
+    "expand": ([_V], {}, lambda v: v.reshape(4, 1), [0]),
+    "reshape": ([_X], {"shape": (2, 6)}, lambda x: np.array(x.ravel().tolist()).reshape(2, 6), [0]),
+    "reshape_like": ([_X, np.zeros(12)], {}, lambda x, b: np.array(x.ravel().tolist()), [0]),
+    "matmul": ([_W, _X], {}, lambda w, x: np.einsum("ij,sj->si", w, x), [0, 1]),
+    "mm": ([_X, _W.T], {}, lambda a, b: np.einsum("sj,jk->sk", a, b), [0, 1]),
+    "transpose": ([_X], {}, lambda x: np.array([list(col) for col in zip(*x)]), [0]),
+    "rows": ([_X.reshape(2, 2, 3)], {}, lambda x: np.array(x.tolist()).reshape(4, 3), [0]),
+    "shift_last": (
+        [np.array([[1.0, nan, 3.0], [-inf, -inf, nan], [2.0, inf, 0.0]])],
+        {},
+        lambda a: np.array([_finite_max(list(row)) for row in a]),
+        [],
+    ),
+    "take_last": (
+        [_X.T.copy(), _IDX],  # options shared by every sample: rows (3, 4), an index per sample
+        {},
+        lambda o, i: np.array([[o[r, int(i[s, r])] for r in range(3)] for s in range(2)]),
+        [0],
+    ),
+    "put_along": ([_IDX * 0.5 - 1.0, _IDX, _X.T], {}, None, []),  # take_last's rule: below
+    "less": ([_X, _X.T[:, :1].T], {}, lambda a, b: a < b, []),
+    "less_equal": ([_X, 0.0], {}, lambda a, b: a <= b, []),
+    "greater": ([_X, 0.5], {}, lambda a, b: a > b, []),
+    "greater_equal": ([_X, -0.0], {}, lambda a, b: a >= b, []),
+    "equal": ([_X, 0.0], {}, lambda a, b: a == b, []),
+    "both": ([_X > 0, _X < 2], {}, lambda a, b: a & b, []),
+    "select": ([_X > 0, _X, -_X], {}, lambda c, a, b: np.abs(_X), [1, 2]),
+    "same": ([_X], {}, lambda x: x, [0]),
+    "held": ([_X], {}, lambda x: None, []),
+}
 
 
 def _unary_op_of(name: str) -> str:
@@ -128,15 +193,23 @@ def test_every_op_has_a_row_in_the_table() -> None:
     }
     tools = {
         "define",
+        "array_op",
         "where",
         "is_zero",
+        "index_of",
         "op_of",
         "record_of",
         "inputs_of",
-    }  # how ops are made and how rules branch
-    assert public - tools == set(ops.OPS), (
-        f"ops.OPS is out of date: {sorted(public ^ set(ops.OPS))}"
-    )
+        "places",
+        "broadcast_shapes",
+        "summed_axes",
+        "sum_to",
+        "infix",
+        "call",
+    }  # how ops are made, how rules branch, how array ops print and broadcast
+    every = set(ops.OPS) | set(ops.ARRAY_OPS)
+    assert public - tools == every, f"ops.OPS is out of date: {sorted(public ^ every)}"
+    assert set(ops.ARRAY_OPS) == set(ARRAY_CASES), sorted(set(ops.ARRAY_OPS) ^ set(ARRAY_CASES))
 
 
 @pytest.mark.parametrize("name", sorted(ops.OPS))
@@ -261,7 +334,7 @@ def test_nary_op_matches_closed_form_and_torch(name: str, xs: list[float]) -> No
     leaves = [Value(x) for x in xs]
     out = apply(leaves)
     out.backward()
-    assert out.op == name and len(out.parents) == 4  # one node, not a chain
+    assert out.op == name and len(out.parents) == 4  # one node, not a chain (take: 3 and i)
     assert same(out.data, np64(lambda *a: f(list(a)))(*xs))
     for leaf, expected in zip(leaves, df(xs)):
         assert same(leaf.grad, expected)
@@ -280,9 +353,12 @@ def nary_in_torch(torch: Any, name: str, xs: list[float]) -> list[Any]:
         m = kept.max() if len(kept) else torch.tensor(0.0, dtype=torch.float64)
         m = m if torch.isfinite(m) else torch.tensor(0.0, dtype=torch.float64)
         return [m.item(), [0.0 if t.grad is None else t.grad.item() for t in ts]]
-    tout = torch.stack(ts).sum() if name == "sum" else ts[0] * ts[2] + ts[1] * ts[3]
+    if name == "take":
+        tout = ts[2] * 1.0
+    else:
+        tout = torch.stack(ts).sum() if name == "sum" else ts[0] * ts[2] + ts[1] * ts[3]
     tout.backward()
-    return [tout.item(), [t.grad.item() for t in ts]]
+    return [tout.item(), [0.0 if t.grad is None else t.grad.item() for t in ts]]
 
 
 def _finite_max(xs: list[float]) -> float:
@@ -309,7 +385,120 @@ def test_dot_of_unequal_lengths_is_a_value_error() -> None:
 # ---- array ops ----
 
 
-def test_matmul_computes_each_neurons_dot_for_each_sample() -> None:
+@pytest.mark.parametrize("name", sorted(ARRAY_CASES))
+def test_each_array_op_computes_what_plain_numpy_computes(name: str) -> None:
+    operands, constants, oracle, _ = ARRAY_CASES[name]
+    if oracle is None:
+        pytest.skip("checked through the rule it is of")
+    got = getattr(ops, name)(*operands, **constants)
+    expected = oracle(*operands)
+    if expected is None:
+        assert got is None
+        return
+    assert np.shape(got) == np.shape(expected) and np.array_equal(got, expected, equal_nan=True)
+    shapes = [np.shape(a) for a in operands]
+    assert getattr(ops, name).record.shape(*shapes, **constants) == np.shape(got)
+
+
+@pytest.mark.parametrize("batched", [False, True])
+@pytest.mark.parametrize("name", sorted(set(ARRAY_CASES) - {"held"}))
+def test_each_array_op_prints_as_code_that_computes_its_kernel(name: str, batched: bool) -> None:
+    from autograd.compile.ir import BATCH, INPUT, IR, Equation, Var
+    from autograd.compile.printer import print_program
+
+    operands, constants, _, _ = ARRAY_CASES[name]
+    record = getattr(ops, name).record
+    ir = IR()
+    ir.flat = True  # an array program: NumPy's operators
+    ins: list[Any] = []
+    for k, a in enumerate(operands):
+        if np.ndim(a) == 0:
+            ins.append(float(a))
+            continue
+        shape = tuple(np.shape(a))
+        first = np.shape(operands[0])
+        lead = batched and len(shape) > 1 and shape[:1] == first[:1] and len(first) > 1
+        lead = lead and name not in ("take_last", "put_along", "matmul", "reshape_like")
+        ins.append(Var(f"a{k}", ((BATCH,) + shape[1:]) if lead else shape, INPUT))
+    ir.inputs = [v for v in ins if isinstance(v, Var)]
+    shapes = [v.shape if isinstance(v, Var) else () for v in ins]
+    out = Var("z", record.shape(*shapes, **constants))
+    ir.forward = [Equation(record, ins, (out,), dict(constants))]
+    ir.output = out
+    printed = print_program(ir)
+    namespace = dict(printed.namespace)
+    exec(compile(printed.source, "<test>", "exec"), namespace)
+    arrays = [a for a in operands if np.ndim(a) > 0]
+    with np.errstate(all="ignore"):
+        got = namespace[printed.function](*arrays)
+        expected = record.run(operands, constants)
+    assert np.array_equal(got, expected, equal_nan=True), printed.source
+
+
+@pytest.mark.parametrize("name", sorted(n for n, case in ARRAY_CASES.items() if case[3]))
+def test_each_array_ops_rule_matches_central_differences(name: str) -> None:
+    operands, constants, _, wrt = ARRAY_CASES[name]
+    op = getattr(ops, name)
+    z = op(*operands, **constants)
+    g = np.random.default_rng(1).normal(size=np.shape(z))
+    sent = op.rule(g, z, *operands, **constants)
+
+    def loss(*xs: Any) -> float:
+        return float((g * op(*xs, **constants)).sum())
+
+    for k in wrt:
+        base = np.array(operands[k], dtype=float)
+        for index in np.ndindex(base.shape):
+            up, down = base.copy(), base.copy()
+            up[index] += 1e-6
+            down[index] -= 1e-6
+            xs_up = [up if j == k else a for j, a in enumerate(operands)]
+            xs_down = [down if j == k else a for j, a in enumerate(operands)]
+            numeric = (loss(*xs_up) - loss(*xs_down)) / 2e-6
+            assert math.isclose(np.asarray(sent[k])[index], numeric, rel_tol=1e-6, abs_tol=1e-8)
+
+
+def test_take_last_and_put_along_are_each_others_rule() -> None:
+    options, index = ARRAY_CASES["take_last"][0]
+    g = np.random.default_rng(2).normal(size=(2, 3))
+    put = ops.put_along(g, index, options)  # the options are shared: their gradient adds up
+    expected = np.zeros_like(options)
+    for s in range(2):
+        for r in range(3):
+            expected[r, int(index[s, r])] += g[s, r]
+    assert np.array_equal(put, expected)
+    batched = np.stack([options, options * 2])  # one option table per sample
+    put_each = ops.put_along(g, index, batched)
+    assert put_each.shape == batched.shape and put_each.sum() == pytest.approx(g.sum())
+    assert ops.take_last(put_each, index).tolist() == g.tolist()
+
+
+def test_an_index_out_of_range_or_not_whole_is_a_clear_error() -> None:
+    options = np.zeros((3, 4))
+    with pytest.raises(IndexError, match=r"a whole number 0 to 3\), got 4\.0"):
+        ops.take_last(options, np.array([[0.0, 4.0, 1.0]]))
+    with pytest.raises(ValueError, match=r"got 1\.5"):
+        ops.take_last(options, np.array([[0.0, 1.5, 1.0]]))
+    with pytest.raises(IndexError, match="got -1"):
+        ops.take([Value(1.0), Value(2.0)], -1.0)
+    with pytest.raises(ValueError, match="nan"):
+        ops.take([Value(1.0), Value(2.0)], math.nan)
+
+
+def test_places_finds_the_cheapest_exact_way_to_gather_and_scatter() -> None:
+    assert ops.places(3, 5).kind == "one"
+    assert ops.places([2, 3, 4], 8).kind == "slice"
+    repeat = ops.places([1, 1, 2, 2, 3, 3], 4)
+    assert (repeat.kind, repeat.start, repeat.stop, repeat.times) == ("repeat", 1, 4, 2)
+    assert ops.places([3, 0, 1], 4).kind == "any" and ops.places(_AT, 3).kind == "repeated"
+    g = np.random.default_rng(3).normal(size=(2, 6))
+    for at in ([1, 1, 2, 2, 3, 3], [5, 0, 5, 1, 0, 2], [2, 3, 4, 5, 6, 7], [0, 1, 2, 3, 4, 5]):
+        plan = ops.places(at, 8)
+        np.testing.assert_allclose(ops.put(g, at=plan), _added_at(g, at, 8), rtol=1e-15)
+        assert np.array_equal(ops.gather(np.arange(16.0).reshape(2, 8), at=plan)[0], at)
+
+
+def test_matmul_computes_each_neurons_dot_for_each_sample() -> None:  # (eager's order)
     x, w = ARRAY["matmul"]
     z = ops.matmul(w, x)
     for s in range(len(x)):
@@ -334,14 +523,6 @@ def test_matmul_rule_matches_central_differences_and_sums_the_weights_over_sampl
             pair = ((up, x), (down, x)) if which == 0 else ((w, up), (w, down))
             numeric = (loss(*pair[0]) - loss(*pair[1])) / 2e-6
             assert math.isclose(grads[index], numeric, rel_tol=1e-6, abs_tol=1e-8)
-
-
-def test_matmul_records_templates_compute_what_its_rule_computes() -> None:
-    x, w = ARRAY["matmul"]
-    g = np.arange(8.0).reshape(4, 2) - 3.0
-    rule = ops.matmul.rule(g, None, w, x)
-    for template, expected in zip(ops.matmul.record.derivatives, rule):
-        assert np.array_equal(eval(template.format(g="g", w="w", x="x")), expected)
 
 
 # ---- each rule is a named function ----

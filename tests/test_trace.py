@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import math
 import random
+import re
 import warnings
 
 import numpy as np
@@ -46,6 +47,7 @@ STEPS = [
     ("sum", lambda a, b: ag.sum([a, b, a, 1.5])),
     ("dot", lambda a, b: ag.dot([a, b], [b, 2.0])),
     ("shift", lambda a, b: ops.shift([a, b, -1.0]) * a + b),
+    ("take", lambda a, b: ops.take([a, b, a * b], 2.0) + ops.take([b, a], 0)),
     ("square_by_mul", lambda a, b: a * a),
 ]
 STEP_OPS = {name.split("_by_")[0].removesuffix("_half").removesuffix("_neg") for name, _ in STEPS}
@@ -155,7 +157,11 @@ def test_edge_points_are_identical_to_eager_with_warnings_as_errors(name: str) -
 
 def test_a_node_used_twice_gets_both_contributions() -> None:
     prog = trace(lambda a: a * a, 3.0)
-    assert "mul_backward" in prog.source
+    lines = [line.strip() for line in prog.source.splitlines()]
+    # the two contributions (g·a from each operand), added: m + m is m * 2.0, exactly
+    [line] = [line for line in lines if line.startswith("g_a =")]
+    assert line.split("#")[0].strip() == "g_a = g_t2 * a * 2.0"
+    assert line.endswith("*: ∂t2/∂a = a, twice: a is both operands")
     assert prog.grad(3.0)[1] == [6.0]
     assert prog.grad(np.array([1.0, -2.0]))[1][0].tolist() == [2.0, -4.0]
 
@@ -226,12 +232,14 @@ def test_source_parses_names_labels_and_mentions_every_op_and_rule() -> None:
     prog = trace(lambda a, b: build(steps, [a, b]), 0.7, 1.3)
     tree = ast.parse(prog.source)
     assert [node.name for node in tree.body] == ["program"]
-    for name in set(ops.OPS) - {"matmul"}:  # matmul: only a lifted group of dots makes it
-        if getattr(ops, name).record.sends_none:  # shift: a comment, no rule to call
-            assert f"# {name} sends no gradient back" in prog.source, name
-            assert f"{name}_backward(" not in prog.source, name
+    backward = prog.source.split("# ---- backward")[1]
+    for name in ops.OPS:  # each op's rule is written out, its derivative in the comment
+        record = getattr(ops, name).record
+        if record.sends_none:  # shift: a comment, nothing computed
+            assert re.search(rf"# (?:#\d+: )?{record.name} sends no gradient back", backward)
         else:
-            assert f"{name}_backward(" in prog.source, name
+            assert re.search(rf"# (?:#\d+: )?{re.escape(record.name)}\S*: ∂", backward), name
+        assert f"{name}_backward(" not in prog.source, name  # a formula, not a helper call
     for name in ["div", "pow", "abs", "sign", "exp", "log", "tanh", "sigmoid", "relu", "sum"]:
         assert f" {name}(" in prog.source, name
     for expression in ["t3 = b + b", "t4 = t3 - t3", "t5 = t4 * t3", "t8 = -t7"]:
@@ -244,10 +252,11 @@ def test_source_names_parameters_by_their_labels_and_nodes_as_the_drawings_do() 
     source = prog.source
     assert "def program(x, w, b, grad_out=None):" in source
     assert "    t4 = x * w\n" in source  # node #4 of the drawings and steps is t4
-    assert "g_t5 = tanh_backward(g_t6, t6, t5)[0]" in source
+    assert "g_t5 = g_t6 * (1.0 - t6 * t6)" in source  # tanh's rule, as its formula
     # the rule's derivatives in this graph's names, not in letters that may be inputs' names
     assert "# tanh: ∂t6/∂t5 = 1 - t6²" in source
-    assert "# *: ∂t4/∂x = w, ∂t4/∂w = x" in source
+    assert "g_x = g_t4 * w" in source and "# *: ∂t4/∂x = w" in source
+    assert "g_w = g_t4 * x" in source and "# *: ∂t4/∂w = x" in source
     assert "return t6, (g_x,), (g_w, g_b)" in source
 
 
@@ -255,7 +264,7 @@ def test_a_long_captured_constant_gets_one_name_and_a_second_path_is_added() -> 
     prog = trace(lambda a: (a * 0.123456789) * a + a * 0.123456789, 1.5)
     source = prog.source
     assert source.count("= 0.123456789") == 1  # hoisted once, used twice by name
-    assert "is used again: add" in source
+    assert "added: used again" in source
     assert prog.grad(2.0)[1] == [2 * 0.123456789 * 2.0 + 0.123456789]
 
 

@@ -49,6 +49,8 @@ def _records() -> list[OpRecord]:
                 z = forward(list(xs))
             elif call == "halves":  # dot: forward takes (ws, xs)
                 z = forward(xs[: len(xs) // 2], xs[len(xs) // 2 :])
+            elif call == "indexed":  # take: forward takes (xs, i), the index last
+                z = forward(list(xs[:-1]), xs[-1])
             else:
                 z = forward(*xs)
             # g = 1: dz/dx itself; None (shift) sends nothing, so grad() gives that input 0.0
@@ -70,9 +72,13 @@ def _records() -> list[OpRecord]:
         elif record.constant:
             rule, note = partial(op.rule, slope=0.01), "slope = 0.01"
             forward = partial(forward, slope=0.01)
-        call = {ops.LIST: "list", ops.HALVES: "halves"}.get(record.takes, "args")
+        call = {ops.LIST: "list", ops.HALVES: "halves", ops.INDEXED: "indexed"}.get(
+            record.takes, "args"
+        )
         if record.takes == ops.HALVES:
             inputs: tuple[str, ...] = ("w", "x")
+        elif record.takes == ops.INDEXED:
+            inputs = ("x₀", "x₁", "i")
         elif record.arity < 0:
             inputs = ("x₁", "x₂")
         else:
@@ -87,6 +93,13 @@ def _records() -> list[OpRecord]:
             shown = op(*[Value(1.0)] * record.arity, *([2.0] if record.constant == "c" else []))
             symbol, at = shown.op, evaluate(forward, rule, call)
         records.append(OpRecord(name, symbol, formula, op.rule, inputs, at, note))
+    for name in ops.ARRAY_OPS:  # a compiled program's array ops: their formula and rule
+        op = getattr(ops, name)
+        record = op.record
+        names = list(record.letters[1:]) or ["a"]
+        formula = f"{record.math}\n{record.derivative_text(names, 'z')}"
+        note = "an array op: lifting makes it, a compiled program runs it"
+        records.append(OpRecord(name, name, formula, op.rule, tuple(names), no_table, note))
     return records
 
 
@@ -111,9 +124,14 @@ BINARY = [
 NARY = [(0.5, -1.5), (0.0, -0.0), (-0.0, -0.0), (inf, 1.0), (1.0, nan), (-inf, -inf)]
 
 
+INDEXED = [(0.5, -1.5, 0.0), (0.5, -1.5, 1.0), (-0.0, inf, 1.0), (nan, 2.0, 0.0)]
+
+
 def _points(record: OpRecord) -> list[tuple[float, ...]]:
-    if record.name == "matmul":  # an array op (lifting makes it): no table of single numbers
+    if record.at.__name__ == "no_table":  # an array op (lifting makes it): no table of numbers
         return []
+    if record.name == "take":  # the options, then the index that picks one
+        return INDEXED
     if len(record.inputs) == 1:
         extra = [x for x in KINKS.get(record.name, []) if x not in UNARY]
         return [(x,) for x in sorted(UNARY[:-1] + extra) + [nan]]
