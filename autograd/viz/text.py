@@ -1,7 +1,8 @@
 """Plain text for drawings and pages: a label, an op name, a title or a number is never markup.
 
 Text reaches three languages in the drawings and the page, and each gets its own escaping,
-here (the Python source that `trace` generates has its own one escaping path, in trace.py):
+here (the Python source that `trace` generates has its own one escaping path, `plain` in
+autograd/compile/ir.py):
 
     Graphviz   inside an HTML-like label: & < > " ' and ] as entities (Graphviz 2.43 rejects a
                text of only "]"s), and a backslash kept from starting one of dot's escapes

@@ -148,7 +148,7 @@ def _number(x: float) -> str:
 
 def _table(record: OpRecord) -> Iterator[str]:
     if not _points(record):
-        yield "An array op: a lifted program (`autograd.trace`) makes it from a layer's `dot`s."
+        yield "An array op: a lifted program (`autograd.trace`) makes it from a group of nodes."
         return
     names = record.inputs
     head = [*names, "z", *[f"∂z/∂{n}" for n in names]]
