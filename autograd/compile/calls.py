@@ -62,22 +62,7 @@ def sample_by_sample(record: ops.Op) -> ops.Op:
     """The record of a custom op whose forward cannot take arrays: it runs sample by sample."""
 
     def make() -> ops.Op:
-        made = ops.Op(
-            record.name,
-            record.python,
-            each(record.kernel),
-            record.rule,
-            record.arity,
-            ops.CALL,
-            ops.EACH,
-            "",
-            None,
-            "",
-            True,
-        )
-        made.prints = lambda shapes, k, arrays: ops.call(len(shapes))
-        made.shape_rule = lambda *shapes, **k: ops.broadcast_shapes(*shapes)
-        return made
+        return _called(record.name, record.python, each(record.kernel), record.rule, record.arity)
 
     return _cached(record, "each", make)
 
@@ -89,21 +74,7 @@ def rule_call(record: ops.Op, by_sample: bool) -> ops.Op:
     def make() -> ops.Op:
         rule = record.rule
         kernel = each(rule, True) if by_sample else rule
-        made = ops.Op(
-            rule.__name__,
-            rule.__name__,
-            kernel,
-            _no_rule,
-            -1,
-            ops.CALL,
-            ops.EACH,
-            "",
-            None,
-            "",
-            True,
-        )
-        made.prints = lambda shapes, k, arrays: ops.call(len(shapes))
-        made.shape_rule = lambda *shapes, **k: ops.broadcast_shapes(*shapes)
+        made = _called(rule.__name__, rule.__name__, kernel, _no_rule, -1)
         made.multiple = True  # one contribution per input, as a tuple
         return made
 
@@ -112,3 +83,11 @@ def rule_call(record: ops.Op, by_sample: bool) -> ops.Op:
 
 def _no_rule(g: Any, z: Any, *xs: Any) -> tuple[Any, ...]:
     raise ValueError("a rule called in a program has no rule of its own (no second derivative)")
+
+
+def _called(name: str, python: str, kernel: Any, rule: Any, arity: int) -> ops.Op:
+    """A custom record printed as a call, `name(a, b)`, whose inputs broadcast."""
+    made = ops.Op(name, python, kernel, rule, arity, ops.CALL, ops.EACH, "", None, "", True)
+    made.prints = lambda shapes, k, arrays: ops.call(len(shapes))
+    made.shape_rule = lambda *shapes, **k: ops.broadcast_shapes(*shapes)
+    return made

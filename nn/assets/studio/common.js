@@ -134,3 +134,17 @@ export function pointerIn(element, event) {
   const rect = element.getBoundingClientRect();
   return [event.clientX - rect.left, event.clientY - rect.top];
 }
+
+// Size a pane's drawing: its SVG (edges' hit areas, text) and canvas (edges) over one stage
+// of W × H pixels, and remember the size in the pane's state.
+export function sizeStage(s, svg, canvas, stage, W, H) {
+  for (const node of [svg, canvas]) {
+    node.setAttribute("width", W);
+    node.setAttribute("height", H);
+  }
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  stage.style.width = `${W}px`;
+  stage.style.height = `${H}px`;
+  s.width = W;
+  s.height = H;
+}

@@ -6,7 +6,7 @@
 // button), in place of the neurons; "← all neurons" comes back. It follows the timeline: the
 // numbers are the shown step's, and an open neuron is asked for again at each step shown.
 
-import { NS, el, fmt, inputLabel, nearestEdge, paintEdges, pointerIn, rgba, signColor } from "./common.js";
+import { NS, el, fmt, inputLabel, nearestEdge, paintEdges, pointerIn, rgba, signColor, sizeStage } from "./common.js";
 
 const BOX_W = 172, BOX_H = 38, GAP_Y = 8, COLUMN_GAP = 64, PAD = 16, HEAD = 22;
 const PLAYING_EVERY = 100;  // ms between redraws while playing: numbers to read, not a film
@@ -72,15 +72,7 @@ export function graphPane(box, hooks) {
     const tallest = Math.max(...sizes);
     const W = PAD * 2 + sizes.length * BOX_W + sizes.length * COLUMN_GAP + 150;
     const H = HEAD + PAD * 2 + tallest * (BOX_H + GAP_Y);
-    for (const node of [svg, canvas]) {
-      node.setAttribute("width", W);
-      node.setAttribute("height", H);
-    }
-    svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
-    stage.style.width = `${W}px`;
-    stage.style.height = `${H}px`;
-    s.width = W;
-    s.height = H;
+    sizeStage(s, svg, canvas, stage, W, H);
     const xOf = (l) => PAD + l * (BOX_W + COLUMN_GAP);
     const yOf = (l, j) => HEAD + PAD + ((tallest - sizes[l]) * (BOX_H + GAP_Y)) / 2 + j * (BOX_H + GAP_Y);
     const boxLayer = el("g", {}, svg, NS);

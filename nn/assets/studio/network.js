@@ -4,7 +4,7 @@
 // sample's activation; + and − add and remove layers and neurons, between runs. Every number
 // comes from Python's frame; this module only draws it and sends what the user changed.
 
-import { NS, el, fmt, inputLabel, nearestEdge, paintEdges, paintMap, pointerIn, ramp, rgba, signColor } from "./common.js";
+import { NS, el, fmt, inputLabel, nearestEdge, paintEdges, paintMap, pointerIn, ramp, rgba, signColor, sizeStage } from "./common.js";
 
 const NODE = 18;  // a neuron's square, in pixels
 const PITCH = 23;  // from one neuron to the next in a column
@@ -85,15 +85,7 @@ export function networkPane(box, hooks) {
     const tallest = Math.max(...columns);
     const W = Math.max(420, LEFT + RIGHT + 110 * (columns.length - 1));
     const H = TOP + tallest * PITCH + BOTTOM;
-    s.width = W;
-    s.height = H;
-    for (const node of [svg, canvas]) {
-      node.setAttribute("width", W);
-      node.setAttribute("height", H);
-    }
-    svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
-    stage.style.width = `${W}px`;
-    stage.style.height = `${H}px`;
+    sizeStage(s, svg, canvas, stage, W, H);
     const xs = columns.map((_, l) => LEFT + (l * (W - LEFT - RIGHT - NODE)) / (columns.length - 1));
     const ys = columns.map((n) => Array.from({ length: n }, (_, j) => TOP + (tallest - n) * PITCH / 2 + j * PITCH));
     const nodeLayer = el("g", {}, svg, NS);
