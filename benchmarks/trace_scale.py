@@ -1,5 +1,5 @@
 """How `trace` scales: time and peak memory to trace long chains, repeated labels and a model
-traced without params= (issue 18, items 13-14). Prints one line per case.
+traced without params= (its weights become constants). Prints one line per case.
 
     $ python -m benchmarks.trace_scale            # 10k and 100k-node chains, labels, an MLP
     $ python -m benchmarks.trace_scale --million  # adds the 1,000,000-node chain

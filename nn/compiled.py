@@ -47,6 +47,8 @@ class TracedLoss:
                                 the mean (or sum) loss; adds its gradient to each parameter
     step.check(X, Y)            True, or autograd.TraceMismatchError saying where eager differs
     step.source                 the traced program: forward pass and chain rule, as code
+    step.stages                 its IR after each pass of the compiler (docs/lifting.md)
+    step.training(optimizer)    the whole step compiled: an nn.Training
     step.program                the autograd.Program underneath
 
     X has one row per sample (n, features) or is one sample (features,); Y is one target per
@@ -88,6 +90,11 @@ class TracedLoss:
     def source(self) -> str:
         """The traced program's source: the forward pass and the chain rule of one sample."""
         return self.program.source
+
+    @property
+    def stages(self) -> dict[str, Any]:
+        """The program's IR after each pass, by the pass's name (see `autograd.Program`)."""
+        return self.program.stages
 
     def __call__(self, X: Any, Y: Any) -> Any:
         return self.program(*self._columns(X, Y))

@@ -222,3 +222,20 @@ def test_a_traced_cross_entropy_stays_stable_far_from_the_example_logits() -> No
         assert same(out, eager.data, rel=1e-15) and math.isfinite(out), (logits, out)
         assert all(same(a, b, rel=1e-15) for a, b in zip(grads, grad(eager, xs)))
     assert "shift([a, b])" in prog.source
+
+
+def test_a_traced_loss_shows_its_program_and_every_stage_of_the_compiler() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    step = trace_loss(model, lambda s, t: hinge_loss([s], [t]), [0.5, -1.0], 1.0)
+    assert list(step.stages) == [
+        "build",
+        "fold_sums",
+        "group",
+        "differentiate",
+        "simplify",
+        "drop_unread",
+    ]
+    assert step.stages["drop_unread"] is step.program.ir
+    assert "matmul" in str(step.stages["group"])  # the layer, lifted
+    assert "matmul" not in str(step.stages["build"])  # one dot per neuron before it
+    assert step.source == step.program.source
