@@ -5,6 +5,7 @@ API's own refusal)."""
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from typing import Any
@@ -13,8 +14,11 @@ import numpy as np
 import pytest
 
 import autograd
-from nn import GPT, SGD, CharTokenizer
+from nn import GPT, SGD, CharTokenizer, Studio
+from nn.datasets import make
+from nn.studio_protocol import MESSAGES, Session
 
+Reply = dict[str, Any]
 HUGE = 10**1000  # an int of 1,001 digits
 
 
@@ -259,3 +263,212 @@ def test_numpy_ids_and_id_values_give_the_loss_of_the_same_ints() -> None:
 def test_a_seed_of_the_wrong_kind_is_refused_by_sample(seed: Any, error: type, words: str) -> None:
     with pytest.raises(error, match=f"seed must be an int, a random.Random or None, {words}"):
         weighted().sample(4, seed=seed)
+
+
+# ---- the Studio: every message through the widget's comm ----
+
+
+def state(studio: Studio) -> tuple[Any, ...]:
+    return (
+        studio.X,
+        studio.y,
+        studio.is_test,
+        studio.selected,
+        studio.steps,
+        studio.lr,
+        studio.l2,
+        studio.test,
+        studio.dataset,
+        studio.noise,
+        studio.inputs,
+        repr(studio.model),
+        studio.model.state_dict(),
+    )
+
+
+def widget_ask(view: Any, message: Any) -> list[Reply]:
+    """Deliver `message` as the browser's comm does and return what the widget sent back."""
+    sent: list[Reply] = []
+    view.send = lambda content, buffers=None: sent.append(content)
+    view._handle_custom_msg(message, [])
+    return sent
+
+
+class Wire:
+    """A Session whose replies land in a list (where anywidget is not installed)."""
+
+    def __init__(self, studio: Studio) -> None:
+        self.sent: list[Reply] = []
+        self.session = Session(studio, lambda reply, buffers: self.sent.append(reply))
+
+    def ask(self, message: Any) -> list[Reply]:
+        self.sent.clear()
+        self.session.handle(message)
+        return list(self.sent)
+
+
+@pytest.fixture
+def studio() -> Studio:
+    studio = Studio.preset("moons", hidden=[4], n=20)
+    studio.step(3)
+    return studio
+
+
+def asker(studio: Studio) -> Any:
+    try:
+        import anywidget  # noqa: F401
+    except ImportError:
+        return Wire(studio).ask
+    view = studio.view()
+    return lambda message: widget_ask(view, message)
+
+
+def test_a_dataset_message_with_noise_minus_zero_draws_the_set_without_noise(
+    studio: Studio,
+) -> None:
+    # was: NumPy's "scale < 0" (the sign bit of -0.0), as an error naming no field; the same
+    # from studio.use_preset("xor", noise=-0.0) and nn.datasets.make("xor", noise=-0.0)
+    ask = asker(studio)
+    replies = ask({"type": "dataset", "name": "xor", "noise": -0.0})
+    assert [r["type"] for r in replies] == ["data", "frame", "settings"], replies
+    X, y = make("xor", 20, seed=0, noise=0.0)
+    assert studio.X == X and studio.y == y and studio.noise == 0.0
+    assert math.copysign(1.0, replies[2]["noise"]) == 1.0
+    for control in ({"type": "lr", "value": -0.0}, {"type": "l2", "value": -0.0}):
+        (settings,) = ask(control)
+        assert math.copysign(1.0, settings[control["type"]]) == 1.0
+    studio.test = -0.0
+    assert math.copysign(1.0, studio.test) == 1.0
+    for name in ("moons", "circles", "xor", "spiral", "linear"):
+        assert make(name, 10, noise=-0.0) == make(name, 10, noise=0.0)
+
+
+def test_a_negative_dataset_seed_is_refused_by_name_not_by_numpy() -> None:
+    # was: NumPy's "expected non-negative integer"
+    with pytest.raises(ValueError, match="seed must be an int >= 0, got -1"):
+        make("moons", 10, seed=-1)
+    with pytest.raises(ValueError, match="got an integer of about 301 digits"):
+        make("moons", 10, seed=-(10**300))
+
+
+@pytest.mark.parametrize(
+    ("message", "field", "words"),
+    [
+        ({"type": "select", "index": HUGE}, "index", "for 20 samples (0 to 19)"),
+        ({"type": "select", "index": -HUGE}, "index", "for 20 samples (0 to 19)"),
+        ({"type": "remove", "index": HUGE}, "index", "for 20 samples (0 to 19)"),
+        ({"type": "show", "step": HUGE}, "step", "recorded steps are 0 to 3"),
+        ({"type": "graph", "step": -HUGE}, "step", "recorded steps are 0 to 3"),
+        ({"type": "neuron", "layer": HUGE, "index": 0}, "layer", "for 2 layers (0 to 1)"),
+        ({"type": "neuron", "layer": 0, "index": HUGE}, "index", "for 4 neurons (0 to 3)"),
+        ({"type": "play", "steps": -HUGE}, "steps", "must be a positive int"),
+    ],
+)
+def test_an_index_of_a_thousand_digits_gets_a_short_reply_that_keeps_what_is_accepted(
+    studio: Studio, message: Reply, field: str, words: str
+) -> None:
+    # was: the 1,001 digits in the text, cut at 300 characters before the range it accepts
+    before = state(studio)
+    (reply,) = asker(studio)(message)
+    assert reply["type"] == "error" and reply["field"] == field
+    assert words in reply["text"] and "an integer of about 1,001 digits" in reply["text"]
+    assert len(json.dumps(reply)) < 400
+    assert state(studio) == before
+
+
+def test_the_api_refuses_a_thousand_digit_index_with_the_same_short_words(
+    studio: Studio,
+) -> None:
+    with pytest.raises(IndexError, match=r"sample an integer of about 1,001 digits .*\(0 to 19\)"):
+        studio.select(HUGE)
+    with pytest.raises(IndexError, match="step an integer of about 1,001 digits"):
+        studio.snapshot(-HUGE)
+
+
+NESTED: Any = [[[[1]]]]
+HOSTILE = [
+    math.inf,
+    -math.inf,
+    math.nan,
+    "x" * 1_000_000,
+    {"a": {"b": 1}},
+    NESTED,
+    HUGE,
+    {"type": "hello"},
+]
+
+
+def _fields() -> list[tuple[str, str]]:
+    return [(kind, field.name) for kind, fields in MESSAGES.items() for field in fields]
+
+
+@pytest.mark.parametrize(("kind", "field"), _fields())
+def test_every_field_refuses_every_hostile_value_with_one_short_reply_naming_it(
+    studio: Studio, kind: str, field: str
+) -> None:
+    ask = asker(studio)
+    base: Reply = {"type": kind}
+    if kind == "add":
+        base.update({"x": [0.1, 0.2], "target": 1.0})
+    if kind == "dataset":
+        base["name"] = "xor"
+    if kind == "neuron":
+        base.update({"layer": 0, "index": 0})
+    before = state(studio)
+    for value in HOSTILE:
+        if (kind, field, value) == ("reset", "seed", HUGE):
+            continue  # any int seeds fresh weights, as studio.reset(10**1000) does
+        replies = ask({**base, field: value})
+        assert [r["type"] for r in replies] == ["error"], (kind, field, str(value)[:40])
+        (reply,) = replies
+        assert reply["field"] == field and reply["request"] == kind
+        assert reply["error"] in ("TypeError", "ValueError", "IndexError")
+        assert len(json.dumps(reply)) < 500
+        assert state(studio) == before, (kind, field, str(value)[:40])
+
+
+@pytest.mark.parametrize(
+    ("message", "call"),
+    [
+        ({"type": "lr", "value": -1e-300}, lambda s: setattr(s, "lr", -1e-300)),
+        ({"type": "lr", "value": 10**400}, lambda s: setattr(s, "lr", 10**400)),
+        ({"type": "l2", "value": 10.000001}, lambda s: setattr(s, "l2", 10.000001)),
+        ({"type": "l2", "value": False}, lambda s: setattr(s, "l2", False)),
+        ({"type": "split", "test": 0.9000001}, lambda s: setattr(s, "test", 0.9000001)),
+        ({"type": "split", "test": True}, lambda s: setattr(s, "test", True)),
+        (
+            {"type": "dataset", "name": "xor", "noise": 1.0000001},
+            lambda s: s.use_preset("xor", noise=1.0000001),
+        ),
+        ({"type": "dataset", "name": "XOR"}, lambda s: s.use_preset("XOR")),
+        ({"type": "network", "hidden": [33]}, lambda s: s.rebuild([33])),
+        ({"type": "network", "hidden": [0]}, lambda s: s.rebuild([0])),
+        ({"type": "network", "hidden": [1.0]}, lambda s: s.rebuild([1.0])),
+        ({"type": "network", "hidden": [True]}, lambda s: s.rebuild([True])),
+        ({"type": "network", "hidden": [1] * 7}, lambda s: s.rebuild([1] * 7)),
+        ({"type": "network", "activation": "ReLU"}, lambda s: s.rebuild(activation="ReLU")),
+        ({"type": "network", "activation": "gelu"}, lambda s: s.rebuild(activation="gelu")),
+        ({"type": "network", "inputs": []}, lambda s: s.rebuild(inputs=[])),
+        ({"type": "network", "inputs": ["x1", "x1"]}, lambda s: s.rebuild(inputs=["x1", "x1"])),
+        ({"type": "network", "inputs": ["x3"]}, lambda s: s.rebuild(inputs=["x3"])),
+        ({"type": "network", "inputs": "x1"}, lambda s: s.rebuild(inputs="x1")),
+        ({"type": "maps", "on": 1}, None),
+        ({"type": "add", "x": [0.1, 0.2], "target": 0.0}, lambda s: s.add_point([0.1, 0.2], 0)),
+        (
+            {"type": "add", "x": [0.1, 0.2], "target": 1, "test": 1},
+            lambda s: s.add_point([0.1, 0.2], 1, test=1),
+        ),
+    ],
+)
+def test_the_playground_controls_refuse_what_the_python_api_refuses_with_its_words(
+    studio: Studio, message: Reply, call: Any
+) -> None:
+    before = state(studio)
+    (reply,) = asker(studio)(message)
+    assert reply["type"] == "error" and state(studio) == before
+    if call is not None:
+        with pytest.raises((TypeError, ValueError, IndexError)) as refused:
+            call(studio)
+        assert reply["error"] == type(refused.value).__name__
+        assert reply["text"] == str(refused.value)[:300]
+    assert state(studio) == before
