@@ -376,6 +376,16 @@ def test_an_index_of_a_thousand_digits_gets_a_short_reply_that_keeps_what_is_acc
     assert state(studio) == before
 
 
+@pytest.mark.parametrize("ident", [HUGE, -HUGE], ids=["huge", "minus_huge"])
+def test_an_id_of_a_thousand_digits_is_named_not_echoed(studio: Studio, ident: int) -> None:
+    # was: "id must be 0 to 2**53 - 1, got 1000000…", the digits cut at 300 characters
+    before = state(studio)
+    (reply,) = asker(studio)({"type": "step", "id": ident})
+    assert reply["field"] == "id" and "reply_to" not in reply
+    assert reply["text"] == "id must be 0 to 2**53 - 1, got an integer of about 1,001 digits"
+    assert state(studio) == before
+
+
 def test_the_api_refuses_a_thousand_digit_index_with_the_same_short_words(
     studio: Studio,
 ) -> None:
