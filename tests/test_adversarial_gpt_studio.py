@@ -482,3 +482,20 @@ def test_the_playground_controls_refuse_what_the_python_api_refuses_with_its_wor
         assert reply["error"] == type(refused.value).__name__
         assert reply["text"] == str(refused.value)[:300]
     assert state(studio) == before
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda s: s.record(HUGE), r"record\(an integer of about 1,001 digits\): steps that ran"),
+        (lambda s: s.gradients(-HUGE), r"step an integer of about 1,001 digits is out of range"),
+        (lambda s: Studio.preset("xor", n=8).gradients(HUGE), "no step has run yet"),
+    ],
+)
+def test_a_thousand_digit_step_of_the_history_is_named_not_echoed(
+    studio: Studio, call: Any, words: str
+) -> None:
+    # was: all 1,001 digits (twice for gradients)
+    with pytest.raises(IndexError, match=words) as refused:
+        call(studio)
+    assert len(str(refused.value)) < 200
