@@ -1075,6 +1075,13 @@ class Studio:
             out = neuron(leaves)
             out.label = f"layers.{li}.neurons.{ni}"
             upstream = float(sample["grad_a"][before + ni])
+            if not math.isfinite(upstream):  # animate's own check would name its `grad`
+                raise ValueError(
+                    f"neuron_graph: at step {k} the gradient arriving at neuron {ni} of layer "
+                    f"{li + 1} (d loss / d a) is {upstream!r}, so there is no backward pass to "
+                    "play; the model's numbers are not finite there (did training diverge? "
+                    "look at an earlier step)"
+                )
             return autograd.animate(
                 out,
                 forward=True,

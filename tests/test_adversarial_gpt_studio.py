@@ -499,3 +499,23 @@ def test_a_thousand_digit_step_of_the_history_is_named_not_echoed(
     with pytest.raises(IndexError, match=words) as refused:
         call(studio)
     assert len(str(refused.value)) < 200
+
+
+def test_a_neuron_graph_of_a_diverged_step_says_so_instead_of_naming_a_grad_never_given(
+    studio: Studio,
+) -> None:
+    # was: "ValueError: grad must be a finite number, got nan", animate's check of an
+    # argument the caller never passed; the steps before the divergence still play
+    pytest.importorskip("graphviz")
+    ask = asker(studio)
+    ask({"type": "lr", "value": 1e308})
+    ask({"type": "play", "steps": 3})
+    assert not all(math.isfinite(p.data) for p in studio.model.parameters())
+    (reply,) = ask({"type": "neuron", "layer": 0, "index": 1})
+    assert reply["type"] == "graph" and "html" not in reply
+    assert "at step 6 the gradient arriving at neuron 1 of layer 1" in reply["error"]
+    assert "did training diverge" in reply["error"]
+    (reply,) = ask({"type": "neuron", "layer": 0, "index": 1, "step": 3})
+    assert reply["type"] == "graph" and "html" in reply
+    with pytest.raises(ValueError, match="d loss / d a\\) is nan"):
+        studio.neuron_graph(0, 1)
