@@ -51,6 +51,7 @@ import autograd
 from autograd import Value, no_grad
 from autograd._checks import _is_bool, describe, integer, number, sequence, shown
 from autograd.backward import _collector_paused
+from autograd.value import settle
 from nn.compiled import Training
 from nn.losses import _class_loss, _pick, softmax
 from nn.module import Module, _check_size, make_rng
@@ -425,6 +426,7 @@ class GPT(Module):
         >>> run = model.run([26, 4, 12]); run.attention(0, 1)   # layer 0, head 1: 3 × 3
         """
         ids = self._checked("GPT", tokens, self.block_size)
+        settle()  # the numbers a compiled training step holds, as model(tokens) reads them
         keys, values = self._new_cache()
         seen = [_Seen(self.n_head) for _ in self.layers]
         with _collector_paused():
@@ -437,6 +439,7 @@ class GPT(Module):
         The logits at position t depend on tokens[0..t] only (causal attention).
         """
         ids = self._checked("GPT", tokens, self.block_size)
+        settle()  # (model(tokens) has settled already; model.forward(tokens) has not)
         keys, values = self._new_cache()
         with _collector_paused():
             return [self._position(t, pos, keys, values) for pos, t in enumerate(ids)]
@@ -450,6 +453,7 @@ class GPT(Module):
         tokens[:model.block_size + 1]. Each term is nn's cross-entropy, logsumexp - x[k].
         """
         ids = self._checked("GPT.loss", tokens, self.block_size + 1, least=2)
+        settle()  # after model.training(...) steps the newest numbers are the Training's
         keys, values = self._new_cache()
         with _collector_paused():
             terms = [
@@ -517,6 +521,8 @@ class GPT(Module):
         temperature = number("GPT.sample(temperature)", temperature, strict=True)
         rng = make_rng(seed)
         state = rng.getstate()
+        settle()  # else position 0 would read a compiled Training's stale Values, and the
+        # first .data read (of a probability) would settle the rest: half old, half new weights
         choices, ids = rng.choices, range(self.vocab_size)
         end = int(start.data) if isinstance(start, Value) else start
         drawn: list[int] = []

@@ -519,3 +519,42 @@ def test_a_neuron_graph_of_a_diverged_step_says_so_instead_of_naming_a_grad_neve
     assert reply["type"] == "graph" and "html" in reply
     with pytest.raises(ValueError, match="d loss / d a\\) is nan"):
         studio.neuron_graph(0, 1)
+
+
+# ---- a GPT trained by a compiled Training, then read without a model(...) call ----
+
+
+DOCS = [[4, 1, 2, 4], [4, 0, 3, 1, 4], [4, 2, 4]]
+
+
+def test_loss_run_and_sample_after_compiled_steps_read_the_trained_weights() -> None:
+    # was: GPT.loss, run, forward and sample bypass Module.__call__ (which settles), so right
+    # after model.training(...) steps they read the Values' stale numbers; sample read them
+    # at position 0 and, once a probability's .data had settled the rest, the new ones after
+    from nn import Adam
+
+    eager = weighted()
+    optimizer = Adam(eager.parameters(), lr=0.1)
+    for doc in DOCS * 3:  # the oracle: eager training, loss(doc).backward(); step()
+        eager.zero_grad()
+        eager.loss(doc).backward()
+        optimizer.step()
+    want_loss = eager.loss([4, 1, 3, 4]).data
+    want_logit = eager.run([4, 1]).logits[1][2].data
+    want_samples = [eager.sample(4, seed=s) for s in range(6)]
+    want_forward = eager.forward([4, 3])[1][0].data
+
+    def trained() -> GPT:  # the same steps through a traced program; its Values left stale
+        model = weighted()
+        training = model.training(Adam(model.parameters(), lr=0.1))
+        for doc in DOCS * 3:
+            training(doc)
+        return model
+
+    assert math.isclose(trained().loss([4, 1, 3, 4]).data, want_loss, rel_tol=1e-9)
+    assert math.isclose(trained().run([4, 1]).logits[1][2].data, want_logit, rel_tol=1e-9)
+    assert math.isclose(trained().forward([4, 3])[1][0].data, want_forward, rel_tol=1e-9)
+    got = []
+    for s in range(6):
+        got.append(trained().sample(4, seed=s))
+    assert got == want_samples
