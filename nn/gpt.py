@@ -520,7 +520,10 @@ class GPT(Module):
         (start,) = self._checked("GPT.sample(bos)", [bos], 1)
         temperature = number("GPT.sample(temperature)", temperature, strict=True)
         rng = make_rng(seed)
-        state = rng.getstate()
+        try:
+            state: Any = rng.getstate()
+        except NotImplementedError:  # random.SystemRandom has no state to keep
+            state = None
         settle()  # else position 0 would read a compiled Training's stale Values, and the
         # first .data read (of a probability) would settle the rest: half old, half new weights
         choices, ids = rng.choices, range(self.vocab_size)
@@ -534,7 +537,8 @@ class GPT(Module):
                 try:
                     scaled = _scaled(logits, temperature, pos)
                 except ValueError:
-                    rng.setstate(state)  # the draws so far are undone: nothing changed
+                    if state is not None:
+                        rng.setstate(state)  # the draws so far are undone: nothing changed
                     raise
                 probs = softmax(scaled)
                 token = choices(ids, weights=[p.data for p in probs])[0]

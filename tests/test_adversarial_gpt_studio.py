@@ -558,3 +558,12 @@ def test_loss_run_and_sample_after_compiled_steps_read_the_trained_weights() -> 
     for s in range(6):
         got.append(trained().sample(4, seed=s))
     assert got == want_samples
+
+
+def test_a_system_random_stream_still_samples() -> None:
+    # random.SystemRandom has no state to keep (getstate raises): sampling must not need one
+    model = rigged([10.0, -10.0, -10.0, -30.0])  # id 0 all but certain at every position
+    assert model.sample(3, seed=random.SystemRandom()) == [0] * 6
+    model.lm_head[1][0].data = math.nan
+    with pytest.raises(ValueError, match="logit of token 1 at position 0 is nan"):
+        model.sample(3, seed=random.SystemRandom())
