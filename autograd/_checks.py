@@ -44,6 +44,12 @@ def describe(x: object) -> str:
     return f"{type(x).__name__}: {text}"
 
 
+def shown(n: int) -> str:
+    """An int as an error message shows it: its digits, or "an integer of about N digits" for
+    one too long to quote (a 1,000-digit index is named, not echoed)."""
+    return str(n) if n.bit_length() <= 256 else describe(n).split(": ", 1)[1]
+
+
 def integer(who: str, x: object, *, low: int = 1, high: int | None = MAX_SIZE) -> int:
     """Return x as an int in [low, high]: TypeError for a non-integer, ValueError out of range."""
     if _is_bool(x) or not isinstance(x, numbers.Integral):
@@ -51,11 +57,11 @@ def integer(who: str, x: object, *, low: int = 1, high: int | None = MAX_SIZE) -
     n = int(x)
     if n < low:
         wanted = "a positive int" if low == 1 else f"an int >= {low}"
-        raise ValueError(f"{who} must be {wanted}, got {n}")
+        raise ValueError(f"{who} must be {wanted}, got {shown(n)}")
     if high is not None and n > high:
-        shown = f"{n:,}" if n.bit_length() <= 256 else describe(n).split(": ", 1)[1]
+        size = f"{n:,}" if n.bit_length() <= 256 else shown(n)
         raise ValueError(
-            f"{who} is {shown}, more than the {high:,} stepgrad allows: a scalar engine "
+            f"{who} is {size}, more than the {high:,} stepgrad allows: a scalar engine "
             "holds one Python object per weight"
         )
     return n

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd._checks import choice, describe, integer, number
+from autograd._checks import choice, describe, integer, number, shown
 
 EXCERPT = 60  # characters of a refused value that an error shows
 
@@ -40,7 +40,7 @@ def sample_index(who: str, i: object, n: int) -> int:
         raise TypeError(f"{who} needs a sample index (an int), got {excerpt(i)}")
     k = int(i)
     if not -n <= k < n:
-        raise IndexError(f"{who}: sample {k} is out of range for {n} samples (0 to {n - 1})")
+        raise IndexError(f"{who}: sample {shown(k)} is out of range for {n} samples (0 to {n - 1})")
     return k % n
 
 
@@ -50,7 +50,7 @@ def index(who: str, i: object, n: int, what: str) -> int:
         raise TypeError(f"{who} must be an int, got {excerpt(i)}")
     k = int(i)
     if not 0 <= k < n:
-        raise IndexError(f"{who}: {what} {k} is out of range for {n} {what}s (0 to {n - 1})")
+        raise IndexError(f"{who}: {what} {shown(k)} is out of range for {n} {what}s (0 to {n - 1})")
     return k
 
 
@@ -60,7 +60,9 @@ def step_index(who: str, k: object, count: int) -> int:
         raise TypeError(f"{who} needs a step number (an int), got {excerpt(k)}")
     j = int(k)
     if not -count <= j < count:
-        raise IndexError(f"{who}: step {j} is out of range; recorded steps are 0 to {count - 1}")
+        raise IndexError(
+            f"{who}: step {shown(j)} is out of range; recorded steps are 0 to {count - 1}"
+        )
     return j % count
 
 
@@ -84,16 +86,18 @@ def seed(who: str, s: object) -> int | None:
 
 
 def rate(who: str, x: object, high: float | None = None) -> float:
-    """A learning rate or an L2 rate: a finite real number >= 0 (and at most `high`)."""
-    value = number(who, x)
+    """A learning rate or an L2 rate: a finite real number >= 0 (and at most `high`); -0.0
+    counts as 0 (the settings the view shows say 0, not -0)."""
+    value = number(who, x) + 0.0  # -0.0 + 0.0 is +0.0
     if high is not None and value > high:
         raise ValueError(f"{who} must be at most {high:g}, got {value!r}")
     return value
 
 
 def fraction(who: str, x: object, high: float) -> float:
-    """A share such as the test split: a finite number from 0 to `high`."""
-    value = number(who, x)
+    """A share such as the test split or a preset's noise: a finite number from 0 to `high`;
+    -0.0 counts as 0 (NumPy's normal refuses a noise whose sign bit is set)."""
+    value = number(who, x) + 0.0  # -0.0 + 0.0 is +0.0
     if value > high:
         raise ValueError(f"{who} must be from 0 to {high:g}, got {value!r}")
     return value

@@ -26,7 +26,13 @@ NAMES = ("moons", "circles", "xor", "spiral", "linear")
 def _rng(seed: object) -> np.random.Generator:
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}: {seed!r}")
-    return np.random.default_rng(int(seed))
+    return np.random.default_rng(integer("seed", seed, low=0, high=None))  # NumPy's: >= 0
+
+
+def _noise(who: str, noise: object) -> float:
+    """The jitter's standard deviation, a finite number >= 0; -0.0 counts as 0 (NumPy's normal
+    refuses a scale whose sign bit is set: "scale < 0")."""
+    return number(who, noise) + 0.0  # -0.0 + 0.0 is +0.0
 
 
 def _lists(X: np.ndarray, y: np.ndarray) -> tuple[list[list[float]], list[float]]:
@@ -36,7 +42,7 @@ def _lists(X: np.ndarray, y: np.ndarray) -> tuple[list[list[float]], list[float]
 def moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[list[list[float]], list[float]]:
     """Return two interleaving half circles (as sklearn's make_moons), centred; labels ±1."""
     n = integer("moons(n)", n, low=2)
-    noise = number("moons(noise)", noise)
+    noise = _noise("moons(noise)", noise)
     rng = _rng(seed)
     n_out, n_in = n // 2, n - n // 2
     outer, inner = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
@@ -55,7 +61,7 @@ def circles(
 ) -> tuple[list[list[float]], list[float]]:
     """Return a ring (+1) around a disc (-1): no straight line separates them."""
     n = integer("circles(n)", n, low=2)
-    noise = number("circles(noise)", noise)
+    noise = _noise("circles(noise)", noise)
     rng = _rng(seed)
     inner = n // 2
     radius = np.r_[rng.uniform(0.0, 0.5, inner), rng.uniform(0.9, 1.3, n - inner)]
@@ -69,7 +75,7 @@ def circles(
 def xor(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[list[list[float]], list[float]]:
     """Return points in the four quadrants, +1 where x1·x2 > 0 and -1 where x1·x2 < 0."""
     n = integer("xor(n)", n, low=2)
-    noise = number("xor(noise)", noise)
+    noise = _noise("xor(noise)", noise)
     rng = _rng(seed)
     X = rng.uniform(-1.2, 1.2, size=(n, 2))
     X += np.sign(X) * 0.1  # a margin around the axes
@@ -87,7 +93,7 @@ def spiral(
     """
     n = integer("spiral(n)", n, low=2)
     classes = integer("spiral(classes)", classes, low=2, high=10)
-    noise = number("spiral(noise)", noise)
+    noise = _noise("spiral(noise)", noise)
     rng = _rng(seed)
     X, y = [], []
     for k in range(classes):
@@ -109,7 +115,7 @@ def linear(
 ) -> tuple[list[list[float]], list[float]]:
     """Return two clouds that a straight line separates (with a margin); labels ±1."""
     n = integer("linear(n)", n, low=2)
-    noise = number("linear(noise)", noise)
+    noise = _noise("linear(noise)", noise)
     rng = _rng(seed)
     X = rng.uniform(-1.2, 1.2, size=(n, 2))
     side = X[:, 0] + 0.6 * X[:, 1]

@@ -49,8 +49,9 @@ from typing import Any, NamedTuple, Union
 
 import autograd
 from autograd import Value, no_grad
-from autograd._checks import _is_bool, describe, integer, number, sequence
+from autograd._checks import _is_bool, describe, integer, number, sequence, shown
 from autograd.backward import _collector_paused
+from autograd.value import settle
 from nn.compiled import Training
 from nn.losses import _class_loss, _pick, softmax
 from nn.module import Module, _check_size, make_rng
@@ -175,12 +176,15 @@ class CharTokenizer:
         """Return [BOS, id of each character, BOS]; a character it has not seen is a ValueError."""
         if not isinstance(doc, str):
             raise TypeError(f"CharTokenizer.encode needs a str, got {describe(doc)}")
+        ids = self._ids
         try:
-            return [self.bos, *(self._ids[ch] for ch in doc), self.bos]
+            return [self.bos, *(ids[ch] for ch in doc), self.bos]
         except KeyError as missing:
+            k = next(k for k, ch in enumerate(doc) if ch not in ids)
             raise ValueError(
-                f"CharTokenizer.encode({doc!r}): the character {missing.args[0]!r} is not in "
-                f"its vocabulary ({''.join(self.chars)!r})"
+                f"CharTokenizer.encode({_quoted(doc)}): the character {missing.args[0]!r} is "
+                f"not in its vocabulary ({_quoted(''.join(self.chars))}); it is character {k} "
+                "of the text"
             ) from None
 
     def decode(self, tokens: Sequence[int]) -> str:
@@ -192,8 +196,8 @@ class CharTokenizer:
                 raise TypeError(f"CharTokenizer.decode token {k} must be an int, got {describe(t)}")
             if not 0 <= int(t) <= self.bos:
                 raise ValueError(
-                    f"CharTokenizer.decode token {k} is {int(t)}, out of range: ids run from 0 "
-                    f"to {self.bos} (BOS)"
+                    f"CharTokenizer.decode token {k} is {shown(int(t))}, out of range: ids run "
+                    f"from 0 to {self.bos} (BOS)"
                 )
             if int(t) != self.bos:
                 text.append(self.chars[int(t)])
@@ -201,6 +205,11 @@ class CharTokenizer:
 
     def __repr__(self) -> str:
         return f"CharTokenizer({''.join(self.chars)!r} + BOS={self.bos})"
+
+
+def _quoted(text: str) -> str:
+    """repr(text), or of its first 60 characters and its length: an error quotes no novel."""
+    return repr(text) if len(text) <= 60 else f"{text[:60]!r}… ({len(text):,} characters)"
 
 
 # ---- the model ----
@@ -417,6 +426,7 @@ class GPT(Module):
         >>> run = model.run([26, 4, 12]); run.attention(0, 1)   # layer 0, head 1: 3 × 3
         """
         ids = self._checked("GPT", tokens, self.block_size)
+        settle()  # the numbers a compiled training step holds, as model(tokens) reads them
         keys, values = self._new_cache()
         seen = [_Seen(self.n_head) for _ in self.layers]
         with _collector_paused():
@@ -429,6 +439,7 @@ class GPT(Module):
         The logits at position t depend on tokens[0..t] only (causal attention).
         """
         ids = self._checked("GPT", tokens, self.block_size)
+        settle()  # (model(tokens) has settled already; model.forward(tokens) has not)
         keys, values = self._new_cache()
         with _collector_paused():
             return [self._position(t, pos, keys, values) for pos, t in enumerate(ids)]
@@ -442,6 +453,7 @@ class GPT(Module):
         tokens[:model.block_size + 1]. Each term is nn's cross-entropy, logsumexp - x[k].
         """
         ids = self._checked("GPT.loss", tokens, self.block_size + 1, least=2)
+        settle()  # after model.training(...) steps the newest numbers are the Training's
         keys, values = self._new_cache()
         with _collector_paused():
             terms = [
@@ -496,14 +508,24 @@ class GPT(Module):
 
         At each position p = softmax(logits / temperature) and the next id is
         rng.choices(range(vocab_size), weights=p)[0], as microgpt draws it (microgpt samples at
-        temperature 0.5). temperature must be > 0: lower is more conservative. `seed` is an
-        int, a random.Random (used as is), or None (fresh randomness). No graph is kept.
+        temperature 0.5). temperature must be > 0: lower is more conservative; one so small that
+        logits / temperature overflows is taken at its limit, softmax((logits - max) /
+        temperature): the largest logit drawn (ties evenly). `seed` is an int, a random.Random
+        (used as is), or None (fresh randomness). No graph is kept. Logits that are nan or +inf
+        (parameters that are not finite numbers) are a ValueError, and a random.Random given as
+        `seed` is then left as it was.
 
         >>> tokenizer.decode(model.sample(tokenizer.bos, temperature=0.5, seed=1))
         """
         (start,) = self._checked("GPT.sample(bos)", [bos], 1)
         temperature = number("GPT.sample(temperature)", temperature, strict=True)
         rng = make_rng(seed)
+        try:
+            state: Any = rng.getstate()
+        except NotImplementedError:  # random.SystemRandom has no state to keep
+            state = None
+        settle()  # else position 0 would read a compiled Training's stale Values, and the
+        # first .data read (of a probability) would settle the rest: half old, half new weights
         choices, ids = rng.choices, range(self.vocab_size)
         end = int(start.data) if isinstance(start, Value) else start
         drawn: list[int] = []
@@ -512,7 +534,13 @@ class GPT(Module):
             token: Token = start
             for pos in range(self.block_size):
                 logits = self._position(token, pos, keys, values)
-                probs = softmax([x / temperature for x in logits])
+                try:
+                    scaled = _scaled(logits, temperature, pos)
+                except ValueError:
+                    if state is not None:
+                        rng.setstate(state)  # the draws so far are undone: nothing changed
+                    raise
+                probs = softmax(scaled)
                 token = choices(ids, weights=[p.data for p in probs])[0]
                 if token == end:
                     break
@@ -561,7 +589,7 @@ class GPT(Module):
             ids[k] = t = int(t)
             if not 0 <= t <= top:
                 raise ValueError(
-                    f"{who} token {k} is {t}, out of range: token ids run from 0 to {top} "
+                    f"{who} token {k} is {shown(t)}, out of range: token ids run from 0 to {top} "
                     f"(vocab_size={self.vocab_size})"
                 )
         return ids
@@ -571,6 +599,32 @@ class GPT(Module):
             f"GPT({self.vocab_size}, n_embd={self.n_embd}, n_head={self.n_head}, "
             f"n_layer={self.n_layer}, block_size={self.block_size})"
         )
+
+
+def _scaled(logits: list[Value], temperature: float, pos: int) -> list[Value]:
+    """logits / temperature for GPT.sample's softmax, or ValueError for logits that are nan or
+    +inf (or all -inf): a draw from them would be no draw at all. Where a tiny temperature
+    overflows a quotient to ±inf (inf - inf would be nan in the softmax), the logits are
+    shifted by their max first, (x - max) / temperature, the same softmax in exact arithmetic:
+    the largest logits keep 0 (weight 1 each), the others go to -inf (weight 0)."""
+    xs = [x.data for x in logits]
+    for k, x in enumerate(xs):
+        if math.isnan(x) or x == math.inf:
+            raise ValueError(
+                f"GPT.sample: the logit of token {k} at position {pos} is {x!r}, so there is "
+                "nothing to draw from; the model's parameters are not all finite numbers (did "
+                "training diverge? check model.parameters())"
+            )
+    top = max(xs)
+    if top == -math.inf:
+        raise ValueError(
+            f"GPT.sample: every logit at position {pos} is -inf, so no token can be drawn; the "
+            "model's parameters are not all finite numbers (check model.parameters())"
+        )
+    scaled = [x / temperature for x in logits]
+    if all(math.isfinite(s.data) for s in scaled):
+        return scaled  # the ordinary case: microgpt's very numbers
+    return [(x - top) / temperature for x in logits]
 
 
 # ---- checking the pieces' inputs ----

@@ -61,7 +61,7 @@ import numpy as np
 
 import autograd
 from autograd import Program, Value, trace
-from autograd._checks import choice, describe, integer
+from autograd._checks import choice, describe, integer, shown
 from autograd._files import check_target, write_atomically
 from nn import _studio_checks as checks
 from nn.compiled import TracedLoss, trace_loss
@@ -470,7 +470,7 @@ class Studio:
             raise TypeError(f"record needs a step number (an int), got {describe(k)}")
         n = len(self._records)
         if not (1 <= k <= n or -n <= k <= -1):
-            raise IndexError(f"record({k}): steps that ran are 1 to {n}")
+            raise IndexError(f"record({shown(int(k))}): steps that ran are 1 to {n}")
         k = int(k) if k > 0 else n + 1 + int(k)
         loss, acc, points, version, data, test_loss, test_acc = self._records[k - 1]
         return {
@@ -510,11 +510,13 @@ class Studio:
         if j == 0:
             raise IndexError("gradients(0): step 0 is the start; steps that ran are 1 and up")
         if n == 0:
-            raise IndexError(f"gradients({j}): no step has run yet, so no step has gradients")
+            raise IndexError(
+                f"gradients({shown(j)}): no step has run yet, so no step has gradients"
+            )
         if not -n <= j <= n:
             raise IndexError(
-                f"gradients({j}): step {j} is out of range; steps that ran are 1 to {n} "
-                f"(or -{n} to -1 from the last)"
+                f"gradients({shown(j)}): step {shown(j)} is out of range; steps that ran are 1 "
+                f"to {n} (or -{n} to -1 from the last)"
             )
         return dict(zip(self._names, self._grads[j - 1 if j > 0 else j].tolist()))
 
@@ -1073,6 +1075,13 @@ class Studio:
             out = neuron(leaves)
             out.label = f"layers.{li}.neurons.{ni}"
             upstream = float(sample["grad_a"][before + ni])
+            if not math.isfinite(upstream):  # animate's own check would name its `grad`
+                raise ValueError(
+                    f"neuron_graph: at step {k} the gradient arriving at neuron {ni} of layer "
+                    f"{li + 1} (d loss / d a) is {upstream!r}, so there is no backward pass to "
+                    "play; the model's numbers are not finite there (did training diverge? "
+                    "look at an earlier step)"
+                )
             return autograd.animate(
                 out,
                 forward=True,

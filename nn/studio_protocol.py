@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from autograd._checks import shown
 from autograd.viz import palette
 from nn import _studio_checks as checks
 from nn.module import ACTIVATIONS
@@ -376,7 +377,7 @@ def _message_id(ident: object) -> int:
     if isinstance(ident, bool) or not isinstance(ident, int):
         raise ProtocolError("id", "TypeError", f"id must be an int, got {checks.excerpt(ident)}")
     if not 0 <= ident <= MAX_ID:
-        raise ProtocolError("id", "ValueError", f"id must be 0 to 2**53 - 1, got {ident}")
+        raise ProtocolError("id", "ValueError", f"id must be 0 to 2**53 - 1, got {shown(ident)}")
     return ident
 
 
