@@ -689,8 +689,9 @@ def _summary(ir: IR) -> str:
     total = len(ir.forward) + len(ir.backward)
     cut.forward, cut.backward = ir.forward[:half], ir.backward[-half:]
     cut.output = 0.0 if len(ir.forward) > half else ir.output
-    lines = print_program(cut).source.splitlines()
-    marker = next(k for k, line in enumerate(lines) if line.startswith("    if grad_out is None"))
+    printed = print_program(cut)
+    lines = printed.source.splitlines()
+    marker = lines.index(f"    if {printed.seed} is None:")
     hidden = total - len(cut.forward) - len(cut.backward)
     note = (
         f"    # … {hidden} of {total} equations not shown (the forward pass's end and the "
