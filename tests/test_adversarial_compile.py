@@ -54,3 +54,30 @@ def test_an_argument_named_grad_out_runs_forward_only_and_with_gradients(lift: b
     assert prog(0.5, 2.0) == fn(Value(0.5), Value(2.0)).data
     _agrees(prog, fn, [np.array([0.5, 1.0, -2.0]), np.array([2.0, 3.0, 0.25])])
 
+
+# ---- 2. ops on lifted graphs ----
+
+BASES = np.array([0.5, 2.0, 0.0, -1.0, -0.0, 3.0, 1.0])
+EXPONENTS = np.array([2.0, 0.0, 1.0, 3.0, 0.5, -1.5, 0.0])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x, y: 2.0**x,
+        lambda x, y: 0.0**y + (-2.0) ** x,
+        lambda x, y: x ** Value(3.0) + Value(2.0) ** y,
+        lambda x, y: 2.0**x * x**y,
+        lambda x, y: (x * y) ** Value(0.0) + 1.0**x,
+    ],
+    ids=["2**x", "0**y, (-2)**x", "Value exponent and base", "2**x * x**y", "**Value(0), 1**x"],
+)
+@pytest.mark.parametrize("lift", [True, False])
+def test_pow_with_a_constant_base_or_exponent_traces_and_gives_eagers_numbers(
+    fn: Callable[..., Value], lift: bool
+) -> None:
+    """pow's rule masks with `is_zero(x) & (y >= 0.0)`: with a constant base or exponent one
+    side is a bool known at trace time, and `&` of a bool and a symbolic array failed, so
+    `2 ** x`, a reflected form the design names, could not be traced at all."""
+    prog = trace(fn, 0.5, 2.0, lift=lift)
+    _agrees(prog, fn, [BASES, EXPONENTS])
