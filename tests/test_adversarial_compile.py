@@ -81,3 +81,73 @@ def test_pow_with_a_constant_base_or_exponent_traces_and_gives_eagers_numbers(
     `2 ** x`, a reflected form the design names, could not be traced at all."""
     prog = trace(fn, 0.5, 2.0, lift=lift)
     _agrees(prog, fn, [BASES, EXPONENTS])
+
+
+# ---- 3. the Program API ----
+
+
+def _two_parameter_program(lift: bool) -> tuple[Any, list[Value]]:
+    w, u = Value(0.7, "w"), Value(-0.2, "u")
+    return trace(lambda x, y: (x * w).tanh() + y * x * u, 0.5, 1.0, params=[w, u], lift=lift), [
+        w,
+        u,
+    ]
+
+
+GRADIENT_X, GRADIENT_Y = np.array([1.0, 0.5, -1.0]), np.array([2.0, 3.0, 1.0])
+
+
+@pytest.mark.parametrize("lift", [True, False])
+def test_gradient_gives_the_eager_mean_and_its_gradient_for_given_numbers(lift: bool) -> None:
+    prog, (w, u) = _two_parameter_program(lift)
+    leaves = [(Value(a), Value(b)) for a, b in zip(GRADIENT_X, GRADIENT_Y)]
+    w2, u2 = Value(0.25), Value(1.5)  # the numbers given, not the Values' own
+    mean = sum((x * w2).tanh() + y * x * u2 for x, y in leaves) / 3
+    mean.backward()
+    for given in (np.array([0.25, 1.5]), [0.25, 1.5], (0.25, 1.5), np.array([1, 3]) / [4, 2]):
+        loss, g = prog.gradient(GRADIENT_X, GRADIENT_Y, params=given)
+        assert loss == pytest.approx(mean.data, rel=1e-12)
+        np.testing.assert_allclose(g, [w2.grad, u2.grad], rtol=1e-12)
+    assert (w.data, u.data, w.grad, u.grad) == (0.7, -0.2, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("lift", [True, False])
+@pytest.mark.parametrize(
+    ("params", "error", "says"),
+    [
+        (np.array([0.7]), ValueError, "got shape (1,)"),
+        (np.array([0.7, -0.2, 1.0]), ValueError, "got shape (3,)"),  # was silently used
+        (np.array([[0.7, -0.2]]), ValueError, "got shape (1, 2)"),
+        (np.array([]), ValueError, "got shape (0,)"),
+        (0.7, TypeError, "got float: 0.7"),
+        (None, TypeError, "got NoneType"),
+        ("ab", TypeError, "got str"),
+        (np.array([1j, 0.0]), TypeError, "got dtype complex128"),
+        (np.array([0.7, None]), TypeError, "got dtype object"),
+        ("values", TypeError, "got Values; pass their numbers"),
+    ],
+    ids=["short", "long", "2-d", "empty", "float", "None", "str", "complex", "object", "Values"],
+)
+def test_gradient_with_params_of_the_wrong_kind_or_length_says_so_and_changes_nothing(
+    lift: bool, params: Any, error: type[Exception], says: str
+) -> None:
+    prog, (w, u) = _two_parameter_program(lift)
+    if isinstance(params, str) and params == "values":
+        params = [w, u]  # the Values themselves, not their numbers (unlifted returned a Value)
+    with pytest.raises(error) as raised:
+        prog.gradient(GRADIENT_X, GRADIENT_Y, params=params)
+    assert "gradient(params=...) needs a 1-D array of 2 real numbers" in str(raised.value)
+    assert says in str(raised.value)
+    assert (w.data, u.data, w.grad, u.grad) == (0.7, -0.2, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("lift", [True, False])
+def test_gradient_with_nan_or_inf_params_computes_as_eager_does(lift: bool) -> None:
+    """A nan or an infinite parameter is a number (IEEE 754, as eager): no error."""
+    prog, _ = _two_parameter_program(lift)
+    for numbers in ([np.nan, 0.2], [np.inf, 0.2]):
+        w2, u2 = Value(numbers[0]), Value(numbers[1])
+        mean = sum((Value(a) * w2).tanh() + b * a * u2 for a, b in zip(GRADIENT_X, GRADIENT_Y)) / 3
+        mean.backward()
+        loss, g = prog.gradient(GRADIENT_X, GRADIENT_Y, params=np.array(numbers))
+        np.testing.assert_allclose([loss, *g], [mean.data, w2.grad, u2.grad], rtol=1e-12)
