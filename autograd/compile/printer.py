@@ -41,12 +41,19 @@ SHOWN = 8  # a vector of constants up to this long is written out; a longer one 
 
 
 class Printed:
-    """The source of a program, its namespace, and the names it gave (`name(var)`)."""
+    """The source of a program, its namespace, the names it gave (`name(var)`), the function's
+    name, and the name of its last argument, the seed (`grad_out` unless an input has it)."""
 
     def __init__(
-        self, source: str, namespace: dict[str, Any], name: Callable[[Any], str], function: str
+        self,
+        source: str,
+        namespace: dict[str, Any],
+        name: Callable[[Any], str],
+        function: str,
+        seed: str,
     ) -> None:
         self.source, self.namespace, self.name, self.function = source, namespace, name, function
+        self.seed = seed
 
 
 def print_source(ir: IR) -> tuple[str, dict[str, Any]]:
@@ -97,6 +104,8 @@ def print_program(ir: IR) -> Printed:
     function = names.take("program")
     n = names.take("n") if ir.flat and ir.inputs else ""
     name = name_all(ir, names)
+    # the gradient fed in at the output: its name from the table (an argument may be grad_out)
+    seed = name(ir.seed) if ir.seed is not None else names.take("grad_out")
 
     # where each variable is read: inlining and the reuse of a dead operand's name
     readers: dict[Var, int] = {}
@@ -202,7 +211,7 @@ def print_program(ir: IR) -> Printed:
             shown["shape"] = _shape_tuple(eq.outs[0].shape, n)
         return shown
 
-    lines = _header(ir, function, [*map(name, ir.inputs), *map(name, ir.params)], ir.seed, name)
+    lines = _header(ir, function, [*map(name, ir.inputs), *map(name, ir.params)], seed)
     if ir.constants:
         lines.append("    # ---- constants captured at trace time ----")
         for c in ir.constants:
@@ -224,7 +233,7 @@ def print_program(ir: IR) -> Printed:
     for position, eq in enumerate(equations):
         if position == len(ir.forward):
             out_text = operand(ir.output)[0] if ir.output is not None else "None"
-            lines.append("    if grad_out is None:")
+            lines.append(f"    if {seed} is None:")
             lines.append(f"        return {out_text}")
             lines.append("    # ---- backward: the chain rule of this graph, outputs first ----")
         if not eq.outs:  # a comment: an op that sends nothing back, or sends a number
@@ -300,7 +309,7 @@ def print_program(ir: IR) -> Printed:
         lines += _statement(f"{targets} = {text}", _comment(eq, ir, var_name, line_eqs))
     if not equations or len(equations) == len(ir.forward):
         out_text = operand(ir.output)[0]
-        lines.append("    if grad_out is None:")
+        lines.append(f"    if {seed} is None:")
         lines.append(f"        return {out_text}")
         lines.append("    # ---- backward: the chain rule of this graph, outputs first ----")
     result = [operand(a)[0] for a in ir.input_grads]
@@ -308,7 +317,7 @@ def print_program(ir: IR) -> Printed:
     lines += _statement(
         f"return {operand(ir.output)[0]}, ({_tuple(result)}), ({_tuple(grads)})", ""
     )
-    return Printed("\n".join(lines) + "\n", namespace, var_name, function)
+    return Printed("\n".join(lines) + "\n", namespace, var_name, function, seed)
 
 
 def _constants(eq: Equation) -> dict[str, Any]:
@@ -346,11 +355,8 @@ def _shape_tuple(shape: tuple[int, ...], n: str) -> str:
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 
-def _header(
-    ir: IR, function: str, given: list[str], seed: Var | None, name: Callable[[Any], str]
-) -> list[str]:
-    seed_name = name(seed) if seed is not None else "grad_out"
-    header = f"def {function}({', '.join([*given, f'{seed_name}=None'])}):"
+def _header(ir: IR, function: str, given: list[str], seed: str) -> list[str]:
+    header = f"def {function}({', '.join([*given, f'{seed}=None'])}):"
     wrapped = _wrap(header)  # the first line indented 4, its continuations 8: keep those
     lines = [header] if len(header) <= WIDTH else [wrapped[0][4:], *wrapped[1:]]
     inputs, parameters, computed = ir.counts
@@ -359,7 +365,7 @@ def _header(
         f"{count(parameters, 'parameter')}, {count(computed, 'op')}.",
         "",
         "    t<k> is node #k of the drawings and of backward_steps; g_<v> is d out/d<v> times",
-        "    grad_out (1 gives the gradient itself). Parameters are named by their labels.",
+        f"    {seed} (1 gives the gradient itself). Parameters are named by their labels.",
     ]
     if ir.flat:
         lines += [

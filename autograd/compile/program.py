@@ -328,15 +328,16 @@ class Program:
         count = 1 if n is None else n
         if count == 0:
             raise ValueError("gradient() got an empty batch (arrays of length 0)")
+        numbers = self._given_params(params)
         weight = ops.div(1.0, float(count)) if reduce == "mean" else 1.0
         run = self._runner("backward")
         batch = count
         columns = [x if type(x) is np.ndarray else np.full(batch, x) for x in xs]
         if self.flat:
             keep_freed_blocks()
-            given: list[Any] = [params]
+            given: list[Any] = [numbers]
         else:
-            given = [np.asarray(x) for x in params]
+            given = [np.asarray(x) for x in numbers]  # 0-d arrays, one per parameter
         with np.errstate(all="ignore"):
             out, _, grads = run(*columns, *given, self._seed(batch, weight))
             if self.flat:
@@ -344,6 +345,41 @@ class Program:
             else:
                 g = np.array(_totals(grads, batch), dtype=np.float64)
         return _reduced(out, count, reduce), g
+
+    def _given_params(self, params: Any) -> np.ndarray:
+        """`gradient`'s params as a float64 array of one number per parameter, or a clear
+        error: a program reads exactly as many numbers as it has parameters, so a shorter or
+        longer array would fail deep inside it or, worse, give other numbers without a word."""
+        count = len(self.params)
+        if type(params) is np.ndarray and params.dtype == np.float64 and params.shape == (count,):
+            return params  # the common case: a Training's own array
+        wanted = f"a 1-D array of {count} real numbers, one per parameter in params' order"
+        if (
+            isinstance(params, (str, bytes, Value))
+            or not isinstance(params, (np.ndarray, list, tuple))
+            and not hasattr(params, "__array__")
+        ):
+            raise TypeError(
+                f"gradient(params=...) needs {wanted}, got {type(params).__name__}: "
+                f"{brief(params)}"
+            )
+        if isinstance(params, (list, tuple)) and any(isinstance(p, Value) for p in params):
+            raise TypeError(
+                f"gradient(params=...) needs {wanted}, got Values; pass their numbers, e.g. "
+                "np.array([p.data for p in prog.params])"
+            )
+        try:
+            array = np.asarray(params)
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"gradient(params=...) needs {wanted}: {error}") from None
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"gradient(params=...) needs {wanted}, got dtype {array.dtype}")
+        if array.shape != (count,):
+            raise ValueError(
+                f"gradient(params=...) needs {wanted} (shape ({count},)), got shape "
+                f"{array.shape}"
+            )
+        return np.asarray(array, dtype=np.float64)
 
     def _runner(self, variant: str, single: bool = False) -> Callable[..., Any]:
         """The compiled program for `variant`, "grad" (everything) or "backward" (no input
@@ -689,8 +725,9 @@ def _summary(ir: IR) -> str:
     total = len(ir.forward) + len(ir.backward)
     cut.forward, cut.backward = ir.forward[:half], ir.backward[-half:]
     cut.output = 0.0 if len(ir.forward) > half else ir.output
-    lines = print_program(cut).source.splitlines()
-    marker = next(k for k, line in enumerate(lines) if line.startswith("    if grad_out is None"))
+    printed = print_program(cut)
+    lines = printed.source.splitlines()
+    marker = lines.index(f"    if {printed.seed} is None:")
     hidden = total - len(cut.forward) - len(cut.backward)
     note = (
         f"    # … {hidden} of {total} equations not shown (the forward pass's end and the "

@@ -148,10 +148,17 @@ class Sym(ops.Traced):
     def __eq__(self, other: Any) -> Any:
         return ops.equal(self, other)
 
+    # A condition known at trace time (pow's `is_zero(x)` for a constant base, `y >= 0.0` for
+    # a constant exponent, as in `2 ** x`) decides the `&` now: `False & c` is False, `True & c`
+    # is c. (An equation cannot hold a bool: NumPy's `&` takes no float.)
     def __and__(self, other: Any) -> Any:
+        if isinstance(other, (bool, np.bool_)):
+            return self if other else False
         return ops.both(self, other)
 
     def __rand__(self, other: Any) -> Any:
+        if isinstance(other, (bool, np.bool_)):
+            return self if other else False
         return ops.both(other, self)
 
     __hash__ = object.__hash__
