@@ -1239,7 +1239,7 @@ def _summed(g: Any, at: Places) -> Any:
     lead = np.shape(g)[: np.ndim(g) - at.ndim]
     if at.kind == "repeat":
         return np.reshape(g, lead + (at.stop - at.start, at.times)).sum(-1)
-    rows = np.reshape(g, lead + (-1,))
+    rows = np.reshape(g, lead + (math.prod(np.shape(g)[len(lead) :]),))  # not -1: n may be 0
     return np.add.reduceat(rows[..., at.order], at.starts, axis=-1)
 
 
@@ -1471,7 +1471,9 @@ def _summed_text(at: Places, shape: tuple[int, ...]) -> str:
         dims = ", ".join([*lead, str(at.stop - at.start), str(at.times)])
         return "{1}.reshape(" + dims + ").sum(-1)"
     if at.kind == "repeated":
-        flat = "{1}" if at.ndim == 1 else "{1}.reshape(" + ", ".join([*lead, "-1"]) + ")"
+        placed = shape[len(lead) :]  # their count, not -1: NumPy cannot infer it when n = 0
+        size = str(math.prod(placed)) if BATCH not in placed else "-1"
+        flat = "{1}" if at.ndim == 1 else "{1}.reshape(" + ", ".join([*lead, size]) + ")"
         rows = ":, " if lead else ""
         return "{add}.reduceat(" + flat + "[" + rows + "{at_order}], {at_starts}, axis=-1)"
     return "{1}"

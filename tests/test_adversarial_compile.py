@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+import autograd as ag
 from autograd import Value, grad, trace
+from autograd.compile import run
 
 
 def _eager(fn: Callable[..., Value], columns: list[np.ndarray], params: list[Value] = ()):
@@ -151,3 +153,36 @@ def test_gradient_with_nan_or_inf_params_computes_as_eager_does(lift: bool) -> N
         mean.backward()
         loss, g = prog.gradient(GRADIENT_X, GRADIENT_Y, params=np.array(numbers))
         np.testing.assert_allclose([loss, *g], [mean.data, w2.grad, u2.grad], rtol=1e-12)
+
+
+# ---- 2. batches of 0, 1 and many; inputs of other dtypes ----
+
+_W, _U = Value(0.7, "w"), Value(-1.3, "u")
+
+
+def _layer(x: Value, y: Value) -> Value:
+    """Three neurons reading (x, y) through the same weights: lifted, one weight read by
+    several products, so its gradient is gathered with add.reduceat over a reshape."""
+    return ag.sum([(ag.dot([_W, _U], [x, y]) * k).tanh() for k in (1.0, 2.0, 3.0)]) + 0.01 * (
+        _W * _W + _U * _U
+    )
+
+
+@pytest.mark.parametrize("interpreted", [False, True], ids=["compiled", "interpreted"])
+@pytest.mark.parametrize("lift", [True, False])
+@pytest.mark.parametrize("empty", [np.array([]), []], ids=["array", "list"])
+def test_an_empty_batch_gives_empty_outputs_and_zero_gradients(
+    lift: bool, empty: Any, interpreted: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch of 0 samples has no outputs and contributes nothing: the sum over no samples is
+    0 (eager's empty sum). The lifted program reshaped a gradient to (n, -1), which NumPy
+    cannot do for n = 0 ("cannot reshape array of size 0"), so grad() raised; prog() did not.
+    A large program runs its equations in a loop through the same kernels: that path too."""
+    if interpreted:
+        monkeypatch.setattr(run, "LARGE", 0)
+    prog = trace(_layer, 0.5, 1.0, params=[_W, _U], lift=lift)
+    out, (gx, gy), totals = prog.grad(empty, empty)
+    assert out.shape == gx.shape == gy.shape == (0,)
+    assert totals == [0.0, 0.0]
+    assert prog(empty, empty).shape == (0,)
+    _agrees(prog, _layer, [np.array([0.5, -1.0]), np.array([2.0, 0.0])], [_W, _U])
