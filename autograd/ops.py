@@ -1735,8 +1735,10 @@ expand = array_op(
     _expand,
     expand_backward,
     shape=lambda a: a + (1,),
-    prints=lambda shapes, k, arrays: Form(
-        "{0}[:, None]" if len(shapes[0]) == 1 else "{0}[..., None]", 13, (13,)
+    prints=lambda shapes, k, arrays: (
+        Form("{0}[:, None]" if len(shapes[0]) == 1 else "{0}[..., None]", 13, (13,))
+        if shapes[0]  # one number may be a float (a kernel's result on one): made an array
+        else Form("{asarray}({0})[None]", 13, (0,), {"asarray": np.asarray})
     ),
     math="z[…, 0] = a",
     derivatives=("g[…, 0]",),

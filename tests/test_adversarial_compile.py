@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import autograd as ag
-from autograd import Value, grad, trace
+from autograd import Value, grad, ops, trace
 from autograd.compile import run
 
 
@@ -186,3 +186,22 @@ def test_an_empty_batch_gives_empty_outputs_and_zero_gradients(
     assert totals == [0.0, 0.0]
     assert prog(empty, empty).shape == (0,)
     _agrees(prog, _layer, [np.array([0.5, -1.0]), np.array([2.0, 0.0])], [_W, _U])
+
+
+@pytest.mark.parametrize("lone", ["abs", "tanh", "exp", "relu"])
+def test_a_lone_op_on_a_parameter_gathered_with_a_group_computes_as_eager(lone: str) -> None:
+    """Options of a `take` computed once per call: a group (-a, -b) and one node on its own
+    (abs(c)), joined into one array. The lone node's kernel on one number returns a Python
+    float, and the join printed it as `abs(c)[..., None]`, so the lifted program raised
+    "'float' object is not subscriptable" (found by pushing tests/test_lift_fuzz.py to seed
+    1959)."""
+    a, b, c = Value(0.5, "a"), Value(-2.0, "b"), Value(-0.25, "c")
+
+    def fn(x: Value) -> Value:
+        s = [-a, -b]
+        options = [s[0], s[1], getattr(c, lone)()]
+        return ag.sum([ops.take(options, float(k)) for k in (2, 2, 0, 1)]) + x * a
+
+    prog = trace(fn, 0.5, params=[a, b, c])
+    _agrees(prog, fn, [np.array([1.0, -2.0, 0.5])], [a, b, c])
+    _agrees(prog, fn, [np.array([3.0])], [a, b, c])
