@@ -205,3 +205,29 @@ def test_a_lone_op_on_a_parameter_gathered_with_a_group_computes_as_eager(lone: 
     prog = trace(fn, 0.5, params=[a, b, c])
     _agrees(prog, fn, [np.array([1.0, -2.0, 0.5])], [a, b, c])
     _agrees(prog, fn, [np.array([3.0])], [a, b, c])
+
+
+@pytest.mark.parametrize("lift", [True, False])
+@pytest.mark.parametrize("at", [-1.0, 0.0], ids=["nan-derivative", "inf-derivative"])
+def test_an_empty_batch_sums_no_gradient_even_where_a_rule_is_nan_or_inf(
+    lift: bool, at: float
+) -> None:
+    """Eager builds no graph for 0 samples, so every gradient is the empty sum, 0. A lifted
+    program computes what reads parameters only once per call, before the samples, and sent
+    the batch's gradient (0 over no samples) through its rule: 0 · nan (u**-0.5 at u = -1)
+    and 0 · inf (at u = 0) gave nan where unlifted and eager give 0."""
+    params = [Value(0.5, "w"), Value(at, "u"), Value(4.0, "v"), Value(0.25, "z")]
+    w = params[0]
+
+    def fn(x: Value, y: Value) -> Value:
+        penalty = ag.sum([q**-0.5 for q in params[1:]])  # one group, run once per call
+        return ag.sum([x * w, y * w, penalty * w, (y * penalty).tanh()])
+
+    prog = trace(fn, 0.5, 1.0, params=params, lift=lift)
+    assert prog.flat == lift
+    out, (gx, gy), totals = prog.grad(np.array([]), np.array([]))
+    assert out.shape == gx.shape == gy.shape == (0,)
+    assert totals == [0.0] * 4
+    out, (gx, gy), totals = prog.grad(np.array([]), 2.0)  # a number broadcast over none
+    assert (out.shape, gx.shape, gy, totals) == ((0,), (0,), 0.0, [0.0] * 4)
+    _agrees(prog, fn, [np.array([0.5, -1.0]), np.array([2.0, 0.0])], params)

@@ -290,6 +290,10 @@ class Program:
                 _per_sample(g, n) if n is not None and type(x) is np.ndarray else _total(g, n)
                 for g, x in zip(input_grads, xs)
             ]
+        if n == 0:  # sums over no sample are 0, as eager's (a lifted program ran what reads
+            # parameters only once, and its rules on the batch's 0 may give 0 · inf = nan)
+            shaped = [g if type(x) is np.ndarray else 0.0 for g, x in zip(shaped, xs)]
+            totals = [0.0] * len(totals)
         return _per_sample(out, n), shaped, totals
 
     def backward(self, *inputs: Any, reduce: str = "mean") -> float:
