@@ -364,8 +364,7 @@ class Program:
             and not hasattr(params, "__array__")
         ):
             raise TypeError(
-                f"gradient(params=...) needs {wanted}, got {type(params).__name__}: "
-                f"{brief(params)}"
+                f"gradient(params=...) needs {wanted}, got {type(params).__name__}: {brief(params)}"
             )
         if isinstance(params, (list, tuple)) and any(isinstance(p, Value) for p in params):
             raise TypeError(
@@ -380,8 +379,7 @@ class Program:
             raise TypeError(f"gradient(params=...) needs {wanted}, got dtype {array.dtype}")
         if array.shape != (count,):
             raise ValueError(
-                f"gradient(params=...) needs {wanted} (shape ({count},)), got shape "
-                f"{array.shape}"
+                f"gradient(params=...) needs {wanted} (shape ({count},)), got shape {array.shape}"
             )
         return np.asarray(array, dtype=np.float64)
 
