@@ -231,3 +231,41 @@ def test_an_empty_batch_sums_no_gradient_even_where_a_rule_is_nan_or_inf(
     out, (gx, gy), totals = prog.grad(np.array([]), 2.0)  # a number broadcast over none
     assert (out.shape, gx.shape, gy, totals) == ((0,), (0,), 0.0, [0.0] * 4)
     _agrees(prog, fn, [np.array([0.5, -1.0]), np.array([2.0, 0.0])], params)
+
+
+# ---- 2. what runs once per call: numbers, not arrays ----
+
+
+@pytest.mark.parametrize(
+    "per_call",
+    [
+        lambda a, b: a.abs() ** -0.5,  # printed 1.0 / sqrt(abs(a)): float / float at a = 0
+        lambda a, b: a.cos() / b.tanh(),  # cos(a) / tanh(b): float / float at b = 0
+        lambda a, b: a.abs() ** -1.0,  # abs(a)**-1: float ** -1 at a = 0
+        lambda a, b: b.tanh() ** 1.5,  # tanh(b)**1.5: a complex number at b < 0
+        lambda a, b: a.abs() ** b.tanh(),  # abs(a)**tanh(b): 0 ** -x at a = 0
+        lambda a, b: b.tanh() ** a.abs(),  # tanh(b)**abs(a): complex at b < 0
+    ],
+    ids=["abs**-0.5", "cos/tanh", "abs**-1", "tanh**1.5", "abs**tanh", "tanh**abs"],
+)
+@pytest.mark.parametrize("at", [(0.0, 0.0), (0.0, -0.5), (-0.5, 0.5), (0.5, -2.0)])
+def test_what_reads_parameters_only_divides_and_powers_as_eager(
+    per_call: Callable[[Value, Value], Value], at: tuple[float, float]
+) -> None:
+    """A lifted program computes what reads parameters only once per call, on numbers: a
+    kernel there (tanh, abs, sqrt) returns a Python float, and `/` and `**` printed as
+    operators (right for NumPy's arrays and scalars) raised ZeroDivisionError on two floats,
+    or made a complex number of a negative float to a fractional power, where eager (IEEE
+    754: inf, nan) gives numbers. Found by pushing the lift fuzzer to edge ops (seed 365)."""
+    a, b, w = Value(at[0], "a"), Value(at[1], "b"), Value(0.75, "w")
+    params = [a, b, w]
+
+    def fn(x: Value) -> Value:
+        group = [(q * 2.0).tanh() for q in params]  # a group: the program is lifted
+        alone = per_call(a, b)  # one node on its own, computed once per call
+        return ag.sum([x * w, *group, alone]) + (x * alone).relu()
+
+    prog = trace(fn, 0.5, params=params)
+    assert prog.flat
+    _agrees(prog, fn, [np.array([0.5, -1.0, 2.0])], params)
+    _agrees(prog, fn, [np.array([3.0])], params)
