@@ -1997,13 +1997,24 @@ def select_backward(g: Any, z: Any, c: Any, a: Any, b: Any) -> tuple[Any, ...]:
     return None, where(c, g, 0.0), where(c, 0.0, g)
 
 
+def _select(c: Any, a: Any, b: Any) -> Any:
+    """where(c, a, b) in the branches' shape: one condition for arrays (a parameter's w == 0)
+    picks one branch, which may be a number where the program needs an array; NumPy's where
+    broadcasts it."""
+    if (type(c) is bool or type(c) is np.bool_) and (type(a) is ndarray or type(b) is ndarray):
+        return _where_arrays(c, a, b)
+    return where(c, a, b)
+
+
 select = array_op(
     "select",
-    lambda c, a, b: where(c, a, b),
+    _select,
     select_backward,
     shape=lambda c, a, b: broadcast_shapes(c, a, b),
-    prints=lambda shapes, k, arrays: Form(
-        "{where}({0}, {1}, {2})", 13, (0, 0, 0), uses={"where": where}
+    prints=lambda shapes, k, arrays: (
+        Form("{where}({0}, {1}, {2})", 13, (0, 0, 0), uses={"where": where})
+        if shapes[0] or not any(shapes)
+        else Form("{select}({0}, {1}, {2})", 13, (0, 0, 0), uses={"select": _select})
     ),
     math="z = a where c, else b",
     derivatives=("none", "g where c", "g where not c"),

@@ -269,3 +269,24 @@ def test_what_reads_parameters_only_divides_and_powers_as_eager(
     assert prog.flat
     _agrees(prog, fn, [np.array([0.5, -1.0, 2.0])], params)
     _agrees(prog, fn, [np.array([3.0])], params)
+
+
+@pytest.mark.parametrize("interpreted", [False, True], ids=["compiled", "interpreted"])
+@pytest.mark.parametrize("y", [0.0, 2.0])
+def test_pow_by_a_per_call_exponent_keeps_the_batchs_shape_where_its_rule_selects(
+    y: float, interpreted: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """x ** w for inputs x and a parameter w: pow's rule selects `where(w == 0.0, 0.0, ...)`,
+    and with one number for a condition `where` returned the chosen branch as it was: the
+    number 0.0 where the program needs one gradient per sample and member, so the lifted
+    program raised "'float' object is not subscriptable" at w = 0 (fuzzer seed 387)."""
+    if interpreted:  # a large program runs its equations through their kernels
+        monkeypatch.setattr(run, "LARGE", 0)
+    w, u = Value(y, "w"), Value(0.5, "u")
+
+    def fn(x: Value, z: Value) -> Value:
+        return ag.sum([x**w, z**w, x * u])
+
+    prog = trace(fn, 0.5, 1.5, params=[w, u])
+    assert prog.flat
+    _agrees(prog, fn, [np.array([0.5, 2.0, 3.0]), np.array([1.5, 0.25, 4.0])], [w, u])
