@@ -290,3 +290,21 @@ def test_pow_by_a_per_call_exponent_keeps_the_batchs_shape_where_its_rule_select
     prog = trace(fn, 0.5, 1.5, params=[w, u])
     assert prog.flat
     _agrees(prog, fn, [np.array([0.5, 2.0, 3.0]), np.array([1.5, 0.25, 4.0])], [w, u])
+
+
+@pytest.mark.parametrize("lift", [True, False])
+def test_a_tensor_that_requires_grad_is_refused_naming_the_input_and_the_fix(lift: bool) -> None:
+    """A CPU tensor is read as an array, but one that requires grad cannot be: torch's own
+    RuntimeError came out of NumPy's conversion instead of the Program's ValueError naming
+    the input (or gradient's params); nothing changes."""
+    torch = pytest.importorskip("torch")
+    prog, (w, u) = _two_parameter_program(lift)
+    tracked = torch.tensor([0.5, 1.0, -1.0], dtype=torch.float64, requires_grad=True)
+    with pytest.raises(ValueError, match=r"input 'x' is not a 1-D array of numbers: .*detach"):
+        prog.grad(tracked, GRADIENT_Y)
+    with pytest.raises(ValueError, match=r"gradient\(params=...\) needs .*: .*detach"):
+        prog.gradient(GRADIENT_X, GRADIENT_Y, params=tracked[:2])
+    assert (w.data, u.data, w.grad, u.grad) == (0.7, -0.2, 0.0, 0.0)
+    out, _, _ = prog.grad(tracked.detach(), GRADIENT_Y)  # the fix it names
+    _agrees(prog, lambda x, y: (x * w).tanh() + y * x * u, [GRADIENT_X, GRADIENT_Y], [w, u])
+    np.testing.assert_allclose(out, prog(np.array([0.5, 1.0, -1.0]), GRADIENT_Y), rtol=0)

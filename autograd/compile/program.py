@@ -373,7 +373,7 @@ class Program:
             )
         try:
             array = np.asarray(params)
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, RuntimeError) as error:  # (torch: requires_grad)
             raise ValueError(f"gradient(params=...) needs {wanted}: {error}") from None
         if array.dtype.kind not in "biuf":
             raise TypeError(f"gradient(params=...) needs {wanted}, got dtype {array.dtype}")
@@ -482,7 +482,7 @@ class Program:
             if isinstance(x, (np.ndarray, list, tuple)) or hasattr(x, "__array__"):
                 try:
                     array = np.asarray(x)  # a list, a NumPy array, a CPU tensor
-                except (ValueError, TypeError) as error:
+                except (ValueError, TypeError, RuntimeError) as error:  # (torch: requires_grad)
                     raise ValueError(
                         f"input {name!r} is not a 1-D array of numbers: {error}"
                     ) from None
