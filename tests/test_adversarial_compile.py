@@ -6,6 +6,7 @@ Every number is checked against the eager engine: the same graph built of Values
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -308,3 +309,44 @@ def test_a_tensor_that_requires_grad_is_refused_naming_the_input_and_the_fix(lif
     out, _, _ = prog.grad(tracked.detach(), GRADIENT_Y)  # the fix it names
     _agrees(prog, lambda x, y: (x * w).tanh() + y * x * u, [GRADIENT_X, GRADIENT_Y], [w, u])
     np.testing.assert_allclose(out, prog(np.array([0.5, 1.0, -1.0]), GRADIENT_Y), rtol=0)
+
+
+# ---- nn's traced loss: the same checks as the Program's ----
+
+
+@pytest.mark.parametrize(
+    ("X", "Y", "error", "says"),
+    [
+        (
+            np.array([[1 + 1j, 2.0]]),
+            [1.0],
+            TypeError,
+            "X must be real numbers, got dtype complex128",
+        ),
+        ([["1", "2"]], [1.0], TypeError, "X must be real numbers, got dtype <U1"),
+        ([[0.5, 1.0]], ["1"], TypeError, "Y must be real numbers, got dtype <U1"),
+        ([[1.0, 2.0], [3.0]], [1.0, 1.0], ValueError, "X must be real numbers in rows"),
+        ([[Value(0.5), 1.0]], [1.0], TypeError, "X must be real numbers, got dtype object"),
+    ],
+    ids=["complex", "str", "str target", "ragged", "Value"],
+)
+def test_a_traced_loss_refuses_what_its_program_refuses(
+    X: Any, Y: Any, error: type[Exception], says: str
+) -> None:
+    """TracedLoss cast X and Y to float64 before its Program saw them: a complex X lost its
+    imaginary part with only a ComplexWarning, strings were parsed as numbers, and a ragged X
+    got NumPy's message, where the Program itself refuses each by name."""
+    from nn import MLP, hinge_loss, trace_loss
+
+    model = MLP(2, [3, 1], seed=0)
+    step = trace_loss(model, lambda s, t: hinge_loss([s], [t]), [0.5, 1.0], 1.0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(error, match=re.escape(says)):
+        step(X, Y)
+    with pytest.raises(error, match=re.escape(says)):
+        step.backward(X, Y)
+    assert [p.data for p in model.parameters()] == before
+    assert all(p.grad == 0.0 for p in model.parameters())
+    assert step(np.array([[0.5, 1.0]]), [1.0]) == pytest.approx(
+        hinge_loss([model([Value(0.5), Value(1.0)])], [Value(1.0)]).data, rel=1e-12
+    )
