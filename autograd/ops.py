@@ -1239,7 +1239,7 @@ def _summed(g: Any, at: Places) -> Any:
     lead = np.shape(g)[: np.ndim(g) - at.ndim]
     if at.kind == "repeat":
         return np.reshape(g, lead + (at.stop - at.start, at.times)).sum(-1)
-    rows = np.reshape(g, lead + (-1,))
+    rows = np.reshape(g, lead + (math.prod(np.shape(g)[len(lead) :]),))  # not -1: n may be 0
     return np.add.reduceat(rows[..., at.order], at.starts, axis=-1)
 
 
@@ -1471,7 +1471,9 @@ def _summed_text(at: Places, shape: tuple[int, ...]) -> str:
         dims = ", ".join([*lead, str(at.stop - at.start), str(at.times)])
         return "{1}.reshape(" + dims + ").sum(-1)"
     if at.kind == "repeated":
-        flat = "{1}" if at.ndim == 1 else "{1}.reshape(" + ", ".join([*lead, "-1"]) + ")"
+        placed = shape[len(lead) :]  # their count, not -1: NumPy cannot infer it when n = 0
+        size = str(math.prod(placed)) if BATCH not in placed else "-1"
+        flat = "{1}" if at.ndim == 1 else "{1}.reshape(" + ", ".join([*lead, size]) + ")"
         rows = ":, " if lead else ""
         return "{add}.reduceat(" + flat + "[" + rows + "{at_order}], {at_starts}, axis=-1)"
     return "{1}"
@@ -1733,8 +1735,10 @@ expand = array_op(
     _expand,
     expand_backward,
     shape=lambda a: a + (1,),
-    prints=lambda shapes, k, arrays: Form(
-        "{0}[:, None]" if len(shapes[0]) == 1 else "{0}[..., None]", 13, (13,)
+    prints=lambda shapes, k, arrays: (
+        Form("{0}[:, None]" if len(shapes[0]) == 1 else "{0}[..., None]", 13, (13,))
+        if shapes[0]  # one number may be a float (a kernel's result on one): made an array
+        else Form("{asarray}({0})[None]", 13, (0,), {"asarray": np.asarray})
     ),
     math="z[…, 0] = a",
     derivatives=("g[…, 0]",),
@@ -1993,13 +1997,24 @@ def select_backward(g: Any, z: Any, c: Any, a: Any, b: Any) -> tuple[Any, ...]:
     return None, where(c, g, 0.0), where(c, 0.0, g)
 
 
+def _select(c: Any, a: Any, b: Any) -> Any:
+    """where(c, a, b) in the branches' shape: one condition for arrays (a parameter's w == 0)
+    picks one branch, which may be a number where the program needs an array; NumPy's where
+    broadcasts it."""
+    if (type(c) is bool or type(c) is np.bool_) and (type(a) is ndarray or type(b) is ndarray):
+        return _where_arrays(c, a, b)
+    return where(c, a, b)
+
+
 select = array_op(
     "select",
-    lambda c, a, b: where(c, a, b),
+    _select,
     select_backward,
     shape=lambda c, a, b: broadcast_shapes(c, a, b),
-    prints=lambda shapes, k, arrays: Form(
-        "{where}({0}, {1}, {2})", 13, (0, 0, 0), uses={"where": where}
+    prints=lambda shapes, k, arrays: (
+        Form("{where}({0}, {1}, {2})", 13, (0, 0, 0), uses={"where": where})
+        if shapes[0] or not any(shapes)
+        else Form("{select}({0}, {1}, {2})", 13, (0, 0, 0), uses={"select": _select})
     ),
     math="z = a where c, else b",
     derivatives=("none", "g where c", "g where not c"),

@@ -39,6 +39,18 @@ from autograd import value as _value
 from nn.module import Module
 
 
+def _real(a: Any, name: str) -> np.ndarray:
+    """`a` as float64, refused as the Program refuses its inputs: a cast to float64 would drop
+    a complex number's imaginary part (a warning only) and parse strings."""
+    try:
+        array = np.asarray(a)  # a list, a NumPy array, a CPU tensor
+    except (ValueError, TypeError, RuntimeError) as error:
+        raise ValueError(f"{name} must be real numbers in rows: {error}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be real numbers, got dtype {array.dtype}: {_value.brief(a)}")
+    return np.asarray(array, dtype=np.float64)
+
+
 class TracedLoss:
     """`loss(model(x), y)` for one sample, traced once; call it on whole datasets.
 
@@ -121,7 +133,7 @@ class TracedLoss:
         return Training(program.params, optimizer, gradient)
 
     def _columns(self, X: Any, Y: Any) -> list[Any]:
-        X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+        X, Y = _real(X, "X"), _real(Y, "Y")
         if X.ndim == 1:
             X = X[None, :]
         if X.ndim != 2 or X.shape[1] != self.features:

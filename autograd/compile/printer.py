@@ -83,7 +83,9 @@ def print_program(ir: IR) -> Printed:
     forms: dict[int, ops.Form] = {}
     for eq in equations:
         shapes = [a.shape if isinstance(a, Var) else () for a in eq.ins]
-        form = eq.op.printed(shapes, _constants(eq), arrays)
+        # on numbers alone (what reads parameters only, once per call) a kernel may have made
+        # a Python float, on which `/` and `**` raise or go complex: those call the kernels
+        form = eq.op.printed(shapes, _constants(eq), arrays and any(shapes))
         forms[id(eq)] = form
         if "{fn}" in form.text:
             bind(eq.op.kernel, eq.op.python)

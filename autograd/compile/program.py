@@ -290,6 +290,10 @@ class Program:
                 _per_sample(g, n) if n is not None and type(x) is np.ndarray else _total(g, n)
                 for g, x in zip(input_grads, xs)
             ]
+        if n == 0:  # sums over no sample are 0, as eager's (a lifted program ran what reads
+            # parameters only once, and its rules on the batch's 0 may give 0 · inf = nan)
+            shaped = [g if type(x) is np.ndarray else 0.0 for g, x in zip(shaped, xs)]
+            totals = [0.0] * len(totals)
         return _per_sample(out, n), shaped, totals
 
     def backward(self, *inputs: Any, reduce: str = "mean") -> float:
@@ -369,7 +373,7 @@ class Program:
             )
         try:
             array = np.asarray(params)
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, RuntimeError) as error:  # (torch: requires_grad)
             raise ValueError(f"gradient(params=...) needs {wanted}: {error}") from None
         if array.dtype.kind not in "biuf":
             raise TypeError(f"gradient(params=...) needs {wanted}, got dtype {array.dtype}")
@@ -478,7 +482,7 @@ class Program:
             if isinstance(x, (np.ndarray, list, tuple)) or hasattr(x, "__array__"):
                 try:
                     array = np.asarray(x)  # a list, a NumPy array, a CPU tensor
-                except (ValueError, TypeError) as error:
+                except (ValueError, TypeError, RuntimeError) as error:  # (torch: requires_grad)
                     raise ValueError(
                         f"input {name!r} is not a 1-D array of numbers: {error}"
                     ) from None
