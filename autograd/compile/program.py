@@ -26,6 +26,10 @@ What else holds:
   and sums over the batch or over a group may add in another order: a batch agrees with eager
   to about 1e-12 relative on a well-conditioned function, not bit for bit. One sample given as
   floats runs the float kernels, as eager does.
+- A part that reads parameters alone is hoisted: it runs once per call, and its gradient can be
+  the batch's summed gradient times its derivative. Where that derivative is infinite (sqrt at
+  0), a lifted program can give inf where eager gives nan: eager's sum of g * inf is nan as soon
+  as one sample's g is 0, and (sum of g) * inf is not. lift=False keeps eager's order.
 """
 
 from __future__ import annotations
