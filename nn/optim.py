@@ -59,11 +59,47 @@ _data_of = attrgetter("_data")  # the slot behind Value.data (floats only: read,
 # below from an array's tolist(), so the property's check of what is assigned has nothing to do)
 
 
+class _Setting:
+    """A hyperparameter checked on every assignment (at construction, by hand or by a
+    scheduler), so that `opt.lr = "x"` or `opt.momentum = nan` is refused at the line that wrote
+    it, before any parameter or buffer moves. The number is kept under its own name in the
+    instance's __dict__, where `vars(optimizer)` finds it."""
+
+    def __init__(self, check: Callable[[str, object], Any] = number) -> None:
+        self.check = check
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return obj.__dict__[self.name]
+
+    def __set__(self, obj: object, value: object) -> None:
+        obj.__dict__[self.name] = self.check(self.name, value)
+
+
+def _betas(who: str, betas: object) -> tuple[float, float]:
+    """Adam's (beta1, beta2): a pair of finite numbers in [0, 1)."""
+    if isinstance(betas, (str, bytes)) or not isinstance(betas, Sequence):
+        raise TypeError(f"{who} must be a pair (beta1, beta2), got {describe(betas)}")
+    if len(betas) != 2:
+        raise ValueError(f"{who} must be a pair (beta1, beta2), got {len(betas)} number(s)")
+    return (
+        number(f"{who}[0]", betas[0], below_one=True),
+        number(f"{who}[1]", betas[1], below_one=True),
+    )
+
+
 class Optimizer:
     """Base class: holds the parameters and the learning rate; `zero_grad()` clears their grads.
 
-    `params` is an iterable of distinct Values (model.parameters()); `lr` a finite number >= 0.
+    `params` is an iterable of distinct Values (model.parameters()); `lr` a finite number >= 0,
+    checked again whenever it is set (by hand or by a scheduler), as every hyperparameter is.
     """
+
+    lr = _Setting()
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
         self.params: list[Value] = _parameters(type(self).__name__, params)
@@ -71,7 +107,7 @@ class Optimizer:
             raise ValueError(
                 f"{type(self).__name__} got an empty parameter list; pass model.parameters()"
             )
-        self.lr = number("lr", lr)
+        self.lr = lr
         self.steps = 0
 
     def zero_grad(self) -> None:
@@ -116,6 +152,10 @@ class SGD(Optimizer):
     p ← p - lr·step
     """
 
+    momentum = _Setting()
+    dampening = _Setting()
+    weight_decay = _Setting()
+
     def __init__(
         self,
         params: Iterable[Value],
@@ -127,9 +167,9 @@ class SGD(Optimizer):
         dampening: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        self.momentum = number("momentum", momentum)
-        self.dampening = number("dampening", dampening)
-        self.weight_decay = number("weight_decay", weight_decay)
+        self.momentum = momentum
+        self.dampening = dampening
+        self.weight_decay = weight_decay
         self.nesterov = flag("nesterov", nesterov)
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ValueError(
@@ -163,6 +203,10 @@ class Adam(Optimizer):
 
     decoupled = False
 
+    betas = _Setting(_betas)
+    eps = _Setting()
+    weight_decay = _Setting()
+
     def __init__(
         self,
         params: Iterable[Value],
@@ -172,18 +216,9 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        if isinstance(betas, (str, bytes)) or not isinstance(betas, Sequence):
-            raise TypeError(f"betas must be a pair (beta1, beta2), got {describe(betas)}")
-        if len(betas) != 2:
-            raise ValueError(
-                f"betas must be a pair (beta1, beta2), got {len(betas)} number(s): {betas!r}"
-            )
-        self.betas = (
-            number("betas[0]", betas[0], below_one=True),
-            number("betas[1]", betas[1], below_one=True),
-        )
-        self.eps = number("eps", eps)
-        self.weight_decay = number("weight_decay", weight_decay)
+        self.betas = betas
+        self.eps = eps
+        self.weight_decay = weight_decay
         self.m = np.zeros(len(self.params))  # the first moments, in parameter order
         self.v = np.zeros(len(self.params))  # the second moments
 
@@ -233,6 +268,11 @@ class RMSprop(Optimizer):
     momentum > 0: b ← momentum·b + g/d;  p ← p - lr·b          else p ← p - lr·g/d
     """
 
+    alpha = _Setting()
+    eps = _Setting()
+    momentum = _Setting()
+    weight_decay = _Setting()
+
     def __init__(
         self,
         params: Iterable[Value],
@@ -244,10 +284,10 @@ class RMSprop(Optimizer):
         centered: bool = False,
     ) -> None:
         super().__init__(params, lr)
-        self.alpha = number("alpha", alpha)
-        self.eps = number("eps", eps)
-        self.momentum = number("momentum", momentum)
-        self.weight_decay = number("weight_decay", weight_decay)
+        self.alpha = alpha
+        self.eps = eps
+        self.momentum = momentum
+        self.weight_decay = weight_decay
         self.centered = flag("centered", centered)
         n = len(self.params)  # s, a and b in parameter order
         self.square_avg, self.grad_avg, self.buffers = np.zeros(n), np.zeros(n), np.zeros(n)
