@@ -127,8 +127,17 @@ class TracedLoss:
             raise ValueError(f'training(reduce=...) must be "mean" or "sum", got {reduce!r}')
         program = self.program
 
-        def gradient(X: Any, Y: Any, *, params: np.ndarray) -> tuple[float, np.ndarray]:
-            return program.gradient(*self._columns(X, Y), params=params, reduce=reduce)
+        def gradient(*batch: Any, params: np.ndarray) -> tuple[float, np.ndarray]:
+            if len(batch) != 2:
+                raise TypeError(
+                    f"a training step takes the batch X, Y, got {len(batch)} argument(s)"
+                )
+            columns = self._columns(*batch)
+            if len(columns[0]) == 0:
+                raise ValueError(
+                    "a training step got an empty batch (X has no rows): nothing to learn from"
+                )
+            return program.gradient(*columns, params=params, reduce=reduce)
 
         return Training(program.params, optimizer, gradient)
 

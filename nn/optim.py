@@ -347,8 +347,8 @@ class LambdaLR:
 
     def step(self) -> None:
         """Advance one step and set the optimizer's lr."""
+        self.optimizer.lr = self.base_lr * self._factor(self.count + 1)  # checked, then counted
         self.count += 1
-        self.optimizer.lr = self.base_lr * self._factor(self.count)
 
 
 class StepLR:
@@ -362,9 +362,9 @@ class StepLR:
 
     def step(self) -> None:
         """Advance one step; every step_size steps, multiply the optimizer's lr by gamma."""
-        self.count += 1
-        if self.count % self.step_size == 0:
+        if (self.count + 1) % self.step_size == 0:  # the lr is checked before the step counts
             self.optimizer.lr = self.optimizer.lr * self.gamma
+        self.count += 1
 
 
 class CosineAnnealingLR:
@@ -382,15 +382,15 @@ class CosineAnnealingLR:
 
     def step(self) -> None:
         """Advance one step and set the optimizer's lr."""
-        self.count += 1
-        k, T, low, lr = self.count, self.T_max, self.eta_min, self.optimizer.lr
+        k, T, low, lr = self.count + 1, self.T_max, self.eta_min, self.optimizer.lr
         if (k - 1 - T) % (2 * T) == 0:
             lr = lr + (self.base_lr - low) * (1 - math.cos(math.pi / T)) / 2
         else:
             lr = (1 + math.cos(math.pi * k / T)) / (1 + math.cos(math.pi * (k - 1) / T)) * (
                 lr - low
             ) + low
-        self.optimizer.lr = lr
+        self.optimizer.lr = lr  # checked before the step counts
+        self.count = k
 
 
 def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:

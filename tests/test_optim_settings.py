@@ -112,3 +112,23 @@ def test_a_scheduler_setting_a_bad_lr_is_refused_before_the_optimizer_moves() ->
     with pytest.raises(ValueError, match="lr must be a finite number"):
         sched.step()
     assert opt.lr == 100.0
+
+
+@pytest.mark.parametrize("which", ["lambda", "step"])
+def test_a_scheduler_step_that_is_refused_does_not_count(which: str) -> None:
+    """The step count stays where it was, so the schedule goes on as if the call never came."""
+    from nn import StepLR
+
+    params, opt = stepped(SGD)
+    opt.lr = 1e308
+    sched: Any
+    if which == "lambda":
+        sched = LambdaLR(opt, lambda k: 1.0 if k < 2 else 10.0)  # fn(2) overflows the lr
+        sched.step()
+    else:
+        sched = StepLR(opt, step_size=2, gamma=10.0)  # the second step multiplies by 10
+        sched.step()
+    count, lr = sched.count, opt.lr
+    with pytest.raises(ValueError, match="lr must be a finite number"):
+        sched.step()
+    assert (sched.count, opt.lr) == (count, lr)

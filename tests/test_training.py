@@ -182,3 +182,25 @@ def test_wrong_arguments_are_refused_at_the_call() -> None:
     with pytest.raises(ValueError, match='"mean" or "sum"'):
         traced.training(SGD(model.parameters(), lr=0.1), reduce="max")
     assert isinstance(traced.training(SGD(model.parameters(), lr=0.1)), Training)
+
+
+@pytest.mark.parametrize(
+    ("batch", "error", "words"),
+    [
+        ((X,), TypeError, "takes the batch X, Y, got 1 argument"),
+        ((X, Y, Y), TypeError, "takes the batch X, Y, got 3 argument"),
+        ((X[:0], Y[:0]), ValueError, "a training step got an empty batch"),
+    ],
+)
+def test_a_training_step_on_a_wrong_batch_says_so_in_its_own_words_and_changes_nothing(
+    batch: tuple[Any, ...], error: type[Exception], words: str
+) -> None:
+    model = MLP(2, [4, 1], seed=3)
+    opt = Adam(model.parameters(), lr=0.1)
+    training = trace_loss(model, _hinge, X[0], Y[0]).training(opt)
+    training(X, Y)
+    numbers, moments, steps = training.params.copy(), opt.m.copy(), opt.steps
+    with pytest.raises(error, match=words):
+        training(*batch)
+    assert np.array_equal(training.params, numbers) and np.array_equal(opt.m, moments)
+    assert opt.steps == steps
