@@ -16,7 +16,8 @@ import pytest
 import autograd
 from nn import GPT, SGD, CharTokenizer, Studio
 from nn.datasets import make
-from nn.studio_protocol import MESSAGES, Session
+from nn.studio_protocol import MESSAGES
+from tests.test_studio_protocol import Wire  # a Session whose replies land in a list
 
 Reply = dict[str, Any]
 HUGE = 10**1000  # an int of 1,001 digits
@@ -292,19 +293,6 @@ def widget_ask(view: Any, message: Any) -> list[Reply]:
     view.send = lambda content, buffers=None: sent.append(content)
     view._handle_custom_msg(message, [])
     return sent
-
-
-class Wire:
-    """A Session whose replies land in a list (where anywidget is not installed)."""
-
-    def __init__(self, studio: Studio) -> None:
-        self.sent: list[Reply] = []
-        self.session = Session(studio, lambda reply, buffers: self.sent.append(reply))
-
-    def ask(self, message: Any) -> list[Reply]:
-        self.sent.clear()
-        self.session.handle(message)
-        return list(self.sent)
 
 
 @pytest.fixture
