@@ -13,7 +13,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV) || { echo "could not create $(VENV): on Debian/Ubuntu run 'apt-get install python3-venv'"; exit 1; }
 
 $(STAMP): $(PY) pyproject.toml
-	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --upgrade pip "setuptools>=77"  # the build backend pyproject.toml names (the packaging test builds a wheel without isolation)
 	$(PY) -m pip install -q -e '.[dev,demos,bench,notebook,app,browser,docs]'
 	@touch $(STAMP)
 
